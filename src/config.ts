@@ -1,0 +1,198 @@
+import { z } from "zod";
+import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
+
+/** Settings of one provider, as the environment gives them. */
+export interface ProviderSettings {
+  GST?: { baseUrl: string; otpPath: string; accessToken: string };
+  ITR?: { baseUrl: string; apiToken: string };
+  DMT?: { baseUrl: string; clientId: string; clientSecret: string };
+  PAYTM?: { baseUrl: string; clientId: string; clientSecret: string; scopes: string[] };
+  PHONE?: { baseUrl: string };
+}
+
+export interface LimitSettings {
+  cooldownSeconds: number;
+  maxPerDestinationPerHour: number;
+  maxPerDevicePerHour: number;
+  maxPerIpPerHour: number;
+}
+
+/** The whole typed, validated configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  /** `sandbox`: built-in loopback fakes of all five providers, `devOtp` shown. */
+  mode: "sandbox" | "live";
+  providers: ProviderSettings;
+  limits: LimitSettings;
+  store: { kind: "memory" } | { kind: "redis"; url: string };
+  routerSecret: string | null;
+  providerTimeoutMs: number;
+  /** How many proxy hops in `X-Forwarded-For` to trust; 0 uses the socket address. */
+  trustProxy: number;
+  maxBodyBytes: number;
+  logLevel: string;
+  introspection: boolean;
+  apolloKey: string | null;
+}
+
+/** A setting that is wrong; the message names the variable and what is wrong, never its value. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const blankToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+const text = z.preprocess(blankToUndefined, z.string().trim().optional());
+const url = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
+const count = (fallback: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(fallback));
+const flag = z
+  .preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).optional())
+  .transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
+
+const Env = z.object({
+  NODE_ENV: text,
+  PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(4001)),
+  HOST: z.preprocess(blankToUndefined, z.string().default("0.0.0.0")),
+  OTP_MODE: z.preprocess(blankToUndefined, z.enum(["sandbox", "live"]).optional()),
+  GST_BASE_URL: url,
+  GST_OTP_PATH: z.preprocess(blankToUndefined, z.string().startsWith("/", "must start with /").optional()),
+  GST_ACCESS_TOKEN: text,
+  ITR_BASE_URL: url,
+  ITR_API_TOKEN: text,
+  DMT_BASE_URL: url,
+  DMT_CLIENT_ID: text,
+  DMT_CLIENT_SECRET: text,
+  PAYTM_BASE_URL: url,
+  PAYTM_CLIENT_ID: text,
+  PAYTM_CLIENT_SECRET: text,
+  PAYTM_SCOPES: z.preprocess(blankToUndefined, z.string().default("paytm")),
+  PHONE_BASE_URL: url,
+  OTP_COOLDOWN_SECONDS: count(30),
+  OTP_MAX_PER_DESTINATION_PER_HOUR: count(5),
+  OTP_MAX_PER_DEVICE_PER_HOUR: count(10),
+  OTP_MAX_PER_IP_PER_HOUR: count(30),
+  OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
+  REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  ROUTER_SECRET: text,
+  OTP_PROVIDER_TIMEOUT_MS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(1).max(120_000).default(8000),
+  ),
+  TRUST_PROXY: count(0),
+  OTP_MAX_BODY_BYTES: z.preprocess(blankToUndefined, z.coerce.number().int().min(1024).default(65_536)),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+  INTROSPECTION: flag,
+  APOLLO_KEY: text,
+});
+type Env = z.infer<typeof Env>;
+
+/** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const production = env.NODE_ENV === "production";
+  const providers = readProviders(env, problems);
+  const configured = PROVIDER_IDS.filter((id) => providers[id] !== undefined);
+  const mode = env.OTP_MODE ?? (configured.length === 0 ? "sandbox" : "live");
+
+  if (mode === "sandbox" && production)
+    problems.push("OTP_MODE: sandbox is refused when NODE_ENV=production");
+  if (env.OTP_STORE === "redis" && !env.REDIS_URL) problems.push("REDIS_URL: required when OTP_STORE=redis");
+  if (problems.length > 0) throw new ConfigError(problems.join("; "));
+
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    production,
+    mode,
+    providers,
+    limits: {
+      cooldownSeconds: env.OTP_COOLDOWN_SECONDS,
+      maxPerDestinationPerHour: env.OTP_MAX_PER_DESTINATION_PER_HOUR,
+      maxPerDevicePerHour: env.OTP_MAX_PER_DEVICE_PER_HOUR,
+      maxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
+    },
+    store:
+      env.OTP_STORE === "redis" && env.REDIS_URL ? { kind: "redis", url: env.REDIS_URL } : { kind: "memory" },
+    routerSecret: env.ROUTER_SECRET ?? null,
+    providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
+    trustProxy: env.TRUST_PROXY,
+    maxBodyBytes: env.OTP_MAX_BODY_BYTES,
+    logLevel: env.LOG_LEVEL,
+    introspection: env.INTROSPECTION ?? !production,
+    apolloKey: env.APOLLO_KEY ?? null,
+  };
+}
+
+/** A provider is configured when all of its variables are set; some but not all is an error. */
+function readProviders(env: Env, problems: string[]): ProviderSettings {
+  const groups: Record<ProviderId, Record<string, string | undefined>> = {
+    GST: {
+      GST_BASE_URL: env.GST_BASE_URL,
+      GST_OTP_PATH: env.GST_OTP_PATH,
+      GST_ACCESS_TOKEN: env.GST_ACCESS_TOKEN,
+    },
+    ITR: { ITR_BASE_URL: env.ITR_BASE_URL, ITR_API_TOKEN: env.ITR_API_TOKEN },
+    DMT: {
+      DMT_BASE_URL: env.DMT_BASE_URL,
+      DMT_CLIENT_ID: env.DMT_CLIENT_ID,
+      DMT_CLIENT_SECRET: env.DMT_CLIENT_SECRET,
+    },
+    PAYTM: {
+      PAYTM_BASE_URL: env.PAYTM_BASE_URL,
+      PAYTM_CLIENT_ID: env.PAYTM_CLIENT_ID,
+      PAYTM_CLIENT_SECRET: env.PAYTM_CLIENT_SECRET,
+    },
+    PHONE: { PHONE_BASE_URL: env.PHONE_BASE_URL },
+  };
+  const complete = (id: ProviderId): boolean => {
+    const entries = Object.entries(groups[id]);
+    const missing = entries.filter(([, value]) => value === undefined).map(([name]) => name);
+    if (missing.length > 0 && missing.length < entries.length) {
+      problems.push(`${missing.join(", ")}: required when ${id} is configured`);
+    }
+    return missing.length === 0;
+  };
+  const providers: ProviderSettings = {};
+  if (complete("GST") && env.GST_BASE_URL && env.GST_OTP_PATH && env.GST_ACCESS_TOKEN) {
+    providers.GST = {
+      baseUrl: env.GST_BASE_URL,
+      otpPath: env.GST_OTP_PATH,
+      accessToken: env.GST_ACCESS_TOKEN,
+    };
+  }
+  if (complete("ITR") && env.ITR_BASE_URL && env.ITR_API_TOKEN) {
+    providers.ITR = { baseUrl: env.ITR_BASE_URL, apiToken: env.ITR_API_TOKEN };
+  }
+  if (complete("DMT") && env.DMT_BASE_URL && env.DMT_CLIENT_ID && env.DMT_CLIENT_SECRET) {
+    providers.DMT = {
+      baseUrl: env.DMT_BASE_URL,
+      clientId: env.DMT_CLIENT_ID,
+      clientSecret: env.DMT_CLIENT_SECRET,
+    };
+  }
+  if (complete("PAYTM") && env.PAYTM_BASE_URL && env.PAYTM_CLIENT_ID && env.PAYTM_CLIENT_SECRET) {
+    providers.PAYTM = {
+      baseUrl: env.PAYTM_BASE_URL,
+      clientId: env.PAYTM_CLIENT_ID,
+      clientSecret: env.PAYTM_CLIENT_SECRET,
+      scopes: env.PAYTM_SCOPES.split(",")
+        .map((scope) => scope.trim())
+        .filter(Boolean),
+    };
+  }
+  if (complete("PHONE") && env.PHONE_BASE_URL) providers.PHONE = { baseUrl: env.PHONE_BASE_URL };
+  return providers;
+}

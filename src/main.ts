@@ -1,0 +1,44 @@
+import "reflect-metadata";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { startSandbox, type Sandbox } from "./sandbox/index.js";
+import { createApp } from "./server.js";
+
+/** Process entry: config → (sandbox) → server → signals. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  let sandbox: Sandbox | undefined;
+  if (config.mode === "sandbox") {
+    sandbox = await startSandbox();
+    config = { ...config, providers: sandbox.providers };
+  }
+  const app = await createApp(config);
+  const address = await app.http.listen({ port: config.port, host: config.host });
+  process.stdout.write(`OTP subgraph (${config.mode}) listening on ${address}/graphql\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: draining in-flight requests\n`);
+    void app
+      .close()
+      .then(() => sandbox?.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+await main();

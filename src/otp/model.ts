@@ -1,0 +1,80 @@
+/**
+ * The use case's vocabulary. Nothing here knows of GraphQL or HTTP: the GraphQL layer maps these
+ * outcomes onto the schema's union once, and the adapters produce them from their providers' documents.
+ */
+
+/** The providers this subgraph can ask to send an OTP, in the order of the contract. */
+export const PROVIDER_IDS = ["GST", "ITR", "DMT", "PAYTM", "PHONE"] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+/** The `RequestOtpInput` member that selects each provider. */
+export const INPUT_MEMBER = {
+  GST: "gst",
+  ITR: "itr",
+  DMT: "dmt",
+  PAYTM: "paytm",
+  PHONE: "phone",
+} as const satisfies Record<ProviderId, string>;
+export type InputMember = (typeof INPUT_MEMBER)[ProviderId];
+
+/** One failing input field; `field` is a path such as `dmt.ovdData`. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An OTP that was sent, as stored and as served to other subgraphs. Never holds the OTP itself. */
+export interface Challenge {
+  id: string;
+  provider: ProviderId;
+  destinationHint: string;
+  sentAt: Date;
+  expiresAt: Date | null;
+  resendAvailableAt: Date;
+  attemptsAllowed: number | null;
+  providerMessage: string | null;
+  providerReference: string | null;
+}
+
+/** Who refused the request when it was rate limited. */
+export type RateLimitSource = "LOCAL_POLICY" | "PROVIDER";
+
+interface FailureBase {
+  /** Safe for an end user: no upstream internals, no secrets. */
+  message: string;
+  provider: ProviderId;
+  /** The documented code or HTTP status that produced it; null when raised locally. */
+  providerCode: string | null;
+  retryable: boolean;
+}
+
+export type InvalidInput = FailureBase & { kind: "InvalidInput"; fieldErrors: FieldError[] };
+export type RateLimited = FailureBase & {
+  kind: "RateLimited";
+  retryAfterSeconds: number | null;
+  limitedBy: RateLimitSource;
+};
+export type AccountBlocked = FailureBase & { kind: "AccountBlocked" };
+export type AccountNotFound = FailureBase & { kind: "AccountNotFound" };
+export type ProviderAuthFailed = FailureBase & { kind: "ProviderAuthFailed" };
+export type ProviderUnavailable = FailureBase & {
+  kind: "ProviderUnavailable";
+  retryAfterSeconds: number | null;
+};
+export type UnexpectedProviderResponse = FailureBase & { kind: "UnexpectedProviderResponse" };
+
+export type OtpFailure =
+  | InvalidInput
+  | RateLimited
+  | AccountBlocked
+  | AccountNotFound
+  | ProviderAuthFailed
+  | ProviderUnavailable
+  | UnexpectedProviderResponse;
+
+export type FailureKind = OtpFailure["kind"];
+
+/** What `requestOtp` answers: the member names of the schema's `RequestOtpResult` union. */
+export type OtpOutcome = { kind: "OtpSent"; challenge: Challenge; devOtp: string | null } | OtpFailure;
+
+export type OutcomeKind = OtpOutcome["kind"];

@@ -1,0 +1,28 @@
+import type { ProviderSettings } from "../config.js";
+import { startFake, type RunningFake } from "./fake-server.js";
+import { phoneSandbox } from "./phone.js";
+
+/** The built-in fakes, running on loopback, and the provider settings that point at them. */
+export interface Sandbox {
+  providers: ProviderSettings;
+  close(): Promise<void>;
+}
+
+/** Start a loopback fake of every provider, with sandbox credentials. */
+export async function startSandbox(): Promise<Sandbox> {
+  const fakes: RunningFake[] = [];
+  const start = async (handler: Parameters<typeof startFake>[0]) => {
+    const fake = await startFake(handler);
+    fakes.push(fake);
+    return fake.url;
+  };
+  const providers: ProviderSettings = {
+    PHONE: { baseUrl: await start(phoneSandbox) },
+  };
+  return {
+    providers,
+    close: async () => {
+      await Promise.all(fakes.map((fake) => fake.close()));
+    },
+  };
+}

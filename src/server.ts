@@ -1,0 +1,85 @@
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Config } from "./config.js";
+import type { GraphQLContext } from "./graphql/context.js";
+import { createLogger } from "./log.js";
+import { buildOtpSchema } from "./graphql/schema.js";
+import { UpstreamClient } from "./providers/http.js";
+import { createAdapters } from "./providers/index.js";
+import { OtpService } from "./otp/request-otp.js";
+
+/** The running HTTP application: `/graphql`, `/healthz`, `/readyz`. */
+export interface App {
+  http: FastifyInstance;
+  /** Stop taking requests, finish the ones in flight, release everything. */
+  close(): Promise<void>;
+}
+
+const RESPONSE_BYTES_CAP = 256 * 1024;
+
+/** Wire the configuration into a ready (not yet listening) application. */
+export async function createApp(config: Config): Promise<App> {
+  const logger = createLogger(config.logLevel);
+  const http = new UpstreamClient({ timeoutMs: config.providerTimeoutMs, maxBodyBytes: RESPONSE_BYTES_CAP });
+  const otp = new OtpService({
+    adapters: createAdapters(config.providers, http),
+    sandbox: config.mode === "sandbox",
+    cooldownSeconds: config.limits.cooldownSeconds,
+  });
+
+  const fastify: FastifyInstance = Fastify({
+    bodyLimit: config.maxBodyBytes,
+    // Trust exactly `trustProxy` hops of X-Forwarded-For, counted from the socket.
+    trustProxy: (_address, hop) => hop < config.trustProxy,
+    logger: false,
+  });
+  let shuttingDown = false;
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildOtpSchema(),
+    logger,
+    introspection: config.introspection,
+    // A oneOf or enum violation stays a plain BAD_USER_INPUT through the gateway, not an HTTP 400.
+    status400ForVariableCoercionErrors: false,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: !config.production,
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
+    ],
+    ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
+  });
+  await apollo.start();
+
+  if (config.routerSecret) {
+    const secret = config.routerSecret;
+    fastify.addHook("onRequest", async (request, reply) => {
+      if (request.url.startsWith("/graphql") && request.headers["router-authorization"] !== secret) {
+        await reply
+          .code(401)
+          .send({ errors: [{ message: "Unauthorized", extensions: { code: "UNAUTHENTICATED" } }] });
+      }
+    });
+  }
+
+  await fastify.register(fastifyApollo(apollo), {
+    path: "/graphql",
+    method: ["POST", "GET"],
+    context: (request) => Promise.resolve({ otp, clientIp: request.ip }),
+  });
+  fastify.get("/healthz", () => ({ status: "ok" }));
+  fastify.get("/readyz", async (_request, reply) => {
+    if (shuttingDown) return reply.code(503).send({ status: "shutting down" });
+    return { status: "ready" };
+  });
+
+  return {
+    http: fastify,
+    close: async () => {
+      shuttingDown = true;
+      await fastify.close();
+    },
+  };
+}

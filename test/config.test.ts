@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("loadConfig", () => {
+  it("defaults to sandbox on port 4001 with the contract's limits when nothing is configured", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4001,
+      mode: "sandbox",
+      providers: {},
+      limits: {
+        cooldownSeconds: 30,
+        maxPerDestinationPerHour: 5,
+        maxPerDevicePerHour: 10,
+        maxPerIpPerHour: 30,
+      },
+      store: { kind: "memory" },
+      providerTimeoutMs: 8000,
+      introspection: true,
+    });
+  });
+
+  it("is live when a provider is configured", () => {
+    const config = loadConfig({
+      PHONE_BASE_URL: "https://otp.example.com",
+      PAYTM_BASE_URL: "https://accounts-uat.paytm.com",
+      PAYTM_CLIENT_ID: "id",
+      PAYTM_CLIENT_SECRET: "s",
+      PAYTM_SCOPES: "paytm, wallet",
+    });
+    expect(config.mode).toBe("live");
+    expect(config.providers.PAYTM?.scopes).toEqual(["paytm", "wallet"]);
+  });
+
+  it.each([
+    [{ PORT: "http" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ OTP_MODE: "demo" }, "OTP_MODE"],
+    [{ OTP_COOLDOWN_SECONDS: "-1" }, "OTP_COOLDOWN_SECONDS"],
+    [{ PHONE_BASE_URL: "not a url" }, "PHONE_BASE_URL"],
+    [{ OTP_STORE: "redis" }, "REDIS_URL"],
+    [{ NODE_ENV: "production" }, "OTP_MODE: sandbox is refused when NODE_ENV=production"],
+    [
+      { DMT_BASE_URL: "https://apidev.iserveu.online" },
+      "DMT_CLIENT_ID, DMT_CLIENT_SECRET: required when DMT is configured",
+    ],
+    [{ GST_BASE_URL: "https://gst.example.com", GST_ACCESS_TOKEN: "t" }, "GST_OTP_PATH"],
+  ])("refuses %j, naming %s", (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("never repeats a secret's value in its message", () => {
+    expect(() => loadConfig({ PAYTM_CLIENT_SECRET: "s3cr3t-value" })).toThrow(/^(?!.*s3cr3t-value)/);
+  });
+
+  it("turns introspection off in production unless asked for", () => {
+    const live = { NODE_ENV: "production", PHONE_BASE_URL: "https://otp.example.com" };
+    expect(loadConfig(live).introspection).toBe(false);
+    expect(loadConfig({ ...live, INTROSPECTION: "true" }).introspection).toBe(true);
+  });
+});

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UpstreamClient } from "../../src/providers/http.js";
+import { createPhoneAdapter, parsePhoneInput, PHONE_PATH } from "../../src/providers/phone.js";
+import type { ProviderAdapter } from "../../src/providers/provider.js";
+import type { PhoneOtpInput } from "../../src/otp/inputs.js";
+import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
+
+const input = { phone: "+92 301 2345678", country: "pk", deviceId: "android.unique.device.id" };
+const wire = { phone: "+923012345678", country: "PK", deviceId: "android.unique.device.id" };
+
+let upstream: Upstream;
+let adapter: ProviderAdapter<PhoneOtpInput>;
+const http = new UpstreamClient({ timeoutMs: 500, maxBodyBytes: 64 * 1024 });
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  adapter = createPhoneAdapter({ baseUrl: upstream.url }, http);
+});
+afterAll(() => upstream.close());
+
+async function send(handler: Parameters<Upstream["respond"]>[0]) {
+  upstream.requests.length = 0;
+  upstream.respond(handler);
+  const parsed = adapter.parse(input);
+  if (!parsed.ok) throw new Error("fixture input must be valid");
+  return adapter.send(parsed.value);
+}
+
+describe("PHONE adapter: every documented response", () => {
+  it("success: true is sent, with data.otp as devOtp, and the request is the documented one", async () => {
+    const result = await send(
+      json(200, {
+        success: true,
+        message: "request processed successfully",
+        data: { otp: 912283 },
+        timestamp: "2026-02-03T14:46:16.374Z",
+      }),
+    );
+    expect(result).toEqual({
+      kind: "sent",
+      providerMessage: "request processed successfully",
+      providerReference: null,
+      devOtp: "912283",
+      validForSeconds: null,
+      resendGapSeconds: null,
+      attemptsAllowed: null,
+    });
+    expect(upstream.requests).toHaveLength(1);
+    const [request] = upstream.requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.url).toBe(PHONE_PATH);
+    expect(request?.headers["content-type"]).toBe("application/json");
+    expect(request?.json).toEqual(wire);
+  });
+
+  it("success: true without an OTP (production) is sent with no devOtp", async () => {
+    const result = await send(json(200, { success: true, message: "request processed successfully" }));
+    expect(result).toMatchObject({ kind: "sent", devOtp: null });
+  });
+
+  it('"Invalid phone number" is InvalidInput on phone.phone with the HTTP status as providerCode', async () => {
+    const result = await send(json(400, { success: false, message: "Invalid phone number" }));
+    expect(result).toEqual({
+      kind: "InvalidInput",
+      provider: "PHONE",
+      providerCode: "400",
+      retryable: false,
+      message: "The provider did not accept this phone number.",
+      fieldErrors: [{ field: "phone.phone", message: "The provider did not accept this phone number." }],
+    });
+  });
+
+  it('"Invalid phone number" with HTTP 200 keeps 200 as providerCode', async () => {
+    const result = await send(json(200, { success: false, message: "Invalid phone number" }));
+    expect(result).toMatchObject({ kind: "InvalidInput", providerCode: "200" });
+  });
+
+  it('"Two many request" is RateLimited by the PROVIDER, retryable, with Retry-After', async () => {
+    const result = await send(
+      json(429, { success: false, message: "Two many request" }, { "retry-after": "42" }),
+    );
+    expect(result).toEqual({
+      kind: "RateLimited",
+      provider: "PHONE",
+      providerCode: "429",
+      retryable: true,
+      limitedBy: "PROVIDER",
+      retryAfterSeconds: 42,
+      message: "Too many OTP requests for this phone or device. Please wait before trying again.",
+    });
+  });
+
+  it('"Two many request" with HTTP 200 and no Retry-After has a null retryAfterSeconds', async () => {
+    const result = await send(json(200, { success: false, message: "Two many request" }));
+    expect(result).toMatchObject({ kind: "RateLimited", providerCode: "200", retryAfterSeconds: null });
+  });
+
+  it("HTTP 429 with any body is RateLimited; an HTTP-date Retry-After is turned into seconds", async () => {
+    const later = new Date(Date.now() + 120_000).toUTCString();
+    const result = await send(json(429, "<html>slow down</html>", { "retry-after": later }));
+    expect(result).toMatchObject({ kind: "RateLimited", providerCode: "429", limitedBy: "PROVIDER" });
+    expect(result.kind === "RateLimited" && result.retryAfterSeconds).toBeGreaterThanOrEqual(118);
+  });
+});
+
+describe("PHONE adapter: faults", () => {
+  it("an undocumented 5xx is ProviderUnavailable with the status", async () => {
+    const result = await send(json(503, "<html>Service Unavailable</html>"));
+    expect(result).toMatchObject({ kind: "ProviderUnavailable", providerCode: "503", retryable: true });
+  });
+
+  it("a body that matches no documented shape is UnexpectedProviderResponse", async () => {
+    for (const [status, body] of [
+      [200, { ok: 1 }],
+      [200, "not json"],
+      [400, { success: false, message: "Something else" }],
+      [201, ""],
+    ] as const) {
+      const result = await send(json(status, body));
+      expect(result).toMatchObject({
+        kind: "UnexpectedProviderResponse",
+        providerCode: String(status),
+        retryable: false,
+      });
+    }
+  });
+
+  it("no answer within the timeout is ProviderUnavailable with no code", async () => {
+    const result = await send(() => {
+      /* never answers */
+    });
+    expect(result).toMatchObject({ kind: "ProviderUnavailable", providerCode: null, retryable: true });
+  });
+
+  it("a connection reset is ProviderUnavailable", async () => {
+    const result = await send((_request, res) => {
+      res.socket?.destroy();
+    });
+    expect(result).toMatchObject({ kind: "ProviderUnavailable", providerCode: null, retryable: true });
+  });
+
+  it("a refused connection is ProviderUnavailable", async () => {
+    const refused = createPhoneAdapter({ baseUrl: await refusedUrl() }, http);
+    const result = await refused.send(wire);
+    expect(result).toMatchObject({ kind: "ProviderUnavailable", providerCode: null, retryable: true });
+  });
+
+  it("a body over the size cap is UnexpectedProviderResponse", async () => {
+    const result = await send(json(200, { success: true, message: "x".repeat(100 * 1024) }));
+    expect(result).toMatchObject({ kind: "UnexpectedProviderResponse", providerCode: "200" });
+  });
+});
+
+describe("PHONE input validation", () => {
+  it("normalises an E.164 number of its country", () => {
+    expect(parsePhoneInput(input)).toEqual({ ok: true, value: wire });
+    expect(parsePhoneInput({ phone: "+1 415 555 2671", country: "US", deviceId: "d" })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("reports every failing field at once", () => {
+    expect(parsePhoneInput({ phone: "0301 2345678", country: "Pakistan", deviceId: " " })).toEqual({
+      ok: false,
+      fieldErrors: [
+        { field: "phone.country", message: "At most 2 characters." },
+        { field: "phone.deviceId", message: "Required." },
+        {
+          field: "phone.phone",
+          message: "Not a valid phone number in international format (E.164, e.g. +919876543210).",
+        },
+      ],
+    });
+  });
+
+  it("refuses a number of another country", () => {
+    expect(parsePhoneInput({ ...input, country: "IN" })).toEqual({
+      ok: false,
+      fieldErrors: [{ field: "phone.phone", message: "Not a phone number of IN." }],
+    });
+  });
+
+  it("refuses unknown countries, over-long values and control characters", () => {
+    const result = parsePhoneInput({
+      phone: "+92301\u00002345678",
+      country: "ZZ",
+      deviceId: "d".repeat(129),
+    });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.fieldErrors.map((e) => e.field)).toEqual([
+      "phone.phone",
+      "phone.deviceId",
+      "phone.country",
+    ]);
+  });
+});
