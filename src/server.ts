@@ -3,12 +3,13 @@ import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
-import type { GraphQLContext } from "./graphql/context.js";
+import { createContext, type GraphQLContext } from "./graphql/context.js";
 import { createLogger } from "./log.js";
 import { buildOtpSchema } from "./graphql/schema.js";
 import { UpstreamClient } from "./providers/http.js";
 import { createAdapters } from "./providers/index.js";
 import { OtpService } from "./otp/request-otp.js";
+import { MemoryStore } from "./otp/store/memory.js";
 
 /** The running HTTP application: `/graphql`, `/healthz`, `/readyz`. */
 export interface App {
@@ -23,8 +24,10 @@ const RESPONSE_BYTES_CAP = 256 * 1024;
 export async function createApp(config: Config): Promise<App> {
   const logger = createLogger(config.logLevel);
   const http = new UpstreamClient({ timeoutMs: config.providerTimeoutMs, maxBodyBytes: RESPONSE_BYTES_CAP });
+  const store = new MemoryStore();
   const otp = new OtpService({
     adapters: createAdapters(config.providers, http),
+    store,
     sandbox: config.mode === "sandbox",
     cooldownSeconds: config.limits.cooldownSeconds,
   });
@@ -67,11 +70,12 @@ export async function createApp(config: Config): Promise<App> {
   await fastify.register(fastifyApollo(apollo), {
     path: "/graphql",
     method: ["POST", "GET"],
-    context: (request) => Promise.resolve({ otp, clientIp: request.ip }),
+    context: (request) => Promise.resolve(createContext(otp, store, request.ip)),
   });
   fastify.get("/healthz", () => ({ status: "ok" }));
   fastify.get("/readyz", async (_request, reply) => {
     if (shuttingDown) return reply.code(503).send({ status: "shutting down" });
+    if (!(await store.ping())) return reply.code(503).send({ status: "store unreachable" });
     return { status: "ready" };
   });
 
@@ -80,6 +84,7 @@ export async function createApp(config: Config): Promise<App> {
     close: async () => {
       shuttingDown = true;
       await fastify.close();
+      await store.close();
     },
   };
 }

@@ -1,8 +1,18 @@
+import DataLoader from "dataloader";
+import type { Challenge } from "../otp/model.js";
 import type { OtpService } from "../otp/request-otp.js";
+import type { OtpStore } from "../otp/store/store.js";
 
 /** What every resolver gets for one GraphQL request. */
 export interface GraphQLContext {
   otp: OtpService;
   /** The caller's IP as the transport decided it (socket, or trusted `X-Forwarded-For`). */
   clientIp: string | null;
+  /** Challenges by id, batched: N entity references in one request cost one store round trip. */
+  challenges: DataLoader<string, Challenge | null>;
+}
+
+/** A fresh context for one request (the loader's cache lives no longer than the request). */
+export function createContext(otp: OtpService, store: OtpStore, clientIp: string | null): GraphQLContext {
+  return { otp, clientIp, challenges: new DataLoader((ids) => store.loadChallenges(ids)) };
 }

@@ -3,6 +3,7 @@ import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { fileURLToPath } from "node:url";
 import { graphql, GraphQLInputObjectType, parse, type GraphQLSchema } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
+import type { GraphQLContext } from "./context.js";
 import { RequestOtpResolver } from "./request-otp.resolver.js";
 
 /** Where `@oneOf` is specified for composition; `@composeDirective` keeps it in the supergraph. */
@@ -24,9 +25,18 @@ directive @oneOf on INPUT_OBJECT
  */
 export async function buildOtpSchema(): Promise<GraphQLSchema> {
   const codeFirst = await buildSchema({ resolvers: [RequestOtpResolver], validate: false, skipCheck: true });
+  const resolvers = createResolversMap(codeFirst) as Record<string, object>;
   const schema = buildSubgraphSchema({
     typeDefs: parse(FEDERATION_HEADER + printSchemaWithDirectives(codeFirst)),
-    resolvers: createResolversMap(codeFirst) as never,
+    resolvers: {
+      ...resolvers,
+      OtpChallenge: {
+        ...resolvers.OtpChallenge,
+        // Entities come from the store, batched per request; an unknown or expired id is null.
+        __resolveReference: (reference: { id: string }, context: GraphQLContext) =>
+          context.challenges.load(reference.id),
+      },
+    } as never,
   });
   markOneOf(schema, "RequestOtpInput");
   return schema;

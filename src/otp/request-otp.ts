@@ -9,6 +9,7 @@ import type {
 } from "./inputs.js";
 import { INPUT_MEMBER, PROVIDER_IDS, type Challenge, type OtpOutcome, type ProviderId } from "./model.js";
 import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
+import { CHALLENGE_TTL_SECONDS, type OtpStore } from "./store/store.js";
 
 /** The adapters this deployment has, by provider; a missing one answers "not configured". */
 export interface Adapters {
@@ -21,6 +22,7 @@ export interface Adapters {
 
 export interface OtpServiceOptions {
   adapters: Adapters;
+  store: OtpStore;
   /** Sandbox mode: the only mode in which `devOtp` leaves this service. */
   sandbox: boolean;
   /** The local cooldown between sends to one destination, in seconds. */
@@ -80,6 +82,7 @@ export class OtpService {
       providerMessage: result.providerMessage,
       providerReference: result.providerReference,
     };
+    await this.#options.store.saveChallenge(challenge, CHALLENGE_TTL_SECONDS);
     return { kind: "OtpSent", challenge, devOtp: this.#options.sandbox ? result.devOtp : null };
   }
 }

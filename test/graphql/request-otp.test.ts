@@ -149,3 +149,40 @@ describe("requestOtp over HTTP, live mode against a loopback PHONE provider", ()
     });
   });
 });
+
+describe("OtpChallenge as an entity", () => {
+  let subgraph: TestApp;
+  beforeAll(async () => {
+    subgraph = await startTestApp();
+  });
+  afterAll(() => subgraph.close());
+
+  it("resolves a sent challenge by id through _entities, with providerReference, and unknown ids to null", async () => {
+    const sent = await execute(subgraph.url, RequestOtpDocument, {
+      input: { phone: { phone: "+919876543211", country: "IN", deviceId: "device-9" } },
+    });
+    const result = sent.body.data?.requestOtp;
+    if (result?.__typename !== "OtpSent") throw new Error("expected OtpSent");
+    const { body } = await post<{ _entities: unknown[] }>(subgraph.url, {
+      query: `query ($representations: [_Any!]!) { _entities(representations: $representations) {
+        ... on OtpChallenge { id provider destinationHint providerReference devOtp } } }`,
+      variables: {
+        representations: [
+          { __typename: "OtpChallenge", id: result.challenge.id },
+          { __typename: "OtpChallenge", id: "unknown" },
+        ],
+      },
+    });
+    expect(body.errors).toBeUndefined();
+    expect(body.data?._entities).toEqual([
+      {
+        id: result.challenge.id,
+        provider: "PHONE",
+        destinationHint: "********3211",
+        providerReference: null,
+        devOtp: null,
+      },
+      null,
+    ]);
+  });
+});
