@@ -36,7 +36,7 @@ export async function buildOtpSchema(): Promise<GraphQLSchema> {
         __resolveReference: (reference: { id: string }, context: GraphQLContext) =>
           context.challenges.load(reference.id),
       },
-    } as never,
+    },
   });
   markOneOf(schema, "RequestOtpInput");
   return schema;
