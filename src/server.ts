@@ -1,4 +1,4 @@
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -50,6 +50,7 @@ export async function createApp(config: Config): Promise<App> {
     includeStacktraceInErrorResponses: !config.production,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      validationFailureAsOk,
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
     ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
@@ -88,3 +89,30 @@ export async function createApp(config: Config): Promise<App> {
     },
   };
 }
+
+/**
+ * GraphQL over HTTP: with `application/json`, a well-formed request that fails validation is still HTTP 200.
+ * Apollo Server answers 400, which `@apollo/gateway` turns into INTERNAL_SERVER_ERROR "400: Bad Request"; and a
+ * oneOf violation written inline in a document is a validation error that passes the gateway (its API schema has
+ * no `@oneOf`), so it must reach the client as the subgraph's own error.
+ */
+const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: ({ request }) => {
+    const wantsGraphQLResponse = request.http?.headers
+      .get("accept")
+      ?.includes("application/graphql-response+json");
+    return Promise.resolve({
+      willSendResponse: ({ response }) => {
+        const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
+        if (
+          !wantsGraphQLResponse &&
+          response.http.status === 400 &&
+          errors?.every((error) => error.extensions?.code === "GRAPHQL_VALIDATION_FAILED")
+        ) {
+          response.http.status = 200;
+        }
+        return Promise.resolve();
+      },
+    });
+  },
+};
