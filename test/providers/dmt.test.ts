@@ -1,0 +1,461 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RequestOtpDocument, type DmtOtpInput } from "../__generated__/graphql.js";
+import { createDmtAdapter, DMT_PATH, DMT_RESPONSES, parseDmtInput } from "../../src/providers/dmt.js";
+import { UpstreamClient } from "../../src/providers/http.js";
+import { DMT_MAGIC } from "../../src/sandbox/dmt.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { execute, post } from "../helpers/client.js";
+import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
+
+type DmtCode = (typeof DMT_RESPONSES)[number]["code"];
+
+/** Local limits off, so that many sends to one number measure the provider alone. */
+const NO_LOCAL_LIMITS = {
+  OTP_COOLDOWN_SECONDS: "0",
+  OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
+  OTP_MAX_PER_DEVICE_PER_HOUR: "0",
+  OTP_MAX_PER_IP_PER_HOUR: "0",
+};
+const CLIENT_ID = "dmt-test-client";
+const CLIENT_SECRET = "dmt-test-secret-5f1c";
+/** A valid Aadhaar (Verhoeff check digit 4). */
+const AADHAAR = "234567890124";
+
+const registration = {
+  customerMobileNumber: "+91 98765-43210",
+  otpType: "CUSTOMER_REGISTRATION",
+  username: "isutestapi1",
+  ovdType: "Aadhaar Card",
+  ovdData: "2345 6789 0124",
+  latLong: "12.9716, 77.5946",
+  publicIp: "192.168.1.1",
+  paramA: "branch-7",
+} satisfies DmtOtpInput;
+const registrationWire = {
+  customerMobileNumber: "9876543210",
+  username: "isutestapi1",
+  otpType: "1",
+  latLong: "12.9716,77.5946",
+  publicIP: "192.168.1.1",
+  ovdType: "Aadhaar Card",
+  ovdData: AADHAAR,
+  paramA: "branch-7",
+};
+
+const transaction = {
+  customerMobileNumber: "08144094480",
+  otpType: "TRANSACTION",
+  username: "isutestapi1",
+  externalRefNumber: "1432452",
+  requestedAmount: "1001",
+  ovdType: "Aadhaar Card",
+} satisfies DmtOtpInput;
+const transactionWire = {
+  customerMobileNumber: "8144094480",
+  externalRefNumber: "1432452",
+  requestedAmount: "1001",
+  username: "isutestapi1",
+  otpType: "2",
+  ovdType: "Aadhaar Card",
+};
+
+/** The seed's sample bodies, per statusCode. */
+const SEED_BODY: Record<DmtCode, Record<string, string>> = {
+  "0": {
+    status: "SUCCESS",
+    statusCode: "0",
+    statusDesc: "OTP Sent Successfully.",
+    paramA: " ",
+    paramB: " ",
+    paramC: " ",
+  },
+  "-1": {
+    status: "FAILED",
+    statusCode: "-1",
+    statusDesc: "Requested Amount Must Not be EMPTY Or Only Number Allowed",
+    paramA: "",
+    paramB: "",
+    paramC: "",
+  },
+  "1": {
+    status: "FAILED",
+    statusCode: "1",
+    statusDesc: "Failed to send OTP",
+    paramA: "",
+    paramB: "",
+    paramC: "",
+  },
+};
+
+/** CONTRACT.md's rows for DMT failures, written out independently of the adapter's table. */
+const CONTRACT_FAILURES: Partial<Record<DmtCode, Record<string, unknown>>> = {
+  "-1": { __typename: "InvalidInput", providerCode: "-1", retryable: false, fields: ["dmt.requestedAmount"] },
+  "1": { __typename: "ProviderUnavailable", providerCode: "1", retryable: true, retryAfterSeconds: null },
+};
+
+function expectedFailure(row: (typeof DMT_RESPONSES)[number]) {
+  const { fields, ...contract } = CONTRACT_FAILURES[row.code] ?? {};
+  const message = "message" in row ? row.message : row.documented;
+  return {
+    ...contract,
+    provider: "DMT",
+    message,
+    ...(Array.isArray(fields) && { fieldErrors: fields.map((field: unknown) => ({ field, message })) }),
+  };
+}
+
+describe("DMT over HTTP against a loopback iServeU: every documented response", () => {
+  let upstream: Upstream;
+  let subgraph: TestApp;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    subgraph = await startTestApp({
+      ...NO_LOCAL_LIMITS,
+      DMT_BASE_URL: upstream.url,
+      DMT_CLIENT_ID: CLIENT_ID,
+      DMT_CLIENT_SECRET: CLIENT_SECRET,
+    });
+  });
+  afterAll(async () => {
+    await subgraph.close();
+    await upstream.close();
+  });
+
+  async function send(dmt: DmtOtpInput, answer: Parameters<Upstream["respond"]>[0]) {
+    upstream.requests.length = 0;
+    upstream.respond(answer);
+    const { status, body } = await execute(subgraph.url, RequestOtpDocument, { input: { dmt } });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    return { result: body.data?.requestOtp, body };
+  }
+
+  function expectDocumentedRequest(wire: Record<string, string>) {
+    expect(upstream.requests).toHaveLength(1);
+    const [request] = upstream.requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.url).toBe(DMT_PATH);
+    expect(request?.headers["content-type"]).toBe("application/json");
+    expect(request?.headers.client_id).toBe(CLIENT_ID);
+    expect(request?.headers.client_secret).toBe(CLIENT_SECRET);
+    expect(request?.json).toEqual(wire);
+  }
+
+  it("covers exactly the rows CONTRACT.md lists", () => {
+    expect(DMT_RESPONSES.map((row) => row.code)).toEqual(["0", "-1", "1"]);
+    const failures = DMT_RESPONSES.filter((row) => row.outcome !== "OtpSent").map((row) => row.code);
+    expect(failures.sort()).toEqual(Object.keys(CONTRACT_FAILURES).sort());
+  });
+
+  it('statusCode "0" for CUSTOMER_REGISTRATION: expires in 10 min, resend after 30 s, 5 attempts', async () => {
+    const { result, body } = await send(registration, json(200, SEED_BODY["0"]));
+    expectDocumentedRequest(registrationWire);
+    if (result?.__typename !== "OtpSent") throw new Error(`expected OtpSent, got ${JSON.stringify(result)}`);
+    const { challenge } = result;
+    const sentAt = Date.parse(challenge.sentAt);
+    expect(challenge).toMatchObject({
+      provider: "DMT",
+      destinationHint: "******3210",
+      attemptsAllowed: 5,
+      providerMessage: "OTP Sent Successfully.",
+      devOtp: null,
+    });
+    expect(Date.parse(challenge.expiresAt ?? "")).toBe(sentAt + 600_000);
+    expect(Date.parse(challenge.resendAvailableAt)).toBe(sentAt + 30_000);
+    expect(JSON.stringify(body)).not.toContain(AADHAAR);
+
+    const reference = await entity(challenge.id);
+    expect(reference).toMatchObject({ providerReference: null, destinationHint: "******3210" });
+    expect(JSON.stringify(reference)).not.toContain(AADHAAR);
+  });
+
+  it('statusCode "0" for TRANSACTION: providerReference is the externalRefNumber, no documented validity', async () => {
+    const { result } = await send(transaction, json(200, SEED_BODY["0"]));
+    expectDocumentedRequest(transactionWire);
+    if (result?.__typename !== "OtpSent") throw new Error(`expected OtpSent, got ${JSON.stringify(result)}`);
+    expect(result.challenge).toMatchObject({
+      provider: "DMT",
+      destinationHint: "******4480",
+      expiresAt: null,
+      attemptsAllowed: null,
+      resendAvailableAt: result.challenge.sentAt,
+    });
+    expect(await entity(result.challenge.id)).toMatchObject({ providerReference: "1432452" });
+  });
+
+  for (const row of DMT_RESPONSES.filter((r) => r.outcome !== "OtpSent")) {
+    for (const httpStatus of [200, 400, 500]) {
+      it(`statusCode "${row.code}" with HTTP ${httpStatus} is ${row.outcome}`, async () => {
+        const { result } = await send(transaction, json(httpStatus, SEED_BODY[row.code]));
+        expectDocumentedRequest(transactionWire);
+        expect(result).toEqual(expectedFailure(row));
+      });
+    }
+  }
+
+  it("a reply that matches no documented shape is UnexpectedProviderResponse; an undocumented 5xx is unavailable", async () => {
+    const cases: [number, unknown, string][] = [
+      [
+        200,
+        { status: "FAILED", statusCode: "2", statusDesc: "Something else" },
+        "UnexpectedProviderResponse",
+      ],
+      [
+        200,
+        { status: "SUCCESS", statusCode: 0, statusDesc: "OTP Sent Successfully." },
+        "UnexpectedProviderResponse",
+      ],
+      [200, { ...SEED_BODY["0"], status: "FAILED" }, "UnexpectedProviderResponse"],
+      [200, "<html>OK</html>", "UnexpectedProviderResponse"],
+      [401, { message: "Unauthorized" }, "UnexpectedProviderResponse"],
+      [502, "<html>Bad Gateway</html>", "ProviderUnavailable"],
+    ];
+    for (const [httpStatus, reply, member] of cases) {
+      const { result } = await send(registration, json(httpStatus, reply));
+      expect(result).toMatchObject({ __typename: member, provider: "DMT", providerCode: String(httpStatus) });
+      expect(JSON.stringify(result)).not.toContain("statusDesc");
+    }
+  });
+
+  async function entity(id: string) {
+    const { body } = await post<{ _entities: Record<string, unknown>[] }>(subgraph.url, {
+      query: `query ($r: [_Any!]!) { _entities(representations: $r) {
+        ... on OtpChallenge { id provider destinationHint providerReference } } }`,
+      variables: { r: [{ __typename: "OtpChallenge", id }] },
+    });
+    return body.data?._entities[0];
+  }
+});
+
+describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
+  let upstream: Upstream;
+  let subgraph: TestApp;
+  beforeAll(async () => {
+    upstream = await startUpstream(json(200, SEED_BODY["0"]));
+    subgraph = await startTestApp({
+      ...NO_LOCAL_LIMITS,
+      DMT_BASE_URL: upstream.url,
+      DMT_CLIENT_ID: CLIENT_ID,
+      DMT_CLIENT_SECRET: CLIENT_SECRET,
+    });
+  });
+  afterAll(async () => {
+    await subgraph.close();
+    await upstream.close();
+  });
+
+  const transactionAll = { ...transaction, ovdData: AADHAAR, latLong: "1,2", publicIp: "::1", paramA: "a" };
+  const stringFields = [
+    "customerMobileNumber",
+    "username",
+    "externalRefNumber",
+    "requestedAmount",
+    "ovdType",
+    "ovdData",
+    "latLong",
+    "publicIp",
+    "paramA",
+    "paramB",
+    "paramC",
+  ] as const;
+  const cases: [string, DmtOtpInput, string][] = [
+    ...stringFields.map((field): [string, DmtOtpInput, string] => [
+      `a 10 kB ${field}`,
+      { ...transactionAll, [field]: "9".repeat(10_240) },
+      field,
+    ]),
+    ...stringFields.map((field): [string, DmtOtpInput, string] => [
+      `a control character in ${field}`,
+      { ...transactionAll, [field]: "12\u000034" },
+      field,
+    ]),
+    ...(["customerMobileNumber", "username", "ovdType", "externalRefNumber", "requestedAmount"] as const).map(
+      (field): [string, DmtOtpInput, string] => [
+        `an empty ${field}`,
+        { ...transaction, [field]: "  " },
+        field,
+      ],
+    ),
+    ["no ovdData for CUSTOMER_REGISTRATION", { ...registration, ovdData: null }, "ovdData"],
+    [
+      "fullwidth digits in the mobile",
+      { ...transaction, customerMobileNumber: "９８７６５４３２１０" },
+      "customerMobileNumber",
+    ],
+    ["Devanagari digits in the amount", { ...transaction, requestedAmount: "१००१" }, "requestedAmount"],
+    ["an emoji in the reference", { ...transaction, externalRefNumber: "ref🙂12345" }, "externalRefNumber"],
+    ["Arabic-Indic digits in the Aadhaar", { ...registration, ovdData: "٢٣٤٥٦٧٨٩٠١٢٤" }, "ovdData"],
+    ["an Aadhaar with a wrong check digit", { ...registration, ovdData: "234567890128" }, "ovdData"],
+    ["the seed's sample latLong (latitude 123.23)", { ...registration, latLong: "123.23,21.345" }, "latLong"],
+    ["a hostname as publicIp", { ...registration, publicIp: "example.com" }, "publicIp"],
+  ];
+
+  for (const [name, dmt, field] of cases) {
+    it(`${name} is InvalidInput on dmt.${field}`, async () => {
+      upstream.requests.length = 0;
+      const { status, body } = await execute(subgraph.url, RequestOtpDocument, { input: { dmt } });
+      expect(status).toBe(200);
+      const result = body.data?.requestOtp;
+      if (result?.__typename !== "InvalidInput") throw new Error(`expected InvalidInput, got ${status}`);
+      expect(result).toMatchObject({ provider: "DMT", providerCode: null, retryable: false });
+      expect(result.fieldErrors.map((error) => error.field)).toContain(`dmt.${field}`);
+      expect(JSON.stringify(result)).not.toContain("234567890128");
+      expect(upstream.requests).toHaveLength(0);
+    });
+  }
+
+  it("a wrong enum, a number for a string, or a missing field is BAD_USER_INPUT, not a 500", async () => {
+    upstream.requests.length = 0;
+    for (const dmt of [
+      { ...transaction, otpType: "REFUND" },
+      { ...transaction, otpType: "1" },
+      { ...transaction, customerMobileNumber: 9876543210 },
+      { ...transaction, otpType: undefined },
+      { ...transaction, paramA: ["a"] },
+    ]) {
+      const { status, body } = await post(subgraph.url, {
+        query: "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename } }",
+        variables: { input: { dmt } },
+      });
+      expect(status).toBe(200);
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe("DMT adapter", () => {
+  const http = new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 });
+  let upstream: Upstream;
+  beforeAll(async () => {
+    upstream = await startUpstream(json(200, SEED_BODY["0"]));
+  });
+  afterAll(() => upstream.close());
+
+  it("appends the path to a base URL that has a path prefix and a trailing slash", async () => {
+    const adapter = createDmtAdapter(
+      { baseUrl: `${upstream.url}/dmt-gateway/`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+      http,
+    );
+    const parsed = adapter.parse(transaction);
+    if (!parsed.ok) throw new Error("fixture input must be valid");
+    expect(await adapter.send(parsed.value)).toMatchObject({ kind: "sent", providerReference: "1432452" });
+    expect(upstream.requests.at(-1)?.url).toBe(`/dmt-gateway${DMT_PATH}`);
+  });
+
+  it("is keyed on the bare mobile, masked in the hint, with no device", () => {
+    const adapter = createDmtAdapter({ baseUrl: upstream.url, clientId: "i", clientSecret: "s" }, http);
+    const parsed = adapter.parse(registration);
+    if (!parsed.ok) throw new Error("fixture input must be valid");
+    expect(adapter.destination(parsed.value)).toEqual({ key: "9876543210", hint: "******3210" });
+    expect(adapter.device(parsed.value)).toBeNull();
+  });
+});
+
+describe("DMT input validation", () => {
+  it("normalises the documented notations and omits what was not given", () => {
+    expect(parseDmtInput(registration)).toEqual({ ok: true, value: registrationWire });
+    expect(parseDmtInput({ ...transaction, latLong: " ", paramB: "" })).toEqual({
+      ok: true,
+      value: transactionWire,
+    });
+  });
+
+  it("takes any ovdData for a document that is not Aadhaar, and an Aadhaar only with its check digit", () => {
+    expect(parseDmtInput({ ...registration, ovdType: "Voter ID", ovdData: "ABC1234567" })).toMatchObject({
+      ok: true,
+      value: { ovdType: "Voter ID", ovdData: "ABC1234567" },
+    });
+    for (const ovdType of ["Aadhaar Card", "AADHAR", "aadhaar"]) {
+      expect(parseDmtInput({ ...registration, ovdType, ovdData: "134567890124" }).ok).toBe(false);
+    }
+  });
+
+  it("reports every failing field at once, and never echoes the Aadhaar number", () => {
+    const result = parseDmtInput({
+      customerMobileNumber: "5876543210",
+      otpType: "TRANSACTION",
+      username: "",
+      externalRefNumber: "12345",
+      requestedAmount: "10.50",
+      ovdType: "Aadhaar Card",
+      ovdData: "234567890128",
+      latLong: "91,0",
+      publicIp: "256.0.0.1",
+      paramA: "x".repeat(101),
+    });
+    expect(result).toEqual({
+      ok: false,
+      fieldErrors: [
+        {
+          field: "dmt.customerMobileNumber",
+          message: "Not an Indian mobile number (10 digits starting 6–9).",
+        },
+        { field: "dmt.username", message: "Required." },
+        { field: "dmt.externalRefNumber", message: "6 to 22 letters or digits." },
+        { field: "dmt.requestedAmount", message: "Digits only." },
+        {
+          field: "dmt.ovdData",
+          message: "Not a valid Aadhaar number (12 digits, the first 2–9, with its check digit).",
+        },
+        {
+          field: "dmt.latLong",
+          message: "Must be `latitude,longitude` in decimal degrees (−90…90, −180…180).",
+        },
+        { field: "dmt.publicIp", message: "Not an IPv4 or IPv6 address." },
+        { field: "dmt.paramA", message: "At most 100 characters." },
+      ],
+    });
+  });
+
+  it("requires what each OTP type documents as mandatory", () => {
+    const fields = (input: DmtOtpInput) => {
+      const result = parseDmtInput(input);
+      return result.ok ? [] : result.fieldErrors.map((error) => error.field);
+    };
+    expect(fields({ ...transaction, externalRefNumber: null, requestedAmount: null })).toEqual([
+      "dmt.externalRefNumber",
+      "dmt.requestedAmount",
+    ]);
+    expect(fields({ ...registration, ovdData: undefined })).toEqual(["dmt.ovdData"]);
+    expect(fields({ ...registration, externalRefNumber: null, requestedAmount: null })).toEqual([]);
+  });
+});
+
+describe("DMT sandbox: the magic inputs reach every documented response", () => {
+  let subgraph: TestApp;
+  beforeAll(async () => {
+    subgraph = await startTestApp(NO_LOCAL_LIMITS);
+  });
+  afterAll(() => subgraph.close());
+
+  const magic: Record<DmtCode, DmtOtpInput> = {
+    "0": registration,
+    "-1": { ...transaction, requestedAmount: DMT_MAGIC.rejectedAmount },
+    "1": { ...transaction, customerMobileNumber: `98765${DMT_MAGIC.failedToSend}` },
+  };
+
+  for (const row of DMT_RESPONSES) {
+    it(`statusCode "${row.code}" → ${row.outcome}`, async () => {
+      const { body } = await execute(subgraph.url, RequestOtpDocument, { input: { dmt: magic[row.code] } });
+      const result = body.data?.requestOtp;
+      if (row.outcome === "OtpSent") {
+        expect(result).toMatchObject({
+          __typename: "OtpSent",
+          challenge: { provider: "DMT", attemptsAllowed: 5, providerMessage: "OTP Sent Successfully." },
+        });
+      } else {
+        expect(result).toEqual(expectedFailure(row));
+      }
+    });
+  }
+
+  it("a TRANSACTION with a valid amount is sent", async () => {
+    const { body } = await execute(subgraph.url, RequestOtpDocument, { input: { dmt: transaction } });
+    expect(body.data?.requestOtp).toMatchObject({
+      __typename: "OtpSent",
+      challenge: { attemptsAllowed: null },
+    });
+  });
+});
