@@ -1,5 +1,7 @@
 import type { ProviderSettings } from "../config.js";
+import { DMT_SANDBOX_CREDENTIALS, dmtSandbox } from "./dmt.js";
 import { startFake, type RunningFake } from "./fake-server.js";
+import { PAYTM_SANDBOX_CREDENTIALS, paytmSandbox } from "./paytm.js";
 import { phoneSandbox } from "./phone.js";
 
 /** The built-in fakes, running on loopback, and the provider settings that point at them. */
@@ -17,6 +19,12 @@ export async function startSandbox(): Promise<Sandbox> {
     return fake.url;
   };
   const providers: ProviderSettings = {
+    DMT: { baseUrl: await start(dmtSandbox), ...DMT_SANDBOX_CREDENTIALS },
+    PAYTM: {
+      baseUrl: await start(paytmSandbox),
+      ...PAYTM_SANDBOX_CREDENTIALS,
+      scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
+    },
     PHONE: { baseUrl: await start(phoneSandbox) },
   };
   return {
