@@ -26,7 +26,9 @@ export interface Config {
   mode: "sandbox" | "live";
   providers: ProviderSettings;
   limits: LimitSettings;
-  store: { kind: "memory" } | { kind: "redis"; url: string };
+  store: { kind: "memory" } | { kind: "redis"; url: string; keyPrefix: string };
+  /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
+  stateSecret: string | null;
   routerSecret: string | null;
   providerTimeoutMs: number;
   /** How many proxy hops in `X-Forwarded-For` to trust; 0 uses the socket address. */
@@ -76,6 +78,8 @@ const Env = z.object({
   OTP_MAX_PER_IP_PER_HOUR: count(30),
   OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_KEY_PREFIX: z.preprocess(blankToUndefined, z.string().max(64).default("otp:")),
+  OTP_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(32).optional()),
   ROUTER_SECRET: text,
   OTP_PROVIDER_TIMEOUT_MS: z.preprocess(
     blankToUndefined,
@@ -110,6 +114,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (mode === "sandbox" && production)
     problems.push("OTP_MODE: sandbox is refused when NODE_ENV=production");
   if (env.OTP_STORE === "redis" && !env.REDIS_URL) problems.push("REDIS_URL: required when OTP_STORE=redis");
+  if (env.OTP_STORE === "redis" && !env.OTP_STATE_SECRET) {
+    problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
+  }
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
 
   return {
@@ -125,7 +132,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
     },
     store:
-      env.OTP_STORE === "redis" && env.REDIS_URL ? { kind: "redis", url: env.REDIS_URL } : { kind: "memory" },
+      env.OTP_STORE === "redis" && env.REDIS_URL
+        ? { kind: "redis", url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
+        : { kind: "memory" },
+    stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
     trustProxy: env.TRUST_PROXY,

@@ -1,4 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -9,7 +11,10 @@ import { buildOtpSchema } from "./graphql/schema.js";
 import { UpstreamClient } from "./providers/http.js";
 import { createAdapters } from "./providers/index.js";
 import { OtpService } from "./otp/request-otp.js";
-import { MemoryStore } from "./otp/store/memory.js";
+import { createStore } from "./otp/store/index.js";
+import { StateKeys } from "./otp/store/state-keys.js";
+import { StoreUnavailableError } from "./otp/store/store.js";
+import { singleMutationRule } from "./graphql/single-mutation.rule.js";
 
 /** The running HTTP application: `/graphql`, `/healthz`, `/readyz`. */
 export interface App {
@@ -24,12 +29,20 @@ const RESPONSE_BYTES_CAP = 256 * 1024;
 export async function createApp(config: Config): Promise<App> {
   const logger = createLogger(config.logLevel);
   const http = new UpstreamClient({ timeoutMs: config.providerTimeoutMs, maxBodyBytes: RESPONSE_BYTES_CAP });
-  const store = new MemoryStore();
+  const store = createStore(config.store, {
+    onConnectionChange: (state, error) => {
+      if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
+      else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
+    },
+  });
   const otp = new OtpService({
     adapters: createAdapters(config.providers, http),
     store,
     sandbox: config.mode === "sandbox",
-    cooldownSeconds: config.limits.cooldownSeconds,
+    limits: config.limits,
+    stateKeys: config.stateSecret === null ? StateKeys.random() : new StateKeys(config.stateSecret),
+    // A first request holds its idempotency key for longer than a send can take.
+    idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
   });
 
   const fastify: FastifyInstance = Fastify({
@@ -47,7 +60,17 @@ export async function createApp(config: Config): Promise<App> {
     // A oneOf or enum violation stays a plain BAD_USER_INPUT through the gateway, not an HTTP 400.
     status400ForVariableCoercionErrors: false,
     allowBatchedHttpRequests: false,
+    validationRules: [singleMutationRule],
     includeStacktraceInErrorResponses: !config.production,
+    formatError: (formatted, error) =>
+      // Fail closed: no OTP goes out while the limits cannot be checked, and the caller is told so.
+      unwrapResolverError(error) instanceof StoreUnavailableError
+        ? {
+            message: "The service is temporarily unavailable. Please try again shortly.",
+            ...(formatted.path && { path: formatted.path }),
+            extensions: { code: "SERVICE_UNAVAILABLE" },
+          }
+        : formatted,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       validationFailureAsOk,
@@ -58,10 +81,13 @@ export async function createApp(config: Config): Promise<App> {
   await apollo.start();
 
   if (config.routerSecret) {
-    const secret = config.routerSecret;
+    const secret = digest(config.routerSecret);
     fastify.addHook("onRequest", async (request, reply) => {
-      if (request.url.startsWith("/graphql") && request.headers["router-authorization"] !== secret) {
-        await reply
+      // Probes and metrics are for the platform, not the router.
+      if (request.routeOptions.url !== "/graphql") return;
+      const given = request.headers["router-authorization"];
+      if (typeof given !== "string" || !timingSafeEqual(digest(given), secret)) {
+        return reply
           .code(401)
           .send({ errors: [{ message: "Unauthorized", extensions: { code: "UNAUTHENTICATED" } }] });
       }
@@ -116,3 +142,8 @@ const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
     });
   },
 };
+
+/** Equal-length digests, so comparing a header with the secret takes the same time whatever it holds. */
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}

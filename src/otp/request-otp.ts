@@ -10,6 +10,9 @@ import type {
 import { INPUT_MEMBER, PROVIDER_IDS, type Challenge, type OtpOutcome, type ProviderId } from "./model.js";
 import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
 import { CHALLENGE_TTL_SECONDS, type OtpStore } from "./store/store.js";
+import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
+import { LocalLimits, type LimitPolicy } from "./limits.js";
+import { StateKeys } from "./store/state-keys.js";
 
 /** The adapters this deployment has, by provider; a missing one answers "not configured". */
 export interface Adapters {
@@ -25,8 +28,12 @@ export interface OtpServiceOptions {
   store: OtpStore;
   /** Sandbox mode: the only mode in which `devOtp` leaves this service. */
   sandbox: boolean;
-  /** The local cooldown between sends to one destination, in seconds. */
-  cooldownSeconds: number;
+  /** Cooldown and hourly caps, checked after validation and before any upstream call. */
+  limits: LimitPolicy;
+  /** The HMAC secret for store keys and input fingerprints; replicas sharing a store share it. */
+  stateKeys?: StateKeys;
+  /** How long a first request holds its idempotency key (longer than a send can take). */
+  idempotencyLeaseSeconds?: number;
   now?: () => Date;
 }
 
@@ -42,35 +49,71 @@ export interface RequestContext {
 export class OtpService {
   readonly #options: OtpServiceOptions;
   readonly #now: () => Date;
+  readonly #limits: LocalLimits;
+  readonly #idempotency: Idempotency;
 
   constructor(options: OtpServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    const keys = options.stateKeys ?? StateKeys.random();
+    this.#limits = new LocalLimits(options.limits, options.store, keys);
+    this.#idempotency = new Idempotency({
+      store: options.store,
+      keys,
+      leaseSeconds: options.idempotencyLeaseSeconds ?? 30,
+    });
   }
 
-  async requestOtp(input: RequestOtpInput, _context: RequestContext): Promise<OtpOutcome> {
+  /**
+   * Validate (every failing field, the idempotency key included), then, once per idempotency key: the local
+   * limits, the provider, the challenge. Rejects with `StoreUnavailableError` when the state store is away:
+   * no OTP is sent while the limits cannot be checked.
+   */
+  async requestOtp(input: RequestOtpInput, context: RequestContext): Promise<OtpOutcome> {
     const provider = selectedProvider(input);
     const adapter: ProviderAdapter | undefined = this.#options.adapters[provider];
     if (!adapter) return notConfigured(provider);
 
     const parsed = adapter.parse(input[INPUT_MEMBER[provider]]);
-    if (!parsed.ok) {
+    const { idempotencyKey } = context;
+    const keyErrors = idempotencyKey === null ? [] : idempotencyKeyErrors(idempotencyKey);
+    if (!parsed.ok || keyErrors.length > 0) {
       return {
         kind: "InvalidInput",
         provider,
         providerCode: null,
         retryable: false,
         message: "Some fields are not valid.",
-        fieldErrors: parsed.fieldErrors,
+        fieldErrors: [...(parsed.ok ? [] : parsed.fieldErrors), ...keyErrors],
       };
     }
 
-    const destination = adapter.destination(parsed.value);
-    const result = await adapter.send(parsed.value);
-    if (result.kind !== "sent") return result;
+    const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp);
+    if (idempotencyKey === null) return (await attempt()).outcome;
+    return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+  }
+
+  /** One send: the local limits, then the provider, then the saved challenge. */
+  async #attempt(
+    provider: ProviderId,
+    adapter: ProviderAdapter,
+    request: unknown,
+    clientIp: string | null,
+  ): Promise<Attempt> {
+    const destination = adapter.destination(request);
+    const limited = await this.#limits.consume({
+      provider,
+      destination: destination.key,
+      device: adapter.device(request),
+      clientIp,
+    });
+    if (limited) return { outcome: limited, final: false };
+
+    const result = await adapter.send(request);
+    if (result.kind !== "sent") return { outcome: result, final: true };
 
     const sentAt = this.#now();
-    const resendGap = Math.max(this.#options.cooldownSeconds, result.resendGapSeconds ?? 0);
+    const resendGap = Math.max(this.#options.limits.cooldownSeconds, result.resendGapSeconds ?? 0);
     const challenge: Challenge = {
       id: newChallengeId(),
       provider,
@@ -83,7 +126,10 @@ export class OtpService {
       providerReference: result.providerReference,
     };
     await this.#options.store.saveChallenge(challenge, CHALLENGE_TTL_SECONDS);
-    return { kind: "OtpSent", challenge, devOtp: this.#options.sandbox ? result.devOtp : null };
+    return {
+      outcome: { kind: "OtpSent", challenge, devOtp: this.#options.sandbox ? result.devOtp : null },
+      final: true,
+    };
   }
 }
 

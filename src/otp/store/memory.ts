@@ -1,8 +1,8 @@
 import type { Challenge } from "../model.js";
-import type { OtpStore } from "./store.js";
+import type { IdempotencyRecord, LimitDecision, LimitRequest, OtpStore } from "./store.js";
 
-/** Entries at most; past it the oldest are dropped, so memory never grows without limit. */
-const DEFAULT_MAX_ENTRIES = 50_000;
+/** Entries at most in each of the store's maps; past it the oldest are dropped. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
 
 interface Entry<T> {
   value: T;
@@ -10,8 +10,9 @@ interface Entry<T> {
 }
 
 /**
- * A map with TTLs and a size bound; the oldest entry goes first when it is full.
- * Insertion order is expiry order for equal TTLs, which is what the store uses.
+ * A map with TTLs and a size bound; the oldest entry goes first when it is full, and expired entries at the
+ * front are swept on every write, so memory never grows without limit. Each map of the store uses one TTL per
+ * kind of key, so insertion order is (nearly) expiry order.
  */
 export class BoundedTtlMap<T> {
   readonly #entries = new Map<string, Entry<T>>();
@@ -33,36 +34,140 @@ export class BoundedTtlMap<T> {
     return entry.value;
   }
 
-  set(key: string, value: T, ttlSeconds: number): void {
+  set(key: string, value: T, ttlMs: number): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt: this.#now() + ttlSeconds * 1000 });
-    while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
-    }
+    this.#entries.set(key, { value, expiresAt: this.#now() + ttlMs });
+    this.#sweep();
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
   }
 
   get size(): number {
     return this.#entries.size;
   }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [key, entry] of this.#entries) {
+      if (this.#entries.size > this.#max || entry.expiresAt <= now) this.#entries.delete(key);
+      else break;
+    }
+  }
 }
 
-/** The default store: one process, no setup. */
+interface Refusal {
+  limit: string;
+  retryAfterMs: number;
+}
+
+/** The refusal that lasts longest: only once it is over do all the limits allow a send. */
+function longestWait(refusals: readonly Refusal[]): Refusal | undefined {
+  return refusals.reduce<Refusal | undefined>(
+    (worst, next) => (worst && worst.retryAfterMs >= next.retryAfterMs ? worst : next),
+    undefined,
+  );
+}
+
+interface PendingOrDone extends IdempotencyRecord {
+  token: string;
+}
+
+/** How many entries each part of a {@link MemoryStore} holds. */
+export interface MemoryStoreSizes {
+  challenges: number;
+  cooldowns: number;
+  counters: number;
+  idempotency: number;
+}
+
+/**
+ * The default store: one process, no setup, bounded. When full it forgets the oldest entries first, so a
+ * flood of distinct keys can reset old counters early; the per-IP cap bounds how fast one caller can do that.
+ */
 export class MemoryStore implements OtpStore {
+  readonly #now: () => number;
   readonly #challenges: BoundedTtlMap<Challenge>;
+  readonly #cooldowns: BoundedTtlMap<number>;
+  /** Send times under each cap key, oldest first, at most the cap's `max` of them. */
+  readonly #counters: BoundedTtlMap<number[]>;
+  readonly #idempotency: BoundedTtlMap<PendingOrDone>;
 
   constructor(options: { maxEntries?: number; now?: () => number } = {}) {
-    this.#challenges = new BoundedTtlMap(options.maxEntries ?? DEFAULT_MAX_ENTRIES, options.now);
+    const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.#now = options.now ?? Date.now;
+    this.#challenges = new BoundedTtlMap(max, this.#now);
+    this.#cooldowns = new BoundedTtlMap(max, this.#now);
+    this.#counters = new BoundedTtlMap(max, this.#now);
+    this.#idempotency = new BoundedTtlMap(max, this.#now);
   }
 
   saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
-    this.#challenges.set(challenge.id, challenge, ttlSeconds);
+    this.#challenges.set(challenge.id, challenge, ttlSeconds * 1000);
     return Promise.resolve();
   }
 
   loadChallenges(ids: readonly string[]): Promise<(Challenge | null)[]> {
     return Promise.resolve(ids.map((id) => this.#challenges.get(id) ?? null));
+  }
+
+  consumeLimits(request: LimitRequest): Promise<LimitDecision> {
+    const now = this.#now();
+    const refusals: Refusal[] = [];
+    const { cooldown } = request;
+    const last = cooldown ? this.#cooldowns.get(cooldown.key) : undefined;
+    if (cooldown && last !== undefined && last + cooldown.ms > now) {
+      refusals.push({ limit: "cooldown", retryAfterMs: last + cooldown.ms - now });
+    }
+    const live = request.caps.map((cap) => {
+      const times = (this.#counters.get(cap.key) ?? []).filter((time) => time > now - cap.windowMs);
+      const oldest = times[times.length - cap.max];
+      if (oldest !== undefined) refusals.push({ limit: cap.name, retryAfterMs: oldest + cap.windowMs - now });
+      return times;
+    });
+    const refused = longestWait(refusals);
+    if (refused) return Promise.resolve({ allowed: false, ...refused });
+
+    if (cooldown) this.#cooldowns.set(cooldown.key, now, cooldown.ms);
+    request.caps.forEach((cap, index) => {
+      this.#counters.set(cap.key, [...(live[index] ?? []), now].slice(-cap.max), cap.windowMs);
+    });
+    return Promise.resolve({ allowed: true });
+  }
+
+  claimIdempotency(
+    key: string,
+    fingerprint: string,
+    token: string,
+    leaseSeconds: number,
+  ): Promise<IdempotencyRecord | null> {
+    const existing = this.#idempotency.get(key);
+    if (existing) return Promise.resolve({ fingerprint: existing.fingerprint, outcome: existing.outcome });
+    this.#idempotency.set(key, { fingerprint, outcome: null, token }, leaseSeconds * 1000);
+    return Promise.resolve(null);
+  }
+
+  completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void> {
+    const existing = this.#idempotency.get(key);
+    if (existing?.token === token) this.#idempotency.set(key, { ...existing, outcome }, ttlSeconds * 1000);
+    return Promise.resolve();
+  }
+
+  releaseIdempotency(key: string, token: string): Promise<void> {
+    const existing = this.#idempotency.get(key);
+    if (existing?.token === token && existing.outcome === null) this.#idempotency.delete(key);
+    return Promise.resolve();
+  }
+
+  /** How many entries each part holds (they never pass `maxEntries`). */
+  sizes(): MemoryStoreSizes {
+    return {
+      challenges: this.#challenges.size,
+      cooldowns: this.#cooldowns.size,
+      counters: this.#counters.size,
+      idempotency: this.#idempotency.size,
+    };
   }
 
   ping(): Promise<boolean> {

@@ -1,17 +1,71 @@
 import type { Challenge } from "../model.js";
 
+/** One hourly (or other) cap: at most `max` sends counted under `key` in any sliding `windowMs`. */
+export interface CapRule {
+  /** Which limit this is (`destination`, `device`, `ip`), reported back when it refuses. */
+  name: string;
+  /** Already hashed by the caller: the store never sees a destination, a device id or an IP in clear. */
+  key: string;
+  max: number;
+  windowMs: number;
+}
+
+/** Everything one send must pass, checked and counted together. */
+export interface LimitRequest {
+  /** A gap between two sends under one key (`name: "cooldown"` when it refuses); null when off. */
+  cooldown: { key: string; ms: number } | null;
+  caps: readonly CapRule[];
+}
+
+/** The store's answer: counted, or refused with the time until every refusing limit would allow it. */
+export type LimitDecision = { allowed: true } | { allowed: false; limit: string; retryAfterMs: number };
+
+/** What an idempotency key holds: the fingerprint of its input, and the first outcome once there is one. */
+export interface IdempotencyRecord {
+  /** An HMAC of the input, never the input itself. */
+  fingerprint: string;
+  /** The encoded first outcome; null while the first request is still running (pending). */
+  outcome: string | null;
+}
+
 /**
- * The shared state of the subgraph. `memory` (one process) and `redis` (replicas) implement it;
- * the same test suite runs against both. Never holds a password, an Aadhaar number or an OTP.
+ * The shared state of the subgraph. `memory` (one process) and `redis` (replicas) implement it; the same
+ * test suite runs against both. Never holds a password, an Aadhaar number or an OTP. Every backend takes its
+ * clock at construction, so expiry is decided by that clock (tests move it; Redis TTLs only clean up).
+ * A backend that cannot answer rejects with {@link StoreUnavailableError}.
  */
 export interface OtpStore {
   /** Keep a challenge until `ttlSeconds` from now. */
   saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void>;
   /** Load many challenges in one round trip, in the order asked; unknown or expired ids are null. */
   loadChallenges(ids: readonly string[]): Promise<(Challenge | null)[]>;
+  /**
+   * Check the cooldown and every cap and, only when all of them allow it, count one send against each:
+   * all or nothing, atomically (two replicas on one Redis never pass a cap together).
+   */
+  consumeLimits(request: LimitRequest): Promise<LimitDecision>;
+  /**
+   * Claim `key` for a first request, marking it pending for `leaseSeconds` under `token`. Answers null
+   * when claimed (no live record existed), else the live record (pending or done) without changing it.
+   */
+  claimIdempotency(
+    key: string,
+    fingerprint: string,
+    token: string,
+    leaseSeconds: number,
+  ): Promise<IdempotencyRecord | null>;
+  /** Store the first outcome under a key claimed with `token`, for `ttlSeconds`. A lost claim is left alone. */
+  completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void>;
+  /** Drop a pending claim made with `token` (the request ended before reaching a provider). */
+  releaseIdempotency(key: string, token: string): Promise<void>;
   /** Whether the store answers (for `/readyz`). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The store could not be reached or did not answer: the caller must fail closed (send nothing). */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
 }
 
 /** How long a challenge can be resolved by other subgraphs after it was sent. */

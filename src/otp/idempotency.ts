@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { FieldError, OtpOutcome, ProviderId } from "./model.js";
+import type { StateKeys } from "./store/state-keys.js";
+import type { OtpStore } from "./store/store.js";
+
+/** How long the first result of a key is kept and replayed. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+const KEY_MAX_LENGTH = 255;
+
+/** One run of the request behind an idempotency key. */
+export interface Attempt {
+  outcome: OtpOutcome;
+  /** Whether the outcome is the key's answer from now on (it reached a provider); else the key is freed. */
+  final: boolean;
+}
+
+export interface IdempotencyOptions {
+  store: OtpStore;
+  keys: StateKeys;
+  /** How long a first request may hold its key before another may take over (it crashed, say). */
+  leaseSeconds: number;
+  /** How often a duplicate looks whether the first request has finished. */
+  pollMs?: number;
+}
+
+/**
+ * Idempotency keys: the same key with the same input within 24 h gets the first outcome again with no second
+ * upstream call, also when both arrive at once (the second waits for the first) and across replicas sharing a
+ * store. The record holds an HMAC of the input and the outcome with `devOtp: null`: never an OTP, a password
+ * or an Aadhaar number, not even as an unkeyed hash.
+ */
+export class Idempotency {
+  readonly #store: OtpStore;
+  readonly #keys: StateKeys;
+  readonly #leaseSeconds: number;
+  readonly #pollMs: number;
+
+  constructor(options: IdempotencyOptions) {
+    this.#store = options.store;
+    this.#keys = options.keys;
+    this.#leaseSeconds = options.leaseSeconds;
+    this.#pollMs = options.pollMs ?? 50;
+  }
+
+  /** A keyed fingerprint of a provider's normalised request (key order does not matter). */
+  fingerprint(provider: ProviderId, request: unknown): string {
+    return this.#keys.key("fingerprint", `${provider}\0${canonicalJson(request)}`);
+  }
+
+  /**
+   * Run `attempt` once per key and input; a duplicate gets the stored outcome, a key reused with another
+   * input gets `InvalidInput` on `idempotencyKey`. Rejects with `StoreUnavailableError` when the store is away.
+   */
+  async once(
+    provider: ProviderId,
+    idempotencyKey: string,
+    request: unknown,
+    attempt: () => Promise<Attempt>,
+  ): Promise<OtpOutcome> {
+    const key = this.#keys.key("idempotency", idempotencyKey);
+    const fingerprint = this.fingerprint(provider, request);
+    const token = randomUUID();
+    // A pending record ends within its lease; this bound only guards against one that never does.
+    const deadline = Date.now() + this.#leaseSeconds * 1000 + 5_000;
+    for (;;) {
+      const record = await this.#store.claimIdempotency(key, fingerprint, token, this.#leaseSeconds);
+      if (record === null) return this.#runClaimed(key, token, attempt);
+      if (record.fingerprint !== fingerprint) return conflictOutcome(provider);
+      if (record.outcome !== null) return decodeOutcome(record.outcome);
+      if (Date.now() > deadline) return stillRunning(provider);
+      await sleep(this.#pollMs);
+    }
+  }
+
+  async #runClaimed(key: string, token: string, attempt: () => Promise<Attempt>): Promise<OtpOutcome> {
+    let result: Attempt;
+    try {
+      result = await attempt();
+    } catch (error) {
+      await this.#store.releaseIdempotency(key, token).catch(() => undefined);
+      throw error;
+    }
+    if (result.final) {
+      await this.#store.completeIdempotency(
+        key,
+        token,
+        encodeOutcome(result.outcome),
+        IDEMPOTENCY_TTL_SECONDS,
+      );
+    } else {
+      await this.#store.releaseIdempotency(key, token);
+    }
+    return result.outcome;
+  }
+}
+
+/** Field errors of an idempotency key: 1 to 255 characters, no control characters. */
+export function idempotencyKeyErrors(key: string): FieldError[] {
+  const field = "idempotencyKey";
+  if (key.trim() === "") return [{ field, message: "Must not be empty when given." }];
+  if (key.length > KEY_MAX_LENGTH) return [{ field, message: `At most ${KEY_MAX_LENGTH} characters.` }];
+  if (/\p{Cc}/u.test(key)) return [{ field, message: "Must not contain control characters." }];
+  return [];
+}
+
+/** The answer to a key reused with another input. */
+export function conflictOutcome(provider: ProviderId): OtpOutcome {
+  return {
+    kind: "InvalidInput",
+    provider,
+    providerCode: null,
+    retryable: false,
+    message: "This idempotency key was already used with a different input.",
+    fieldErrors: [
+      {
+        field: "idempotencyKey",
+        message: "Already used with a different input; use a new key for a new request.",
+      },
+    ],
+  };
+}
+
+function stillRunning(provider: ProviderId): OtpOutcome {
+  return {
+    kind: "ProviderUnavailable",
+    provider,
+    providerCode: null,
+    retryable: true,
+    retryAfterSeconds: 1,
+    message: "The first request with this idempotency key is still running. Please try again shortly.",
+  };
+}
+
+/** The stored form of an outcome: JSON, with `devOtp` always null (the OTP is never stored). */
+export function encodeOutcome(outcome: OtpOutcome): string {
+  return JSON.stringify(outcome.kind === "OtpSent" ? { ...outcome, devOtp: null } : outcome);
+}
+
+/** An outcome read back from the store, dates revived. */
+export function decodeOutcome(encoded: string): OtpOutcome {
+  const outcome = JSON.parse(encoded) as OtpOutcome;
+  if (outcome.kind !== "OtpSent") return outcome;
+  const challenge = outcome.challenge as unknown as Record<keyof typeof outcome.challenge, unknown>;
+  const date = (value: unknown) => new Date(value as string);
+  return {
+    ...outcome,
+    devOtp: null,
+    challenge: {
+      ...outcome.challenge,
+      sentAt: date(challenge.sentAt),
+      expiresAt: challenge.expiresAt === null ? null : date(challenge.expiresAt),
+      resendAvailableAt: date(challenge.resendAvailableAt),
+    },
+  };
+}
+
+/** JSON with object keys sorted, so equal inputs give equal text whatever order their fields came in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(
+          Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : item,
+  );
+}

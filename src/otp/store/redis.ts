@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import type { Challenge } from "../model.js";
+import {
+  StoreUnavailableError,
+  type IdempotencyRecord,
+  type LimitDecision,
+  type LimitRequest,
+  type OtpStore,
+} from "./store.js";
+
+/**
+ * Check the cooldown and every cap, and count the send against all of them only when all allow it.
+ * KEYS[1] = cooldown key, KEYS[2..] = cap keys (sorted sets of send times).
+ * ARGV = now, member, cooldownMs, then name, max, windowMs for each cap.
+ * Times come from the caller's clock; TTLs only clean up. Answers {1} or {0, waitMs, limit}.
+ */
+const CONSUME_LIMITS = `
+local now = tonumber(ARGV[1])
+local cooldown = tonumber(ARGV[3])
+local wait, limit = 0, ''
+if cooldown > 0 then
+  local last = tonumber(redis.call('GET', KEYS[1]))
+  if last and last + cooldown > now then wait, limit = last + cooldown - now, 'cooldown' end
+end
+for i = 2, #KEYS do
+  local name, max, window = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[i])
+  if count >= max then
+    local oldest = redis.call('ZRANGE', KEYS[i], count - max, count - max, 'WITHSCORES')
+    local w = tonumber(oldest[2]) + window - now
+    if w > wait then wait, limit = w, name end
+  end
+end
+if wait > 0 then return {0, wait, limit} end
+if cooldown > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', cooldown) end
+for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[3 * i])
+end
+return {1}
+`;
+
+/** KEYS[1] = record. ARGV = now, fingerprint, token, leaseMs. Answers nil when claimed, else {fp, outcome}. */
+const CLAIM = `
+local live = tonumber(redis.call('HGET', KEYS[1], 'until'))
+if live and live > tonumber(ARGV[1]) then
+  return {redis.call('HGET', KEYS[1], 'fp'), redis.call('HGET', KEYS[1], 'outcome')}
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'token', ARGV[3], 'until', tonumber(ARGV[1]) + tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return nil
+`;
+
+/** KEYS[1] = record. ARGV = now, token, outcome, ttlMs. */
+const COMPLETE = `
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'outcome', ARGV[3], 'until', tonumber(ARGV[1]) + tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/** KEYS[1] = record. ARGV = token. Deletes a pending claim made with that token. */
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'token') == ARGV[1] and redis.call('HEXISTS', KEYS[1], 'outcome') == 0 then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+/** How long calls made while the first connection is being opened wait for it. */
+const FIRST_CONNECTION_WAIT_MS = 2000;
+
+interface Scripts {
+  otpConsumeLimits(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  otpClaim(key: string, ...args: (string | number)[]): Promise<unknown>;
+  otpComplete(key: string, ...args: (string | number)[]): Promise<unknown>;
+  otpRelease(key: string, token: string): Promise<unknown>;
+}
+
+/** A stored challenge: its fields, and when it expires by the store's clock. */
+interface StoredChallenge extends Omit<Challenge, "sentAt" | "expiresAt" | "resendAvailableAt"> {
+  sentAt: string;
+  expiresAt: string | null;
+  resendAvailableAt: string;
+  until: number;
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Put before every key, so several deployments can share one Redis. */
+  keyPrefix?: string;
+  now?: () => number;
+  /** Told when the connection is lost and found again (once per change, not per retry). */
+  onConnectionChange?: (state: "up" | "down", error?: Error) => void;
+}
+
+/**
+ * State shared by replicas in one Redis (standalone, not Cluster: a send's limit keys are used together).
+ * Calls fail fast while Redis is away (no offline queue, one retry, a command timeout) and the client keeps
+ * reconnecting, so the subgraph fails closed and recovers by itself.
+ */
+export class RedisStore implements OtpStore {
+  readonly #redis: Redis & Scripts;
+  readonly #prefix: string;
+  readonly #now: () => number;
+  /** Settles once the first connection is up; calls made before it wait for it (briefly), later ones never. */
+  readonly #firstConnection: Promise<void>;
+  #closing = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.#prefix = options.keyPrefix ?? "otp:";
+    this.#now = options.now ?? Date.now;
+    const redis = new Redis(options.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2000,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+    }) as Redis & Scripts;
+    redis.defineCommand("otpConsumeLimits", { lua: CONSUME_LIMITS });
+    redis.defineCommand("otpClaim", { lua: CLAIM, numberOfKeys: 1 });
+    redis.defineCommand("otpComplete", { lua: COMPLETE, numberOfKeys: 1 });
+    redis.defineCommand("otpRelease", { lua: RELEASE, numberOfKeys: 1 });
+    let state: "unknown" | "up" | "down" = "unknown";
+    const change = (next: "up" | "down", error?: Error) => {
+      if (state !== next && !this.#closing) options.onConnectionChange?.(next, error);
+      state = next;
+    };
+    redis.on("ready", () => {
+      change("up");
+    });
+    redis.on("error", (error: Error) => {
+      change("down", error);
+    });
+    redis.on("close", () => {
+      if (state === "up") change("down");
+    });
+    this.#redis = redis;
+    this.#firstConnection = new Promise<void>((resolve) => {
+      redis.once("ready", () => {
+        resolve();
+      });
+      setTimeout(resolve, FIRST_CONNECTION_WAIT_MS).unref();
+    });
+  }
+
+  async saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
+    const stored: StoredChallenge = {
+      ...challenge,
+      sentAt: challenge.sentAt.toISOString(),
+      expiresAt: challenge.expiresAt?.toISOString() ?? null,
+      resendAvailableAt: challenge.resendAvailableAt.toISOString(),
+      until: this.#now() + ttlSeconds * 1000,
+    };
+    await this.#call(() =>
+      this.#redis.set(this.#key("challenge", challenge.id), JSON.stringify(stored), "PX", ttlSeconds * 1000),
+    );
+  }
+
+  async loadChallenges(ids: readonly string[]): Promise<(Challenge | null)[]> {
+    if (ids.length === 0) return [];
+    const values = await this.#call(() => this.#redis.mget(ids.map((id) => this.#key("challenge", id))));
+    const now = this.#now();
+    return values.map((value) => {
+      if (value === null) return null;
+      const stored = JSON.parse(value) as StoredChallenge;
+      if (stored.until <= now) return null;
+      const { until: _until, ...fields } = stored;
+      return {
+        ...fields,
+        sentAt: new Date(stored.sentAt),
+        expiresAt: stored.expiresAt === null ? null : new Date(stored.expiresAt),
+        resendAvailableAt: new Date(stored.resendAvailableAt),
+      };
+    });
+  }
+
+  async consumeLimits(request: LimitRequest): Promise<LimitDecision> {
+    const keys = [request.cooldown?.key ?? "cooldown-off", ...request.caps.map((cap) => cap.key)];
+    const now = this.#now();
+    const member = `${now}:${randomUUID()}`;
+    const args = [now, member, request.cooldown?.ms ?? 0];
+    for (const cap of request.caps) args.push(cap.name, cap.max, cap.windowMs);
+    const reply = await this.#call(() =>
+      this.#redis.otpConsumeLimits(keys.length, ...keys.map((key) => this.#key("limit", key)), ...args),
+    );
+    const [allowed, wait, limit] = reply as [number, number?, string?];
+    return allowed === 1
+      ? { allowed: true }
+      : { allowed: false, limit: limit ?? "", retryAfterMs: wait ?? 0 };
+  }
+
+  async claimIdempotency(
+    key: string,
+    fingerprint: string,
+    token: string,
+    leaseSeconds: number,
+  ): Promise<IdempotencyRecord | null> {
+    const reply = await this.#call(() =>
+      this.#redis.otpClaim(this.#key("idem", key), this.#now(), fingerprint, token, leaseSeconds * 1000),
+    );
+    if (reply === null) return null;
+    const [storedFingerprint, outcome] = reply as [string, string | null];
+    return { fingerprint: storedFingerprint, outcome };
+  }
+
+  async completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void> {
+    await this.#call(() =>
+      this.#redis.otpComplete(this.#key("idem", key), this.#now(), token, outcome, ttlSeconds * 1000),
+    );
+  }
+
+  async releaseIdempotency(key: string, token: string): Promise<void> {
+    await this.#call(() => this.#redis.otpRelease(this.#key("idem", key), token));
+  }
+
+  async ping(): Promise<boolean> {
+    await this.#firstConnection;
+    try {
+      await this.#redis.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    try {
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+
+  #key(kind: string, id: string): string {
+    return `${this.#prefix}${kind}:${id}`;
+  }
+
+  async #call<T>(command: () => Promise<T>): Promise<T> {
+    await this.#firstConnection;
+    try {
+      return await command();
+    } catch (error) {
+      throw new StoreUnavailableError("The state store (Redis) did not answer.", { cause: error });
+    }
+  }
+}

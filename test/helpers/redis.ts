@@ -1,0 +1,95 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+
+/** A real `redis-server` on a loopback port, with no persistence. */
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Stop the server (SIGTERM) and wait for it to exit. */
+  stop(): Promise<void>;
+  /** Start it again on the same port, empty. */
+  start(): Promise<void>;
+}
+
+/** Whether `redis-server` can be run here. */
+export function hasRedisServer(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/** Start `redis-server` on a free loopback port; resolves once it answers PING. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const started = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--loglevel",
+        "warning",
+      ],
+      { stdio: "ignore" },
+    );
+    child = started;
+    await waitForPing(port, started);
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop: async () => {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      const exited = once(running, "exit");
+      running.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  return port;
+}
+
+/** A key prefix no other test uses, so tests can share one Redis. */
+export function uniquePrefix(name: string): string {
+  return `test:${name}:${Math.random().toString(36).slice(2, 10)}:`;
+}

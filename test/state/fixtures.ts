@@ -1,0 +1,82 @@
+import type { LimitPolicy } from "../../src/otp/limits.js";
+import { OtpService } from "../../src/otp/request-otp.js";
+import { MemoryStore } from "../../src/otp/store/memory.js";
+import { RedisStore } from "../../src/otp/store/redis.js";
+import { StateKeys } from "../../src/otp/store/state-keys.js";
+import type { OtpStore } from "../../src/otp/store/store.js";
+import { UpstreamClient } from "../../src/providers/http.js";
+import { createPhoneAdapter } from "../../src/providers/phone.js";
+import { uniquePrefix } from "../helpers/redis.js";
+
+/** A clock the tests move by hand: limits and expiry never wait on wall time. */
+export interface ManualClock {
+  now: () => number;
+  advance: (ms: number) => void;
+}
+
+export function manualClock(start = Date.UTC(2026, 0, 1, 9, 0, 0)): ManualClock {
+  let time = start;
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
+/**
+ * The backends the state tests run against; Redis only when the run has a redis-server. Two Redis stores made
+ * with one `keyPrefix` share their state, as two replicas do.
+ */
+export function backends(redisUrl: string | null) {
+  return [
+    {
+      name: "memory",
+      skip: false,
+      shared: false,
+      make: (now: () => number, _keyPrefix?: string): OtpStore => new MemoryStore({ now }),
+    },
+    {
+      name: "redis",
+      skip: redisUrl === null,
+      shared: true,
+      make: (now: () => number, keyPrefix = uniquePrefix("state")): OtpStore =>
+        new RedisStore({ url: redisUrl ?? "", keyPrefix, now }),
+    },
+  ];
+}
+
+export const STATE_SECRET = "test-state-secret-of-at-least-32-chars";
+
+/** The contract's default limits. */
+export const DEFAULT_LIMITS: LimitPolicy = {
+  cooldownSeconds: 30,
+  maxPerDestinationPerHour: 5,
+  maxPerDevicePerHour: 10,
+  maxPerIpPerHour: 30,
+};
+
+/** The real use case with the real PHONE adapter, talking to a loopback upstream at `baseUrl`. */
+export function phoneService(options: {
+  baseUrl: string;
+  store: OtpStore;
+  clock: ManualClock;
+  limits?: Partial<LimitPolicy>;
+  sandbox?: boolean;
+}): OtpService {
+  const http = new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 });
+  return new OtpService({
+    adapters: { PHONE: createPhoneAdapter({ baseUrl: options.baseUrl }, http) },
+    store: options.store,
+    sandbox: options.sandbox ?? false,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    stateKeys: new StateKeys(STATE_SECRET),
+    idempotencyLeaseSeconds: 10,
+    now: () => new Date(options.clock.now()),
+  });
+}
+
+/** A PHONE input for an Indian mobile number ending in `suffix`. */
+export function phoneInput(suffix: string | number, deviceId = "device-1") {
+  return { phone: { phone: `+9198${String(suffix).padStart(8, "0")}`, country: "IN", deviceId } };
+}

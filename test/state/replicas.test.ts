@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RequestOtpDocument } from "../__generated__/graphql.js";
+import { execute } from "../helpers/client.js";
+import { uniquePrefix } from "../helpers/redis.js";
+import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
+import { phoneInput, STATE_SECRET } from "./fixtures.js";
+
+const redisUrl = inject("redisUrl");
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 333444 } });
+
+/** One subgraph process, started as `src/main.ts` with `env`. */
+interface Replica {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startReplica(env: Record<string, string>): Promise<Replica> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`replica did not start:\n${output}`));
+    }, 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = /listening on (http:\/\/\S+\/graphql)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`replica exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+describe.skipIf(redisUrl === null)("two subgraph processes sharing one Redis", () => {
+  let upstream: Upstream;
+  let replicas: Replica[] = [];
+  beforeAll(async () => {
+    upstream = await startUpstream(async (request, res, req) => {
+      // A slow provider widens the window in which the two processes race.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await SENT(request, res, req);
+    });
+    const env = {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      PHONE_BASE_URL: upstream.url,
+      OTP_STORE: "redis",
+      REDIS_URL: redisUrl ?? "",
+      REDIS_KEY_PREFIX: uniquePrefix("replicas"),
+      OTP_STATE_SECRET: STATE_SECRET,
+      OTP_COOLDOWN_SECONDS: "0",
+      OTP_MAX_PER_DESTINATION_PER_HOUR: "5",
+      OTP_MAX_PER_DEVICE_PER_HOUR: "0",
+      OTP_MAX_PER_IP_PER_HOUR: "0",
+    };
+    replicas = await Promise.all([startReplica(env), startReplica(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await upstream.close();
+  });
+
+  /** Request number `index` goes to replica `index % 2`. */
+  const requestAt = (index: number, input: ReturnType<typeof phoneInput>, idempotencyKey?: string) =>
+    execute(replicas[index % 2]?.url ?? "", RequestOtpDocument, { input, idempotencyKey });
+
+  it("never pass a destination's cap together under concurrent load", async () => {
+    upstream.requests.length = 0;
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, index) => requestAt(index, phoneInput(1, `device-${index}`))),
+    );
+    const results = responses.map((response) => response.body.data?.requestOtp);
+    expect(results.filter((result) => result?.__typename === "OtpSent")).toHaveLength(5);
+    const limited = results.filter((result) => result?.__typename === "RateLimited");
+    expect(limited).toHaveLength(55);
+    expect(limited[0]).toMatchObject({ limitedBy: "LOCAL_POLICY", providerCode: null, retryable: true });
+    expect(upstream.requests).toHaveLength(5);
+  });
+
+  it("send once for one idempotency key used on both at the same moment", async () => {
+    upstream.requests.length = 0;
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        requestAt(index, phoneInput(2, "one-device"), "replicated-key"),
+      ),
+    );
+    const ids = new Set(
+      responses.map((response) => {
+        const result = response.body.data?.requestOtp;
+        return result?.__typename === "OtpSent" ? result.challenge.id : result?.__typename;
+      }),
+    );
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^[\w-]{24}$/);
+    expect(upstream.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,258 @@
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Challenge } from "../../src/otp/model.js";
+import { limitRequest } from "../../src/otp/limits.js";
+import { MemoryStore } from "../../src/otp/store/memory.js";
+import { RedisStore } from "../../src/otp/store/redis.js";
+import { StateKeys } from "../../src/otp/store/state-keys.js";
+import type { CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
+import { uniquePrefix } from "../helpers/redis.js";
+import { backends, manualClock, type ManualClock } from "./fixtures.js";
+
+const redisUrl = inject("redisUrl");
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+function challenge(id: string, overrides: Partial<Challenge> = {}): Challenge {
+  return {
+    id,
+    provider: "DMT",
+    destinationHint: "******3210",
+    sentAt: new Date("2026-01-01T09:00:00.000Z"),
+    expiresAt: new Date("2026-01-01T09:10:00.000Z"),
+    resendAvailableAt: new Date("2026-01-01T09:00:30.000Z"),
+    attemptsAllowed: 5,
+    providerMessage: "OTP sent",
+    providerReference: "REF123456",
+    ...overrides,
+  };
+}
+
+const cap = (key: string, max: number, name = "destination"): CapRule => ({ name, key, max, windowMs: HOUR });
+const caps = (...rules: CapRule[]): LimitRequest => ({ cooldown: null, caps: rules });
+
+for (const backend of backends(redisUrl)) {
+  describe.skipIf(backend.skip)(`${backend.name} store`, () => {
+    let clock: ManualClock;
+    let store: OtpStore;
+    beforeEach(() => {
+      clock = manualClock();
+      store = backend.make(clock.now);
+    });
+    afterEach(() => store.close());
+
+    it("answers ping", async () => {
+      expect(await store.ping()).toBe(true);
+    });
+
+    describe("challenges", () => {
+      it("loads many in the order asked, unknown ids as null, every field intact", async () => {
+        const a = challenge("a".repeat(24));
+        const b = challenge("b".repeat(24), {
+          expiresAt: null,
+          attemptsAllowed: null,
+          providerReference: null,
+        });
+        await store.saveChallenge(a, 3600);
+        await store.saveChallenge(b, 3600);
+        expect(await store.loadChallenges([b.id, "unknown", a.id])).toEqual([b, null, a]);
+        expect(await store.loadChallenges([])).toEqual([]);
+      });
+
+      it("forgets a challenge when its TTL is over", async () => {
+        const a = challenge("c".repeat(24));
+        await store.saveChallenge(a, 3600);
+        clock.advance(HOUR - 1);
+        expect(await store.loadChallenges([a.id])).toEqual([a]);
+        clock.advance(1);
+        expect(await store.loadChallenges([a.id])).toEqual([null]);
+      });
+    });
+
+    describe("limits", () => {
+      it("a cooldown refuses until its gap is over, with the exact time left", async () => {
+        const request: LimitRequest = { cooldown: { key: "cooldown:x", ms: 30_000 }, caps: [] };
+        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        clock.advance(10_000);
+        expect(await store.consumeLimits(request)).toEqual({
+          allowed: false,
+          limit: "cooldown",
+          retryAfterMs: 20_000,
+        });
+        clock.advance(19_999);
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: false, retryAfterMs: 1 });
+        clock.advance(1);
+        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+      });
+
+      it("a cap counts in a sliding hour and answers when its oldest send leaves the window", async () => {
+        const request = caps(cap("k", 3));
+        for (const _ of [1, 2, 3]) {
+          expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+          clock.advance(10 * MINUTE);
+        }
+        // Sends at 0, 10 and 20 minutes; it is now 30.
+        expect(await store.consumeLimits(request)).toEqual({
+          allowed: false,
+          limit: "destination",
+          retryAfterMs: 30 * MINUTE,
+        });
+        clock.advance(30 * MINUTE - 1);
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: false, retryAfterMs: 1 });
+        clock.advance(1);
+        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        // Now 10, 20 and 60 minutes are in the window: the next slot opens at 70.
+        expect(await store.consumeLimits(request)).toMatchObject({
+          allowed: false,
+          retryAfterMs: 10 * MINUTE,
+        });
+      });
+
+      it("counts per key", async () => {
+        expect(await store.consumeLimits(caps(cap("one", 1)))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("one", 1)))).toMatchObject({ allowed: false });
+        expect(await store.consumeLimits(caps(cap("two", 1)))).toEqual({ allowed: true });
+      });
+
+      it("is all or nothing: a refused send counts against none of its limits", async () => {
+        expect(await store.consumeLimits(caps(cap("ip", 1, "ip")))).toEqual({ allowed: true });
+        const both: LimitRequest = {
+          cooldown: { key: "cd", ms: 30_000 },
+          caps: [cap("dest", 2), cap("ip", 1, "ip")],
+        };
+        expect(await store.consumeLimits(both)).toMatchObject({ allowed: false, limit: "ip" });
+        expect(await store.consumeLimits({ cooldown: { key: "cd", ms: 30_000 }, caps: [] })).toEqual({
+          allowed: true,
+        });
+        expect(await store.consumeLimits(caps(cap("dest", 2)))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("dest", 2)))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("dest", 2)))).toMatchObject({ allowed: false });
+      });
+
+      it("names the limit that lasts longest, and its time", async () => {
+        const request: LimitRequest = {
+          cooldown: { key: "cd2", ms: 30_000 },
+          caps: [cap("d", 1), cap("dev", 1, "device")],
+        };
+        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        clock.advance(1000);
+        expect(await store.consumeLimits(request)).toEqual({
+          allowed: false,
+          limit: "destination",
+          retryAfterMs: HOUR - 1000,
+        });
+      });
+
+      it("never passes a cap under concurrent calls", async () => {
+        const request = caps(cap("race", 5));
+        const decisions = await Promise.all(Array.from({ length: 40 }, () => store.consumeLimits(request)));
+        expect(decisions.filter((decision) => decision.allowed)).toHaveLength(5);
+      });
+    });
+
+    describe("idempotency records", () => {
+      it("claims once; a second claim sees the pending record; completing stores the outcome", async () => {
+        expect(await store.claimIdempotency("key1", "fp", "token-1", 30)).toBeNull();
+        expect(await store.claimIdempotency("key1", "fp", "token-2", 30)).toEqual({
+          fingerprint: "fp",
+          outcome: null,
+        });
+        expect(await store.claimIdempotency("key1", "other", "token-3", 30)).toEqual({
+          fingerprint: "fp",
+          outcome: null,
+        });
+        await store.completeIdempotency("key1", "token-2", "not the holder", 86_400);
+        expect(await store.claimIdempotency("key1", "fp", "token-4", 30)).toEqual({
+          fingerprint: "fp",
+          outcome: null,
+        });
+        await store.completeIdempotency("key1", "token-1", '{"kind":"OtpSent"}', 86_400);
+        expect(await store.claimIdempotency("key1", "fp", "token-5", 30)).toEqual({
+          fingerprint: "fp",
+          outcome: '{"kind":"OtpSent"}',
+        });
+        await store.releaseIdempotency("key1", "token-1");
+        expect(await store.claimIdempotency("key1", "fp", "token-6", 30)).toMatchObject({
+          outcome: '{"kind":"OtpSent"}',
+        });
+      });
+
+      it("keeps an outcome for its TTL, then the key is free again", async () => {
+        expect(await store.claimIdempotency("key2", "fp", "t1", 30)).toBeNull();
+        await store.completeIdempotency("key2", "t1", "outcome", 86_400);
+        clock.advance(86_400_000 - 1);
+        expect(await store.claimIdempotency("key2", "fp", "t2", 30)).toMatchObject({ outcome: "outcome" });
+        clock.advance(1);
+        expect(await store.claimIdempotency("key2", "fp", "t3", 30)).toBeNull();
+      });
+
+      it("frees a released claim at once, and an abandoned one when its lease is over", async () => {
+        expect(await store.claimIdempotency("key3", "fp", "t1", 30)).toBeNull();
+        await store.releaseIdempotency("key3", "someone else");
+        expect(await store.claimIdempotency("key3", "fp", "t2", 30)).not.toBeNull();
+        await store.releaseIdempotency("key3", "t1");
+        expect(await store.claimIdempotency("key3", "fp", "t3", 30)).toBeNull();
+        clock.advance(30_000);
+        expect(await store.claimIdempotency("key3", "fp", "t4", 30)).toBeNull();
+      });
+
+      it("lets exactly one of many concurrent claims win", async () => {
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, index) => store.claimIdempotency("key4", "fp", `t${index}`, 30)),
+        );
+        expect(claims.filter((claim) => claim === null)).toHaveLength(1);
+      });
+    });
+  });
+}
+
+describe.skipIf(redisUrl === null)("redis store shared by two clients", () => {
+  it("two clients on one Redis never pass a cap together", async () => {
+    const prefix = uniquePrefix("shared");
+    const first = new RedisStore({ url: redisUrl ?? "", keyPrefix: prefix });
+    const second = new RedisStore({ url: redisUrl ?? "", keyPrefix: prefix });
+    try {
+      const request = caps(cap("shared", 7));
+      const decisions = await Promise.all(
+        Array.from({ length: 60 }, (_, index) => (index % 2 ? second : first).consumeLimits(request)),
+      );
+      expect(decisions.filter((decision) => decision.allowed)).toHaveLength(7);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
+
+describe("memory store bounds", () => {
+  it("stays bounded after 100k distinct destinations, and sweeps what expired", () => {
+    const clock = manualClock();
+    const store = new MemoryStore({ maxEntries: 10_000, now: clock.now });
+    const keys = StateKeys.random();
+    const policy = {
+      cooldownSeconds: 30,
+      maxPerDestinationPerHour: 5,
+      maxPerDevicePerHour: 0,
+      maxPerIpPerHour: 0,
+    };
+    const sends: Promise<unknown>[] = [];
+    for (let index = 0; index < 100_000; index += 1) {
+      const request = limitRequest(
+        policy,
+        {
+          provider: "PHONE",
+          destination: `+9198${String(index).padStart(8, "0")}`,
+          device: null,
+          clientIp: null,
+        },
+        keys,
+      );
+      sends.push(store.consumeLimits(request));
+    }
+    expect(store.sizes()).toEqual({ challenges: 0, cooldowns: 10_000, counters: 10_000, idempotency: 0 });
+
+    clock.advance(HOUR);
+    void store.consumeLimits(caps(cap("after an hour", 1)));
+    void store.consumeLimits({ cooldown: { key: "after an hour", ms: 30_000 }, caps: [] });
+    expect(store.sizes()).toEqual({ challenges: 0, cooldowns: 1, counters: 1, idempotency: 0 });
+    return Promise.all(sends);
+  });
+});
