@@ -82,7 +82,7 @@ export function createPhoneAdapter(
   settings: PhoneSettings,
   http: UpstreamClient,
 ): ProviderAdapter<PhoneOtpInput, PhoneWireRequest> {
-  const url = new URL(PHONE_PATH, settings.baseUrl).href;
+  const url = `${settings.baseUrl.replace(/\/+$/, "")}${PHONE_PATH}`;
   return {
     id: "PHONE",
     responses: PHONE_RESPONSES,

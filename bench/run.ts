@@ -1,0 +1,287 @@
+/**
+ * `npm run bench` — this subgraph against the plain subgraph a team would write (the peer) and the floor
+ * (`node:http` + undici), in one run, on loopback, against one minimal upstream.
+ *
+ *   npm run bench            full run (3 rounds × 15 s per target, and 100k requests for memory growth)
+ *   npm run bench -- --short a run under 60 s (3 rounds × 3 s, and 20k requests for memory growth)
+ *
+ * Every target runs in its own process (fresh for every measurement), measured with autocannon using the same
+ * connections and duration, in alternating order. Prints req/s, p50/p99 latency, peak RSS and the ratios, and
+ * writes bench/results/latest.json. Targets are checked by reading the ratios, never in a timed test.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { connect, createServer } from "node:net";
+import { arch, cpus, platform, release, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const short = process.argv.includes("--short");
+const CONNECTIONS = 16;
+const DURATION_S = short ? 3 : 15;
+const WARMUP_S = short ? 1 : 3;
+const ROUNDS = 3;
+const MEMORY_REQUESTS = short ? 20_000 : 100_000;
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const QUERY =
+  "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename ... on OtpSent { challenge { id destinationHint devOtp providerMessage } } } }";
+
+interface Target {
+  name: "subgraph" | "peer" | "floor";
+  script: string;
+  env: Record<string, string>;
+}
+
+interface Measurement {
+  target: Target["name"];
+  round: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMb: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** Answers that were not OtpSent (a target that answers errors fast would look fast). */
+  notSent: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (typeof address === "object" && address) resolve(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
+
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+async function start(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  child.stdout.resume();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => {
+        resolve(false);
+      });
+    });
+    if (up) return { child, port };
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${String(child.exitCode)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${script} did not start`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+function procStatusMb(pid: number, field: "VmHWM" | "VmRSS"): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** One distinct user per request: destination, device and (through a trusted proxy hop) client IP. */
+async function load(
+  port: number,
+  options: { duration?: number; amount?: number; offset: number },
+): Promise<{ result: autocannon.Result; notSent: number }> {
+  let n = options.offset;
+  let notSent = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/graphql`,
+    connections: CONNECTIONS,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? DURATION_S }),
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (request) => {
+          n += 1;
+          const phone = `+9198${String(n).padStart(8, "0")}`;
+          return {
+            ...request,
+            headers: {
+              "content-type": "application/json",
+              "x-forwarded-for": `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+            },
+            body: JSON.stringify({
+              query: QUERY,
+              variables: { input: { phone: { phone, country: "IN", deviceId: `bench-device-${n}` } } },
+            }),
+          };
+        },
+        onResponse: (_status, body) => {
+          if (!body.includes('"OtpSent"')) notSent += 1;
+        },
+      },
+    ],
+  });
+  return { result, notSent };
+}
+
+async function upstreamProcess() {
+  return start(`${root}dist/bench/upstream.js`, {});
+}
+
+async function measure(target: Target, round: number, offset: number): Promise<Measurement> {
+  const { child, port } = await start(target.script, target.env);
+  await load(port, { duration: WARMUP_S, offset: offset + 50_000_000 });
+  const { result, notSent } = await load(port, { duration: DURATION_S, offset });
+  const peakRssMb = procStatusMb(child.pid ?? 0, "VmHWM");
+  await stop(child);
+  return {
+    target: target.name,
+    round,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    peakRssMb,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    notSent,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+async function main(): Promise<void> {
+  const upstream = await upstreamProcess();
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const targets: Target[] = [
+    {
+      name: "subgraph",
+      script: `${root}dist/src/main.js`,
+      // Live mode, default local limits; one trusted proxy hop so every request has its own client IP.
+      env: { OTP_MODE: "live", PHONE_BASE_URL: upstreamUrl, TRUST_PROXY: "1" },
+    },
+    { name: "peer", script: `${root}dist/bench/peer.js`, env: { PHONE_BASE_URL: upstreamUrl } },
+    { name: "floor", script: `${root}dist/bench/floor.js`, env: { PHONE_BASE_URL: upstreamUrl } },
+  ];
+
+  const measurements: Measurement[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]) as Target[];
+    for (const target of order) {
+      const m = await measure(target, round + 1, round * 10_000_000);
+      measurements.push(m);
+      process.stdout.write(
+        `round ${m.round} ${m.target.padEnd(8)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  peak RSS ${m.peakRssMb.toFixed(0)} MB  non-2xx ${m.non2xx}  errors ${m.errors}  not OtpSent ${m.notSent}\n`,
+      );
+    }
+  }
+
+  // Memory growth of the subgraph over many requests with distinct destinations.
+  const subgraph = targets[0] as Target;
+  const { child, port } = await start(subgraph.script, subgraph.env);
+  await load(port, { amount: 2_000, offset: 90_000_000 });
+  const rssBeforeMb = procStatusMb(child.pid ?? 0, "VmRSS");
+  const growthRun = await load(port, { amount: MEMORY_REQUESTS, offset: 0 });
+  const rssAfterMb = procStatusMb(child.pid ?? 0, "VmRSS");
+  await stop(child);
+  await stop(upstream.child);
+
+  const summary = Object.fromEntries(
+    targets.map(({ name }) => {
+      const runs = measurements.filter((m) => m.target === name);
+      return [
+        name,
+        {
+          requestsPerSecond: median(runs.map((m) => m.requestsPerSecond)),
+          p50Ms: median(runs.map((m) => m.p50Ms)),
+          p99Ms: median(runs.map((m) => m.p99Ms)),
+          peakRssMb: Math.max(...runs.map((m) => m.peakRssMb)),
+        },
+      ];
+    }),
+  ) as Record<Target["name"], { requestsPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number }>;
+  const ratios = {
+    throughputVsPeer: summary.subgraph.requestsPerSecond / summary.peer.requestsPerSecond,
+    p99VsPeer: summary.subgraph.p99Ms / summary.peer.p99Ms,
+    throughputVsFloor: summary.subgraph.requestsPerSecond / summary.floor.requestsPerSecond,
+    p99VsFloor: summary.subgraph.p99Ms / summary.floor.p99Ms,
+  };
+  const memory = {
+    requests: MEMORY_REQUESTS,
+    notSent: growthRun.notSent,
+    rssBeforeMb,
+    rssAfterMb,
+    growthMb: rssAfterMb - rssBeforeMb,
+  };
+
+  const line = (name: string, s: (typeof summary)["peer"]) =>
+    `| ${name.padEnd(8)} | ${s.requestsPerSecond.toFixed(0).padStart(7)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${s.peakRssMb.toFixed(0).padStart(12)} |`;
+  process.stdout.write(
+    [
+      "",
+      `median of ${ROUNDS} rounds, ${CONNECTIONS} connections, ${DURATION_S} s each`,
+      "| target   |   req/s | p50 ms  | p99 ms  | peak RSS MB  |",
+      "| -------- | ------- | ------- | ------- | ------------ |",
+      line("subgraph", summary.subgraph),
+      line("peer", summary.peer),
+      line("floor", summary.floor),
+      "",
+      `subgraph/peer:  throughput ${ratios.throughputVsPeer.toFixed(2)}x (target >= 1.00), p99 ${ratios.p99VsPeer.toFixed(2)}x (target <= 1.00)`,
+      `subgraph/floor: throughput ${ratios.throughputVsFloor.toFixed(2)}x, p99 ${ratios.p99VsFloor.toFixed(2)}x`,
+      `RSS growth over ${memory.requests} distinct destinations: ${memory.growthMb.toFixed(1)} MB (target < 64), ${memory.notSent} not OtpSent`,
+      "",
+    ].join("\n"),
+  );
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      os: `${platform()} ${release()} ${arch()}`,
+      node: process.version,
+    },
+    options: {
+      short,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_S,
+      warmupSeconds: WARMUP_S,
+      rounds: ROUNDS,
+    },
+    summary,
+    ratios,
+    memory,
+    measurements,
+  };
+  await mkdir(`${root}bench/results`, { recursive: true });
+  await writeFile(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();
