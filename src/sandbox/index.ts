@@ -1,6 +1,8 @@
 import type { ProviderSettings } from "../config.js";
 import { DMT_SANDBOX_CREDENTIALS, dmtSandbox } from "./dmt.js";
 import { startFake, type RunningFake } from "./fake-server.js";
+import { GST_SANDBOX_SETTINGS, gstSandbox } from "./gst.js";
+import { ITR_SANDBOX_API_TOKEN, itrSandbox } from "./itr.js";
 import { PAYTM_SANDBOX_CREDENTIALS, paytmSandbox } from "./paytm.js";
 import { phoneSandbox } from "./phone.js";
 
@@ -19,6 +21,8 @@ export async function startSandbox(): Promise<Sandbox> {
     return fake.url;
   };
   const providers: ProviderSettings = {
+    GST: { baseUrl: await start(gstSandbox), ...GST_SANDBOX_SETTINGS },
+    ITR: { baseUrl: await start(itrSandbox), apiToken: ITR_SANDBOX_API_TOKEN },
     DMT: { baseUrl: await start(dmtSandbox), ...DMT_SANDBOX_CREDENTIALS },
     PAYTM: {
       baseUrl: await start(paytmSandbox),

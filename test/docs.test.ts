@@ -1,0 +1,54 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { mappingBlock, mappingTable, README_PATH, withMappingTable } from "../scripts/docs.js";
+import { MAPPING_TABLES } from "../src/providers/tables.js";
+
+describe("the README's mapping table", () => {
+  it("is the table generated from the providers' tables (`npm run docs:write`)", async () => {
+    const readme = await readFile(README_PATH, "utf8");
+    const block = mappingBlock(readme);
+    expect(block, "README.md has no mapping block").toBeDefined();
+    expect(block, "run `npm run docs:write`").toBe(mappingBlock(await withMappingTable(readme)));
+  });
+
+  it("has one row for every documented response of every provider, and the generic rows", async () => {
+    const block = mappingBlock(await readFile(README_PATH, "utf8")) ?? "";
+    const rows = block.split("\n").filter((line) => line.startsWith("|"));
+    const documented = MAPPING_TABLES.flatMap((table) =>
+      table.rows.map((row) => [table.provider, row] as const),
+    );
+    expect(rows).toHaveLength(2 + documented.length);
+    expect(new Set(MAPPING_TABLES.map((table) => table.provider))).toEqual(
+      new Set(["GST", "ITR", "DMT", "PAYTM", "PHONE", "any"]),
+    );
+    documented.forEach(([provider, row], index) => {
+      const cells = rows[index + 2]?.split(/(?<!\\)\|/).map((cell) => cell.trim());
+      expect(cells?.slice(1, 4)).toEqual([
+        provider,
+        row.documented,
+        row.outcome === "RateLimited" ? `RateLimited (${row.limitedBy ?? "PROVIDER"})` : row.outcome,
+      ]);
+    });
+  });
+
+  it("writes the contract's columns, quoting codes and leaving them blank for OtpSent", () => {
+    const lines = mappingTable().split("\n");
+    expect(lines[0]).toBe("| provider | documented response | variant | providerCode | retryable | notes |");
+    expect(lines).toContain(
+      "| GST | HTTP 200 with `result.appKey` | OtpSent |  |  | providerReference = appKey, providerMessage = result.message |",
+    );
+    expect(lines).toContain('| GST | HTTP 404 | AccountNotFound | "404" | no |  |');
+    expect(lines).toContain('| ITR | HTTP 500 `{error}` | ProviderUnavailable | "500" | yes |  |');
+    expect(lines).toContain(
+      "| any | timeout, refused, reset, undocumented 5xx, open circuit | ProviderUnavailable | HTTP status or null | yes |  |",
+    );
+  });
+
+  it("refuses a README without the markers, and escapes pipes in cells", async () => {
+    await expect(withMappingTable("# no block\n")).rejects.toThrow(/mapping:start/);
+    const table = mappingTable([
+      { provider: "any", rows: [{ code: "x", documented: "a | b", outcome: "AccountBlocked" }] },
+    ]);
+    expect(table.split("\n")[2]).toBe('| any | a \\| b | AccountBlocked | "x" | no |  |');
+  });
+});

@@ -1,0 +1,205 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseGstInput } from "../../src/providers/gst.js";
+import { parseItrInput } from "../../src/providers/itr.js";
+import {
+  GST_STATE_CODES,
+  gstinCheckCharacter,
+  gstinProblems,
+  isValidGstin,
+  normalizeGstin,
+} from "../../src/otp/validators/gstin.js";
+import { isValidPan, normalizePan, PAN_HOLDER_TYPES, panProblems } from "../../src/otp/validators/pan.js";
+
+const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const LETTERS = ALPHANUMERIC.slice(10);
+const char = (alphabet: string) => fc.constantFrom(...Array.from(alphabet));
+const chars = (alphabet: string, length: number) =>
+  fc.array(char(alphabet), { minLength: length, maxLength: length }).map((list) => list.join(""));
+
+/** Any valid PAN: 3 letters, a holder type, a letter, 4 digits, a letter. */
+const validPan = fc
+  .tuple(
+    chars(LETTERS, 3),
+    fc.constantFrom(...Object.keys(PAN_HOLDER_TYPES)),
+    chars(LETTERS, 1),
+    chars("0123456789", 4),
+    chars(LETTERS, 1),
+  )
+  .map((parts) => parts.join(""));
+
+/** Any valid GSTIN: a state code, a valid PAN, an entity character, any 14th character, the check character. */
+const validGstin = fc
+  .tuple(fc.constantFrom(...GST_STATE_CODES), validPan, char(ALPHANUMERIC.slice(1)), char(ALPHANUMERIC))
+  .map((parts) => parts.join(""))
+  .map((first14) => `${first14}${gstinCheckCharacter(first14) ?? "?"}`);
+
+/** Strings of any size and alphabet: ASCII, full unicode with surrogates, control characters, long ones. */
+const anyString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({ unit: fc.constantFrom(...Array.from("0123456789ABCDEFZ \t\n\u0000\u200dßſı")), maxLength: 20 }),
+  fc.string({ unit: "grapheme", minLength: 1000, maxLength: 12_000 }),
+);
+
+describe("GSTIN", () => {
+  it("accepts GSTINs issued to real taxpayers, in any case and with surrounding spaces", () => {
+    for (const gstin of ["27AAPFU0939F1ZV", "29AAGCB7383J1Z4", "07AAGFF2194N1Z1", " 33aaach7409r1z8 "]) {
+      expect(gstinProblems(normalizeGstin(gstin)), gstin).toEqual([]);
+    }
+  });
+
+  it("accepts every generated valid GSTIN", () => {
+    fc.assert(
+      fc.property(validGstin, (gstin) => {
+        expect(gstinProblems(gstin)).toEqual([]);
+        expect(gstinProblems(normalizeGstin(` ${gstin.toLowerCase()}\t`))).toEqual([]);
+      }),
+    );
+  });
+
+  it("rejects every single-character change to a valid GSTIN", () => {
+    fc.assert(
+      fc.property(
+        validGstin,
+        fc.nat({ max: 14 }),
+        fc.oneof(char(ALPHANUMERIC), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })),
+        (gstin, position, replacement) => {
+          // A lower-case letter is the same character once normalised.
+          fc.pre(normalizeGstin(replacement) !== gstin.charAt(position));
+          const changed = normalizeGstin(gstin.slice(0, position) + replacement + gstin.slice(position + 1));
+          expect(isValidGstin(changed), changed).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it("explains each failure, all at once", () => {
+    expect(gstinProblems("00AAPXU0939F0ZV")).toEqual([
+      "Characters 1–2 must be a GST state code (01–38, 97 or 99).",
+      "Character 6 (the PAN's 4th) must be a PAN holder type (P, C, H, A, B, G, J, L, F or T).",
+      "Character 13 must be the entity number, 1–9 or A–Z.",
+      "Character 15 does not match the check character of the first 14; look for a typo.",
+    ]);
+    expect(gstinProblems("27AAPF10939F1ZV")).toEqual([
+      "Characters 3–12 must be the holder's PAN: 5 letters, 4 digits and a letter.",
+      "Character 15 does not match the check character of the first 14; look for a typo.",
+    ]);
+    expect(gstinProblems("27AAPFU0939F1ZX")).toEqual([
+      "Character 15 does not match the check character of the first 14; look for a typo.",
+    ]);
+    expect(gstinProblems("27AAPFU0939F1Z")).toEqual(["Must be 15 characters; this has 14."]);
+    expect(gstinProblems("27AAPFU0939F1Z-")).toEqual([
+      "Must contain only the letters A–Z and the digits 0–9.",
+    ]);
+  });
+
+  it("folds only ASCII letters to upper case", () => {
+    expect(normalizeGstin("  27aapfu0939f1zv ")).toBe("27AAPFU0939F1ZV");
+    // "ſ".toUpperCase() is "S": a look-alike must not become a valid GSTIN.
+    expect(normalizeGstin("ſ")).toBe("ſ");
+  });
+
+  it("never throws, whatever the string", () => {
+    fc.assert(
+      fc.property(anyString, (text) => {
+        const normalised = normalizeGstin(text);
+        expect(Array.isArray(gstinProblems(normalised))).toBe(true);
+        expect(typeof isValidGstin(text)).toBe("boolean");
+        const check = gstinCheckCharacter(text);
+        expect(check === undefined || /^[0-9A-Z]$/.test(check)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("PAN", () => {
+  it("accepts every generated valid PAN, in any case and with surrounding spaces", () => {
+    fc.assert(
+      fc.property(validPan, (pan) => {
+        expect(panProblems(pan)).toEqual([]);
+        expect(isValidPan(normalizePan(`  ${pan.toLowerCase()} `))).toBe(true);
+      }),
+    );
+  });
+
+  it("rejects a 4th letter that is no holder type, and any other shape", () => {
+    const others = Array.from(LETTERS).filter((letter) => !Object.hasOwn(PAN_HOLDER_TYPES, letter));
+    for (const letter of others) {
+      expect(panProblems(`ABC${letter}E1234F`)).toEqual([
+        "The 4th letter must be a PAN holder type (P, C, H, A, B, G, J, L, F or T).",
+      ]);
+    }
+    for (const pan of [
+      "ABCPE1234",
+      "ABCPE12345",
+      "1BCPE1234F",
+      "ABCPE1234FF",
+      "ABCPE12A4F",
+      "ABCPÉ1234F",
+      "",
+    ]) {
+      expect(panProblems(pan), pan).toEqual(["Must be 5 letters, 4 digits and a letter, like ABCPE1234F."]);
+    }
+  });
+
+  it("never throws, whatever the string", () => {
+    fc.assert(
+      fc.property(anyString, (text) => {
+        expect(Array.isArray(panProblems(normalizePan(text)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("the GST and ITR input parsers", () => {
+  it("report every failing field at once", () => {
+    expect(parseGstInput({ gstin: "27AAPFU0939F1ZX", username: "" })).toEqual({
+      ok: false,
+      fieldErrors: [
+        { field: "gst.username", message: "Required." },
+        {
+          field: "gst.gstin",
+          message: "Character 15 does not match the check character of the first 14; look for a typo.",
+        },
+      ],
+    });
+    expect(parseItrInput({ pan: "ABCXE1234F", password: " " })).toEqual({
+      ok: false,
+      fieldErrors: [
+        {
+          field: "itr.pan",
+          message: "The 4th letter must be a PAN holder type (P, C, H, A, B, G, J, L, F or T).",
+        },
+        { field: "itr.password", message: "Required." },
+      ],
+    });
+  });
+
+  it("normalise the GSTIN and PAN, and send the password exactly as typed", () => {
+    expect(parseGstInput({ gstin: " 27aapfu0939f1zv", username: " user.name " })).toEqual({
+      ok: true,
+      value: { task: "getOtp", essentials: { gstin: "27AAPFU0939F1ZV", username: "user.name" } },
+    });
+    expect(parseItrInput({ pan: "abcpe1234f ", password: " p@ss word " })).toEqual({
+      ok: true,
+      value: { pan: "ABCPE1234F", password: " p@ss word " },
+    });
+  });
+
+  it("never throw and never quote the password, whatever the strings", () => {
+    fc.assert(
+      fc.property(anyString, anyString, (a, b) => {
+        const gst = parseGstInput({ gstin: a, username: b });
+        const itr = parseItrInput({ pan: b, password: a });
+        expect(typeof gst.ok).toBe("boolean");
+        if (!itr.ok && a.length >= 4) {
+          for (const error of itr.fieldErrors) expect(error.message).not.toContain(a);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
