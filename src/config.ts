@@ -31,6 +31,12 @@ export interface Config {
   stateSecret: string | null;
   routerSecret: string | null;
   providerTimeoutMs: number;
+  /** Upstream bodies past this many bytes are not read (UnexpectedProviderResponse). */
+  providerMaxResponseBytes: number;
+  /** Each provider's circuit breaker and in-flight cap. */
+  resilience: { breakerFailures: number; breakerHalfOpenMs: number; maxInFlight: number };
+  /** On SIGTERM, how long in-flight requests may take before their connections are closed. */
+  shutdownDeadlineMs: number;
   /** How many proxy hops in `X-Forwarded-For` to trust; 0 uses the socket address. */
   trustProxy: number;
   maxBodyBytes: number;
@@ -85,6 +91,23 @@ const Env = z.object({
     blankToUndefined,
     z.coerce.number().int().min(1).max(120_000).default(8000),
   ),
+  OTP_PROVIDER_MAX_RESPONSE_BYTES: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(1024).max(16_777_216).default(262_144),
+  ),
+  OTP_BREAKER_FAILURES: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(1000).default(5)),
+  OTP_BREAKER_HALF_OPEN_MS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  ),
+  OTP_PROVIDER_MAX_IN_FLIGHT: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(1).max(10_000).default(100),
+  ),
+  OTP_SHUTDOWN_DEADLINE_MS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(0).max(600_000).default(10_000),
+  ),
   TRUST_PROXY: count(0),
   OTP_MAX_BODY_BYTES: z.preprocess(blankToUndefined, z.coerce.number().int().min(1024).default(65_536)),
   LOG_LEVEL: z.preprocess(
@@ -138,6 +161,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
+    providerMaxResponseBytes: env.OTP_PROVIDER_MAX_RESPONSE_BYTES,
+    resilience: {
+      breakerFailures: env.OTP_BREAKER_FAILURES,
+      breakerHalfOpenMs: env.OTP_BREAKER_HALF_OPEN_MS,
+      maxInFlight: env.OTP_PROVIDER_MAX_IN_FLIGHT,
+    },
+    shutdownDeadlineMs: env.OTP_SHUTDOWN_DEADLINE_MS,
     trustProxy: env.TRUST_PROXY,
     maxBodyBytes: env.OTP_MAX_BODY_BYTES,
     logLevel: env.LOG_LEVEL,

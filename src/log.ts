@@ -1,38 +1,137 @@
-import { pino, type Logger } from "pino";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 /**
- * Paths that may hold secrets or personal data, removed by configuration rather than by care at each call.
- * A log line never carries an OTP, a password, an Aadhaar number, a client secret or a token.
+ * Keys whose values are secrets or personal data wherever they appear. They are removed by configuration (pino's
+ * `redact`, and {@link scrubBody} for upstream bodies), not by care at each call: a log line never carries an OTP,
+ * a password, an Aadhaar number, a client secret, a token or a full phone number.
  */
-export const REDACTED_PATHS = [
+export const SENSITIVE_KEYS = [
   "password",
-  "*.password",
   "otp",
-  "*.otp",
   "devOtp",
-  "*.devOtp",
   "ovdData",
-  "*.ovdData",
+  "aadhaar",
+  "aadhaarNumber",
   "clientSecret",
-  "*.clientSecret",
+  "client_secret",
+  "secret",
   "accessToken",
-  "*.accessToken",
+  "access_token",
   "apiToken",
-  "*.apiToken",
+  "api_token",
+  "token",
+  "stateToken",
+  "state_token",
   "authorization",
-  "*.authorization",
-  "headers.authorization",
-  'headers["client_secret"]',
+  "cookie",
   "phone",
-  "*.phone",
+  "mobile",
+  "mobileNumber",
   "customerMobileNumber",
-  "*.customerMobileNumber",
-];
+  "username",
+  "pan",
+  "gstin",
+] as const;
 
-/** The process's structured JSON logger. */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/** How deep below the top of a log line a sensitive key is still found by pino's `redact`. */
+const REDACT_DEPTH = 4;
+
+/** `otp`, `*.otp`, `*.*.otp`, … for every sensitive key. */
+export const REDACTED_PATHS = SENSITIVE_KEYS.flatMap((key) =>
+  Array.from({ length: REDACT_DEPTH }, (_, depth) => `${"*.".repeat(depth)}${key}`),
+);
+
+export const CENSOR = "[redacted]";
+
+/** Keys that are secret only in what a provider sends back (GST echoes the access token as `id`). */
+const BODY_ONLY_KEYS = ["id", "patronId"];
+const bodyKeys = [...SENSITIVE_KEYS, ...BODY_ONLY_KEYS];
+const sensitive = new Set<string>(bodyKeys.map((key) => key.toLowerCase()));
+const keyValue = new RegExp(
+  `(["']?\\b(?:${bodyKeys.join("|")})["']?\\s*[:=]\\s*)((?:bearer|basic)\\s+\\S+|"[^"]*"?|'[^']*'?|[^\\s,&;}\\]]*)`,
+  "gi",
+);
+/** Long runs of token characters with a digit in them: opaque tokens under keys no list can know. */
+const opaqueToken = /(?=[\w+/=-]*\d)[\w+/=-]{24,}/g;
+
+/**
+ * An upstream body made safe to log: sensitive keys censored at any depth, `key: value` pairs of sensitive keys
+ * censored in text that is not JSON, opaque tokens and every run of four or more digits masked (OTPs, Aadhaar
+ * and phone numbers), and at most `maxChars` characters.
+ */
+export function scrubBody(body: unknown, maxChars = 1024): string {
+  const text = typeof body === "string" ? body : jsonWithoutSensitiveKeys(body);
+  return text
+    .slice(0, maxChars * 2)
+    .replace(keyValue, `$1"${CENSOR}"`)
+    .replace(opaqueToken, CENSOR)
+    .replace(/\d{4,}/g, (digits) => "#".repeat(digits.length))
+    .slice(0, maxChars);
+}
+
+function jsonWithoutSensitiveKeys(value: unknown): string {
+  const json = JSON.stringify(value, (key, inner: unknown) =>
+    sensitive.has(key.toLowerCase()) ? CENSOR : inner,
+  ) as string | undefined;
+  // undefined for a value with no JSON form
+  return json ?? String(value);
+}
+
+/** The process's structured JSON logger, with ISO timestamps and redaction by {@link REDACTED_PATHS}. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
-    { level, base: undefined, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+    },
     destination,
   );
+}
+
+/**
+ * Fastify's own lines for each request at `debug` (at `info` the one line per request is `requestOtp`), under
+ * the label `requestId`; request errors stay at `error`.
+ */
+export class RequestLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: "requestId" });
+  }
+
+  override incomingRequest(request: FastifyRequest): void {
+    // The route, not the URL: a GET's query string may carry GraphQL variables.
+    request.log.debug({ method: request.method, route: request.routeOptions.url }, "incoming request");
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) super.requestCompleted(error, request, reply);
+    else
+      reply.log.debug(
+        { statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        "request completed",
+      );
+  }
+}
+
+interface RequestScope {
+  requestId: string;
+}
+
+const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** Run `fn` (and everything it starts) as part of the HTTP request `requestId`. */
+export function runInRequestScope<T>(requestId: string, fn: () => T): T {
+  return requestScope.run({ requestId }, fn);
+}
+
+/** The id of the HTTP request being served, or null outside one. */
+export function currentRequestId(): string | null {
+  return requestScope.getStore()?.requestId ?? null;
 }

@@ -27,7 +27,14 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${signal}: draining in-flight requests\n`);
+    process.stdout.write(
+      `${signal}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
+    );
+    // app.close() cuts what still runs at the deadline; this is the backstop if releasing anything hangs.
+    setTimeout(() => {
+      process.stderr.write("shutdown: still closing after the deadline, exiting\n");
+      process.exit(0);
+    }, config.shutdownDeadlineMs + 2_000).unref();
     void app
       .close()
       .then(() => sandbox?.close())

@@ -1,12 +1,16 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
-import Fastify, { type FastifyInstance } from "fastify";
-import type { Config } from "./config.js";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { DestinationStream } from "pino";
+import type { Config, ProviderSettings } from "./config.js";
 import { createContext, type GraphQLContext } from "./graphql/context.js";
-import { createLogger } from "./log.js";
+import { createLogger, currentRequestId, RequestLogController, runInRequestScope } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
+import type { Adapters } from "./otp/request-otp.js";
 import { buildOtpSchema } from "./graphql/schema.js";
 import { UpstreamClient } from "./providers/http.js";
 import { createAdapters } from "./providers/index.js";
@@ -16,19 +20,32 @@ import { StateKeys } from "./otp/store/state-keys.js";
 import { StoreUnavailableError } from "./otp/store/store.js";
 import { singleMutationRule } from "./graphql/single-mutation.rule.js";
 
-/** The running HTTP application: `/graphql`, `/healthz`, `/readyz`. */
+/** What a caller may give besides the configuration. */
+export interface AppOptions {
+  /** Where log lines go (tests capture them); standard output when absent. */
+  logDestination?: DestinationStream;
+}
+
+/** The running HTTP application: `/graphql`, `/healthz`, `/readyz`, `/metrics`. */
 export interface App {
   http: FastifyInstance;
-  /** Stop taking requests, finish the ones in flight, release everything. */
+  /** Stop taking requests, finish the ones in flight (up to the shutdown deadline), release everything. */
   close(): Promise<void>;
 }
 
-const RESPONSE_BYTES_CAP = 256 * 1024;
-
 /** Wire the configuration into a ready (not yet listening) application. */
-export async function createApp(config: Config): Promise<App> {
-  const logger = createLogger(config.logLevel);
-  const http = new UpstreamClient({ timeoutMs: config.providerTimeoutMs, maxBodyBytes: RESPONSE_BYTES_CAP });
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = new Metrics();
+  const clientFor = (provider: ProviderId) =>
+    new UpstreamClient({
+      provider,
+      timeoutMs: config.providerTimeoutMs,
+      maxBodyBytes: config.providerMaxResponseBytes,
+      resilience: config.resilience,
+      observer: metrics.upstream(provider),
+      logger,
+    });
   const store = createStore(config.store, {
     onConnectionChange: (state, error) => {
       if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
@@ -36,22 +53,46 @@ export async function createApp(config: Config): Promise<App> {
     },
   });
   const otp = new OtpService({
-    adapters: createAdapters(config.providers, http),
+    adapters: adaptersWithOwnClients(config.providers, clientFor),
     store,
     sandbox: config.mode === "sandbox",
     limits: config.limits,
     stateKeys: config.stateSecret === null ? StateKeys.random() : new StateKeys(config.stateSecret),
     // A first request holds its idempotency key for longer than a send can take.
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
+    observe: (observation) => {
+      metrics.requestOtp(observation.provider, observation.result);
+      logger.info({ requestId: currentRequestId(), ...observation }, "requestOtp");
+    },
   });
 
+  // Typed as fastify's base logger, so the instance keeps its default type.
+  const fastifyLogger: FastifyBaseLogger = logger;
   const fastify: FastifyInstance = Fastify({
     bodyLimit: config.maxBodyBytes,
     // Trust exactly `trustProxy` hops of X-Forwarded-For, counted from the socket.
     trustProxy: (_address, hop) => hop < config.trustProxy,
-    logger: false,
+    loggerInstance: fastifyLogger,
+    logController: new RequestLogController(),
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  fastify.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    done();
+  });
+  // Everything the handler starts (resolvers, the use case, its log line) knows the request id.
+  fastify.addHook("preHandler", (request, _reply, done) => {
+    runInRequestScope(request.id, done);
   });
   let shuttingDown = false;
+  // Once draining, a finished request closes its connection instead of keeping it alive for another.
+  fastify.addHook("onSend", (_request, reply, _payload, done) => {
+    if (shuttingDown) reply.header("connection", "close");
+    done();
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildOtpSchema(),
@@ -100,6 +141,9 @@ export async function createApp(config: Config): Promise<App> {
     context: (request) => Promise.resolve(createContext(otp, store, request.ip)),
   });
   fastify.get("/healthz", () => ({ status: "ok" }));
+  fastify.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
+  );
   fastify.get("/readyz", async (_request, reply) => {
     if (shuttingDown) return reply.code(503).send({ status: "shutting down" });
     if (!(await store.ping())) return reply.code(503).send({ status: "store unreachable" });
@@ -110,7 +154,19 @@ export async function createApp(config: Config): Promise<App> {
     http: fastify,
     close: async () => {
       shuttingDown = true;
-      await fastify.close();
+      // Past the deadline, requests still running lose their connections so the process can exit.
+      const deadline = setTimeout(() => {
+        logger.warn(
+          { deadlineMs: config.shutdownDeadlineMs },
+          "shutdown deadline reached, closing connections",
+        );
+        fastify.server.closeAllConnections();
+      }, config.shutdownDeadlineMs);
+      try {
+        await fastify.close();
+      } finally {
+        clearTimeout(deadline);
+      }
       await store.close();
     },
   };
@@ -142,6 +198,22 @@ const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
     });
   },
 };
+
+/** An incoming `x-request-id` worth keeping (the router's); anything else gets a fresh id. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Each provider gets a client of its own, so a breaker or an in-flight cap never spans two providers. */
+function adaptersWithOwnClients(
+  providers: ProviderSettings,
+  clientFor: (provider: ProviderId) => UpstreamClient,
+): Adapters {
+  const adapters: Adapters = {};
+  for (const provider of PROVIDER_IDS) {
+    if (providers[provider] === undefined) continue;
+    Object.assign(adapters, createAdapters({ [provider]: providers[provider] }, clientFor(provider)));
+  }
+  return adapters;
+}
 
 /** Equal-length digests, so comparing a header with the secret takes the same time whatever it holds. */
 function digest(value: string): Buffer {

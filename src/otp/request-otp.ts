@@ -7,7 +7,14 @@ import type {
   PhoneOtpInput,
   RequestOtpInput,
 } from "./inputs.js";
-import { INPUT_MEMBER, PROVIDER_IDS, type Challenge, type OtpOutcome, type ProviderId } from "./model.js";
+import {
+  INPUT_MEMBER,
+  PROVIDER_IDS,
+  type Challenge,
+  type OtpOutcome,
+  type OutcomeKind,
+  type ProviderId,
+} from "./model.js";
 import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
 import { CHALLENGE_TTL_SECONDS, type OtpStore } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
@@ -34,7 +41,27 @@ export interface OtpServiceOptions {
   stateKeys?: StateKeys;
   /** How long a first request holds its idempotency key (longer than a send can take). */
   idempotencyLeaseSeconds?: number;
+  /** Called once per `requestOtp`, however it ended (its one log line and the request counter). */
+  observe?: (observation: RequestOtpObservation) => void;
   now?: () => Date;
+}
+
+/** What one `requestOtp` call did. Nothing in it is secret: the destination is masked. */
+export interface RequestOtpObservation {
+  provider: ProviderId;
+  /** The `RequestOtpResult` member answered, or `error` when the call rejected. */
+  result: OutcomeKind | "error";
+  providerCode: string | null;
+  /** Milliseconds in the adapter's upstream call; null when none was made. */
+  upstreamMs: number | null;
+  destinationHint: string | null;
+  challengeId: string | null;
+}
+
+/** Filled in as one call goes; read once at its end. */
+interface Trace {
+  destinationHint: string | null;
+  upstreamMs: number | null;
 }
 
 /** What the transport knows about the caller. */
@@ -71,6 +98,19 @@ export class OtpService {
    */
   async requestOtp(input: RequestOtpInput, context: RequestContext): Promise<OtpOutcome> {
     const provider = selectedProvider(input);
+    const trace: Trace = { destinationHint: null, upstreamMs: null };
+    try {
+      const outcome = await this.#requestOtp(input, context, trace);
+      this.#options.observe?.(observation(provider, outcome, trace));
+      return outcome;
+    } catch (error) {
+      this.#options.observe?.(observation(provider, null, trace));
+      throw error;
+    }
+  }
+
+  async #requestOtp(input: RequestOtpInput, context: RequestContext, trace: Trace): Promise<OtpOutcome> {
+    const provider = selectedProvider(input);
     const adapter: ProviderAdapter | undefined = this.#options.adapters[provider];
     if (!adapter) return notConfigured(provider);
 
@@ -88,7 +128,7 @@ export class OtpService {
       };
     }
 
-    const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp);
+    const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp, trace);
     if (idempotencyKey === null) return (await attempt()).outcome;
     return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
   }
@@ -99,8 +139,10 @@ export class OtpService {
     adapter: ProviderAdapter,
     request: unknown,
     clientIp: string | null,
+    trace: Trace,
   ): Promise<Attempt> {
     const destination = adapter.destination(request);
+    trace.destinationHint = destination.hint;
     const limited = await this.#limits.consume({
       provider,
       destination: destination.key,
@@ -109,7 +151,9 @@ export class OtpService {
     });
     if (limited) return { outcome: limited, final: false };
 
+    const sendStarted = performance.now();
     const result = await adapter.send(request);
+    trace.upstreamMs = Math.round(performance.now() - sendStarted);
     if (result.kind !== "sent") return { outcome: result, final: true };
 
     const sentAt = this.#now();
@@ -141,6 +185,19 @@ function selectedProvider(input: RequestOtpInput): ProviderId {
     throw new TypeError("RequestOtpInput must have exactly one member set");
   }
   return provider;
+}
+
+/** The observation of a call that ended with `outcome`, or rejected (`null`). */
+function observation(provider: ProviderId, outcome: OtpOutcome | null, trace: Trace): RequestOtpObservation {
+  const sent = outcome?.kind === "OtpSent" ? outcome.challenge : null;
+  return {
+    provider,
+    result: outcome?.kind ?? "error",
+    providerCode: outcome && outcome.kind !== "OtpSent" ? outcome.providerCode : null,
+    upstreamMs: trace.upstreamMs,
+    destinationHint: sent?.destinationHint ?? trace.destinationHint,
+    challengeId: sent?.id ?? null,
+  };
 }
 
 /** 144 random bits, URL-safe. */

@@ -1,5 +1,15 @@
+import { setTimeout as delay } from "node:timers/promises";
 import ky, { type KyInstance } from "ky";
+import { scrubBody } from "../log.js";
 import type { OtpFailure, ProviderId } from "../otp/model.js";
+import {
+  isRefusal,
+  ProviderPolicy,
+  type BreakerState,
+  type PolicyObserver,
+  type RefusalReason,
+  type ResilienceSettings,
+} from "./resilience.js";
 
 /** One upstream call as an adapter describes it. */
 export interface UpstreamRequest {
@@ -18,55 +28,159 @@ export interface UpstreamReply {
   ms: number;
 }
 
-/** The provider could not be heard: nothing, or nothing usable, came back. */
+/** How an exchange with the provider failed to give a usable answer. */
+export type ExchangeFault = "timeout" | "network" | "tooLarge";
+
+/**
+ * The provider could not be heard (`timeout`, `network`: refused, reset, cut short), answered more than the cap
+ * (`tooLarge`), or was not called at all because its breaker is open or its in-flight cap is reached.
+ */
 export interface UpstreamFault {
   ok: false;
-  fault: "timeout" | "network" | "tooLarge";
+  fault: ExchangeFault | RefusalReason;
   /** The HTTP status when headers arrived before the fault. */
   status: number | null;
   ms: number;
+  /** For a call refused without calling: when it is worth trying again. */
+  retryAfterSeconds?: number;
+}
+
+/** What a client reports as it works; metrics implement it. Nothing personal is passed. */
+export interface UpstreamObserver extends PolicyObserver {
+  /** One exchange ended (after its one retry, if any); not called for refused calls. */
+  exchanged?(outcome: "reply" | ExchangeFault, ms: number): void;
+}
+
+/** The part of a pino logger the client uses. */
+export interface UpstreamLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface UpstreamClientOptions {
+  /** The whole exchange, connection to last body byte, retry included. */
   timeoutMs: number;
   /** Bodies larger than this are not read to the end. */
   maxBodyBytes: number;
+  /** The provider this client calls, for logs. */
+  provider?: ProviderId;
+  /** A breaker and an in-flight cap for this client's provider; none when absent. */
+  resilience?: ResilienceSettings;
+  observer?: UpstreamObserver;
+  logger?: UpstreamLogger;
+  /** The pause before the one retry of a refused connection. */
+  refusedRetryDelayMs?: number;
 }
 
+const DEFAULT_REFUSED_RETRY_DELAY_MS = 100;
+
+/** Replies whose raw body may be logged when an adapter finds them undocumented. */
+const rawBodies = new WeakMap<
+  UpstreamReply,
+  { text: string; log: (fields: Record<string, unknown>) => void }
+>();
+
 /**
- * The one HTTP client every adapter shares. A send is never retried (a retried send is a second SMS); the
- * timeout covers the whole exchange, body included.
+ * The HTTP client of one provider. A send is never retried once it may have reached the provider (a retried
+ * send is a second SMS); a connection refused before anything was sent is retried once. The timeout covers the
+ * whole exchange, body included, and bodies past the cap are not read. With `resilience`, a circuit breaker and
+ * an in-flight cap answer for the provider without calling it.
  */
 export class UpstreamClient {
   readonly #ky: KyInstance;
   readonly #options: UpstreamClientOptions;
+  readonly #observer: UpstreamObserver;
+  readonly #policy: ProviderPolicy<UpstreamReply | UpstreamFault> | undefined;
 
   constructor(options: UpstreamClientOptions) {
     this.#options = options;
-    this.#ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false });
+    this.#observer = options.observer ?? {};
+    // A redirect is an answer to map, not an invitation to send the OTP request somewhere else.
+    this.#ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: "manual" });
+    if (options.resilience) {
+      this.#policy = new ProviderPolicy(options.resilience, isOutage, this.#policyObserver());
+    }
   }
 
+  /** Send one request; never rejects for anything the provider or the network does. */
   async post(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
+    if (!this.#policy) return this.#exchange(request);
+    const result = await this.#policy.run(() => this.#exchange(request));
+    if (!isRefusal(result)) return result;
+    return {
+      ok: false,
+      fault: result.refused,
+      status: null,
+      ms: 0,
+      retryAfterSeconds: result.retryAfterSeconds,
+    };
+  }
+
+  async #exchange(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
+    const result = await this.#send(request);
+    this.#observer.exchanged?.(result.ok ? "reply" : (result.fault as ExchangeFault), result.ms);
+    return result;
+  }
+
+  async #send(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const signal = AbortSignal.timeout(this.#options.timeoutMs);
     let status: number | null = null;
-    try {
-      const response = await this.#ky.post(request.url, {
-        headers: request.headers,
-        json: request.json,
-        signal,
-      });
-      status = response.status;
-      const text = await readCapped(response, this.#options.maxBodyBytes);
-      if (text === null) return { ok: false, fault: "tooLarge", status, ms: elapsed() };
-      return { ok: true, status, headers: response.headers, body: parseJson(text), ms: elapsed() };
-    } catch (error) {
-      const fault = signal.aborted ? "timeout" : "network";
-      if (fault === "network" && !isNetworkError(error)) throw error;
-      return { ok: false, fault, status, ms: elapsed() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.#ky.post(request.url, {
+          headers: request.headers,
+          json: request.json,
+          signal,
+        });
+        status = response.status;
+        const text = await readCapped(response, this.#options.maxBodyBytes);
+        if (text === null) return { ok: false, fault: "tooLarge", status, ms: elapsed() };
+        const reply: UpstreamReply = {
+          ok: true,
+          status,
+          headers: response.headers,
+          body: parseJson(text),
+          ms: elapsed(),
+        };
+        rawBodies.set(reply, {
+          text,
+          log: (fields) => this.#options.logger?.warn(fields, "undocumented reply"),
+        });
+        return reply;
+      } catch (error) {
+        if (signal.aborted) return { ok: false, fault: "timeout", status, ms: elapsed() };
+        if (!isNetworkError(error)) throw error;
+        // Refused means no connection, so nothing was sent: the one case a send may be repeated.
+        if (attempt === 1 && status === null && isRefused(error)) {
+          const delayMs = this.#options.refusedRetryDelayMs ?? DEFAULT_REFUSED_RETRY_DELAY_MS;
+          if (await pause(delayMs, signal)) continue;
+          return { ok: false, fault: "timeout", status, ms: elapsed() };
+        }
+        return { ok: false, fault: "network", status, ms: elapsed() };
+      }
     }
   }
+
+  #policyObserver(): PolicyObserver {
+    const { observer, logger, provider } = this.#options;
+    let last: BreakerState = "closed";
+    return {
+      breakerChanged: (state) => {
+        if (state !== last) logger?.warn({ provider, breaker: state, previous: last }, "circuit breaker");
+        last = state;
+        observer?.breakerChanged?.(state);
+      },
+      inFlightChanged: (count) => observer?.inFlightChanged?.(count),
+      refused: (reason) => observer?.refused?.(reason),
+    };
+  }
+}
+
+/** What counts against a provider's breaker: it could not be heard, or it answered with a server error. */
+export function isOutage(result: UpstreamReply | UpstreamFault): boolean {
+  if (result.ok) return result.status >= 500;
+  return result.fault === "timeout" || result.fault === "network";
 }
 
 async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
@@ -100,26 +214,72 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Wait `ms`; false when `signal` aborted first. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** fetch reports refused, reset and DNS failures as a TypeError; a body cut short rejects the reader. */
 function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError || (error instanceof Error && "code" in error);
 }
 
-/** The outcome for a fault: the provider could not be heard, so the same request may work later. */
-export function faultOutcome(provider: ProviderId, fault: UpstreamFault): OtpFailure {
-  if (fault.fault === "tooLarge") return unexpectedResponse(provider, fault.status);
-  return {
-    kind: "ProviderUnavailable",
-    provider,
-    providerCode: fault.status === null ? null : String(fault.status),
-    retryable: true,
-    retryAfterSeconds: null,
-    message: `${provider} could not be reached. Please try again shortly.`,
-  };
+/** ECONNREFUSED anywhere in the cause chain (for every address tried, when there were several). */
+function isRefused(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if ("code" in current && current.code === "ECONNREFUSED") return true;
+    if (current instanceof AggregateError && current.errors.length > 0) {
+      return current.errors.every((inner) => isRefused(inner));
+    }
+  }
+  return false;
 }
 
-/** A reply that matches no documented shape: an undocumented 5xx is an outage, anything else is unexpected. */
+/** The outcome for a fault: the provider could not be heard, so the same request may work later. */
+export function faultOutcome(provider: ProviderId, fault: UpstreamFault): OtpFailure {
+  switch (fault.fault) {
+    case "tooLarge":
+      return unexpectedResponse(provider, fault.status);
+    case "circuitOpen":
+    case "inFlightCap":
+      return {
+        kind: "ProviderUnavailable",
+        provider,
+        providerCode: null,
+        retryable: true,
+        retryAfterSeconds: fault.retryAfterSeconds ?? null,
+        message: `${provider} is not taking requests at the moment. Please try again shortly.`,
+      };
+    default:
+      return {
+        kind: "ProviderUnavailable",
+        provider,
+        providerCode: fault.status === null ? null : String(fault.status),
+        retryable: true,
+        retryAfterSeconds: null,
+        message: `${provider} could not be reached. Please try again shortly.`,
+      };
+  }
+}
+
+/**
+ * A reply that matches no documented shape: an undocumented 5xx is an outage, anything else is unexpected.
+ * Its raw body is logged, scrubbed, and never returned.
+ */
 export function undocumentedReply(provider: ProviderId, reply: UpstreamReply): OtpFailure {
+  const raw = rawBodies.get(reply);
+  raw?.log({
+    provider,
+    status: reply.status,
+    contentType: reply.headers.get("content-type"),
+    bytes: Buffer.byteLength(raw.text),
+    body: scrubBody(reply.body ?? raw.text),
+  });
   if (reply.status >= 500) {
     return faultOutcome(provider, { ok: false, fault: "network", status: reply.status, ms: reply.ms });
   }

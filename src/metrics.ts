@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { OutcomeKind, ProviderId } from "./otp/model.js";
+import type { UpstreamObserver } from "./providers/http.js";
+import type { BreakerState } from "./providers/resilience.js";
+
+/** The breaker state as a number, for `otp_provider_breaker_state`. */
+export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, halfOpen: 2 };
+
+/**
+ * The service's Prometheus metrics, in a registry of its own. Labels are bounded and hold nothing personal:
+ * a provider id, a result member name, an exchange outcome or a refusal reason.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: "otp_requests_total",
+    help: "requestOtp calls, by provider and by the RequestOtpResult member answered (`error` when it threw).",
+    labelNames: ["provider", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly #upstreamSeconds = new Histogram({
+    name: "otp_upstream_duration_seconds",
+    help: "One exchange with a provider, connection to last body byte (its one retry included), by outcome.",
+    labelNames: ["provider", "outcome"] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+    registers: [this.registry],
+  });
+  readonly #inFlight = new Gauge({
+    name: "otp_upstream_in_flight",
+    help: "Calls to a provider running now.",
+    labelNames: ["provider"] as const,
+    registers: [this.registry],
+  });
+  readonly #breaker = new Gauge({
+    name: "otp_provider_breaker_state",
+    help: "A provider's circuit breaker: 0 closed, 1 open, 2 half-open.",
+    labelNames: ["provider"] as const,
+    registers: [this.registry],
+  });
+  readonly #refused = new Counter({
+    name: "otp_upstream_refused_total",
+    help: "Calls answered without calling the provider, by reason (circuitOpen, inFlightCap).",
+    labelNames: ["provider", "reason"] as const,
+    registers: [this.registry],
+  });
+
+  /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Count one requestOtp call by its provider and result member. */
+  requestOtp(provider: ProviderId, result: OutcomeKind | "error"): void {
+    this.#requests.inc({ provider, result });
+  }
+
+  /** The observer one provider's HTTP client reports to. */
+  upstream(provider: ProviderId): UpstreamObserver {
+    return {
+      exchanged: (outcome, ms) => {
+        this.#upstreamSeconds.observe({ provider, outcome }, ms / 1000);
+      },
+      breakerChanged: (state) => {
+        this.#breaker.set({ provider }, BREAKER_STATE_VALUE[state]);
+      },
+      inFlightChanged: (count) => {
+        this.#inFlight.set({ provider }, count);
+      },
+      refused: (reason) => {
+        this.#refused.inc({ provider, reason });
+      },
+    };
+  }
+
+  /** The Prometheus text exposition. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

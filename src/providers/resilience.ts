@@ -1,0 +1,131 @@
+import {
+  BrokenCircuitError,
+  BulkheadPolicy,
+  BulkheadRejectedError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  bulkhead,
+  circuitBreaker,
+  handleWhenResult,
+} from "cockatiel";
+
+/** How one provider is protected; the same for every provider, each with its own breaker and cap. */
+export interface ResilienceSettings {
+  /** Consecutive failed calls that open the breaker. */
+  breakerFailures: number;
+  /** How long an open breaker refuses calls before it lets one trial call through (half-open). */
+  breakerHalfOpenMs: number;
+  /** Calls to the provider at once; past it, a call is refused at once. */
+  maxInFlight: number;
+}
+
+/** The breaker's state, as metrics and logs name it. */
+export type BreakerState = "closed" | "open" | "halfOpen";
+
+/** Why a call was refused without reaching the provider. */
+export type RefusalReason = "circuitOpen" | "inFlightCap";
+
+/** A call the policy refused: nothing was sent. */
+export interface Refusal {
+  refused: RefusalReason;
+  /** When it is worth trying again. */
+  retryAfterSeconds: number;
+}
+
+/** What a policy reports as it works (metrics, logs). */
+export interface PolicyObserver {
+  breakerChanged?(state: BreakerState): void;
+  inFlightChanged?(count: number): void;
+  refused?(reason: RefusalReason): void;
+}
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "halfOpen",
+  [CircuitState.Isolated]: "open",
+};
+
+/**
+ * One provider's circuit breaker (cockatiel, consecutive failures) and in-flight cap. A call is refused at once,
+ * without reaching the provider, while the breaker is open, while its one half-open trial call is running, and
+ * when `maxInFlight` calls are already running.
+ */
+export class ProviderPolicy<T> {
+  readonly #settings: ResilienceSettings;
+  readonly #observer: PolicyObserver;
+  readonly #breaker: CircuitBreakerPolicy;
+  readonly #bulkhead: BulkheadPolicy;
+  #openedAt = 0;
+  #inFlight = 0;
+
+  /** `isFailure` says which results count against the provider (outages, not answers the user caused). */
+  constructor(
+    settings: ResilienceSettings,
+    isFailure: (result: T) => boolean,
+    observer: PolicyObserver = {},
+  ) {
+    this.#settings = settings;
+    this.#observer = observer;
+    this.#breaker = circuitBreaker(
+      handleWhenResult((result) => isFailure(result as T)),
+      {
+        halfOpenAfter: settings.breakerHalfOpenMs,
+        breaker: new ConsecutiveBreaker(settings.breakerFailures),
+      },
+    );
+    this.#bulkhead = bulkhead(settings.maxInFlight, 0);
+    this.#breaker.onBreak(() => {
+      this.#openedAt = Date.now();
+    });
+    this.#breaker.onStateChange((state) => observer.breakerChanged?.(STATE_NAMES[state]));
+    observer.breakerChanged?.("closed");
+    observer.inFlightChanged?.(0);
+  }
+
+  /** The breaker's state now. An open breaker becomes half-open only when a call arrives after the wait. */
+  get state(): BreakerState {
+    return STATE_NAMES[this.#breaker.state];
+  }
+
+  /** Calls running now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Run `call` under the breaker and the cap, or refuse it without calling. */
+  async run(call: () => Promise<T>): Promise<T | Refusal> {
+    // cockatiel queues callers behind a half-open trial; refusing them keeps "at once" true.
+    if (this.#breaker.state === CircuitState.HalfOpen) return this.#refuse("circuitOpen", 1);
+    try {
+      return await this.#bulkhead.execute(() => this.#breaker.execute(() => this.#counted(call)));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        const remainingMs = this.#openedAt + this.#settings.breakerHalfOpenMs - Date.now();
+        return this.#refuse("circuitOpen", Math.max(1, Math.ceil(remainingMs / 1000)));
+      }
+      if (error instanceof BulkheadRejectedError) return this.#refuse("inFlightCap", 1);
+      throw error;
+    }
+  }
+
+  async #counted(call: () => Promise<T>): Promise<T> {
+    this.#observer.inFlightChanged?.(++this.#inFlight);
+    try {
+      return await call();
+    } finally {
+      this.#observer.inFlightChanged?.(--this.#inFlight);
+    }
+  }
+
+  #refuse(reason: RefusalReason, retryAfterSeconds: number): Refusal {
+    this.#observer.refused?.(reason);
+    return { refused: reason, retryAfterSeconds };
+  }
+}
+
+/** Whether `value` is a refusal rather than the call's own result. */
+export function isRefusal(value: unknown): value is Refusal {
+  return typeof value === "object" && value !== null && "refused" in value;
+}
