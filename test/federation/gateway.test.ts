@@ -1,5 +1,8 @@
 import { Trace } from "@apollo/usage-reporting-protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GST_MAGIC_USERNAMES, GST_SANDBOX_GSTIN } from "../../src/sandbox/gst.js";
+import { ITR_MAGIC } from "../../src/sandbox/itr.js";
+import { PAYTM_MAGIC } from "../../src/sandbox/paytm.js";
 import { PHONE_MAGIC, PHONE_SANDBOX_RETRY_AFTER } from "../../src/sandbox/phone.js";
 import type { RequestOtpMutationVariables } from "../../examples/__generated__/graphql.js";
 import { GraphQLRequestError, requestOtp } from "../../examples/request-otp.js";
@@ -7,7 +10,7 @@ import { startTestApp, type TestApp } from "../helpers/app.js";
 import { post } from "../helpers/client.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { startGateway, type Gateway } from "./gateway.js";
-import { startSupportSubgraph, type SupportSubgraph } from "./support-subgraph.js";
+import { startSupportSubgraph, supportReference, type SupportSubgraph } from "./support-subgraph.js";
 import { otpSubgraph, supportSubgraph } from "./supergraph.js";
 
 const phone = (national: string, deviceId = `device-${national}`) => ({
@@ -63,6 +66,26 @@ describe("a real @apollo/gateway over the OTP subgraph (sandbox) and a second su
         retryAfterSeconds: PHONE_SANDBOX_RETRY_AFTER,
         retryable: true,
       },
+    ],
+    [
+      "AccountNotFound",
+      { input: { gst: { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.notFound } } },
+      { __typename: "AccountNotFound", provider: "GST", providerCode: "404", retryable: false },
+    ],
+    [
+      "AccountBlocked",
+      { input: { paytm: { phone: `98765${PAYTM_MAGIC.BE1424001}`, deviceIdentifier: "device-blocked" } } },
+      { __typename: "AccountBlocked", provider: "PAYTM", providerCode: "BE1424001", retryable: false },
+    ],
+    [
+      "ProviderAuthFailed",
+      { input: { itr: { pan: `ABCPE${ITR_MAGIC.unauthorisedDigits}F`, password: "secret" } } },
+      { __typename: "ProviderAuthFailed", provider: "ITR", providerCode: "401", retryable: false },
+    ],
+    [
+      "ProviderUnavailable",
+      { input: { itr: { pan: `ABCPE${ITR_MAGIC.serverErrorDigits}F`, password: "secret" } } },
+      { __typename: "ProviderUnavailable", provider: "ITR", providerCode: "500", retryable: true },
     ],
   ];
 
@@ -169,6 +192,25 @@ describe("a real @apollo/gateway over the OTP subgraph (sandbox) and a second su
     expect(support.representations).toEqual(
       [...sent].reverse().map(({ id }) => ({ __typename: "OtpChallenge", id, providerReference: null })),
     );
+  });
+
+  it("hands the provider's handle to the second subgraph through @requires, and only a fingerprint leaves it", async () => {
+    const result = await requestOtp(gateway.url, {
+      input: { gst: { gstin: "29ABCPE1234F1Z7", username: "user-1" } },
+    });
+    if (result.__typename !== "OtpSent") throw new Error(`expected OtpSent, got ${result.__typename}`);
+    support.attempts.push(result.challenge.id);
+    support.representations.length = 0;
+
+    const { body } = await post<{
+      signInAttempts: { challenge: { id: string; supportReference: string | null } }[];
+    }>(gateway.url, { query: "{ signInAttempts { challenge { id supportReference } } }" });
+    const [representation] = support.representations.filter(({ id }) => id === result.challenge.id);
+    expect(representation?.providerReference).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.data?.signInAttempts[0]?.challenge).toEqual({
+      id: result.challenge.id,
+      supportReference: supportReference(representation?.providerReference ?? ""),
+    });
   });
 
   it("sends no trace when the gateway does not ask for one", async () => {
