@@ -124,7 +124,23 @@ export class UpstreamClient {
   async #send(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const signal = AbortSignal.timeout(this.#options.timeoutMs);
+    // Cleared when the exchange ends: AbortSignal.timeout would keep the exchange reachable for the whole timeout.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => {
+      timeout.abort(new DOMException("The upstream did not answer in time", "TimeoutError"));
+    }, this.#options.timeoutMs);
+    try {
+      return await this.#attempts(request, timeout.signal, elapsed);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #attempts(
+    request: UpstreamRequest,
+    signal: AbortSignal,
+    elapsed: () => number,
+  ): Promise<UpstreamReply | UpstreamFault> {
     let status: number | null = null;
     for (let attempt = 1; ; attempt++) {
       try {
