@@ -5,12 +5,11 @@ import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
-import type { Config, ProviderSettings } from "./config.js";
+import type { Config } from "./config.js";
 import { createContext, type GraphQLContext } from "./graphql/context.js";
 import { createLogger, currentRequestId, RequestLogController, runInRequestScope } from "./log.js";
 import { Metrics } from "./metrics.js";
-import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
-import type { Adapters } from "./otp/request-otp.js";
+import type { ProviderId } from "./otp/model.js";
 import { buildOtpSchema } from "./graphql/schema.js";
 import { UpstreamClient } from "./providers/http.js";
 import { createAdapters } from "./providers/index.js";
@@ -53,7 +52,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   });
   const otp = new OtpService({
-    adapters: adaptersWithOwnClients(config.providers, clientFor),
+    adapters: createAdapters(config.providers, clientFor),
     store,
     sandbox: config.mode === "sandbox",
     limits: config.limits,
@@ -103,15 +102,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     allowBatchedHttpRequests: false,
     validationRules: [singleMutationRule],
     includeStacktraceInErrorResponses: !config.production,
-    formatError: (formatted, error) =>
+    formatError: (formatted, error) => {
       // Fail closed: no OTP goes out while the limits cannot be checked, and the caller is told so.
-      unwrapResolverError(error) instanceof StoreUnavailableError
-        ? {
-            message: "The service is temporarily unavailable. Please try again shortly.",
-            ...(formatted.path && { path: formatted.path }),
-            extensions: { code: "SERVICE_UNAVAILABLE" },
-          }
-        : formatted,
+      if (unwrapResolverError(error) instanceof StoreUnavailableError) {
+        return {
+          message: "The service is temporarily unavailable. Please try again shortly.",
+          ...(formatted.path && { path: formatted.path }),
+          extensions: { code: "SERVICE_UNAVAILABLE" },
+        };
+      }
+      // Two members or none, written in the document, is bad input like the same mistake in variables.
+      if (
+        formatted.extensions?.code === "GRAPHQL_VALIDATION_FAILED" &&
+        ONE_OF_VIOLATION.test(formatted.message)
+      ) {
+        return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
+      }
+      return formatted;
+    },
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       validationFailureAsOk,
@@ -189,7 +197,7 @@ const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
         if (
           !wantsGraphQLResponse &&
           response.http.status === 400 &&
-          errors?.every((error) => error.extensions?.code === "GRAPHQL_VALIDATION_FAILED")
+          errors?.every((error) => VALIDATION_CODES.has(String(error.extensions?.code)))
         ) {
           response.http.status = 200;
         }
@@ -199,21 +207,13 @@ const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/** graphql-js's messages for a oneOf input with two members, none, or a null one. */
+const ONE_OF_VIOLATION =
+  /^(OneOf Input Object "\w+" must specify exactly one key|Field "\w+\.\w+" must be non-null)\.$/;
+const VALIDATION_CODES = new Set(["GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"]);
+
 /** An incoming `x-request-id` worth keeping (the router's); anything else gets a fresh id. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** Each provider gets a client of its own, so a breaker or an in-flight cap never spans two providers. */
-function adaptersWithOwnClients(
-  providers: ProviderSettings,
-  clientFor: (provider: ProviderId) => UpstreamClient,
-): Adapters {
-  const adapters: Adapters = {};
-  for (const provider of PROVIDER_IDS) {
-    if (providers[provider] === undefined) continue;
-    Object.assign(adapters, createAdapters({ [provider]: providers[provider] }, clientFor(provider)));
-  }
-  return adapters;
-}
 
 /** Equal-length digests, so comparing a header with the secret takes the same time whatever it holds. */
 function digest(value: string): Buffer {

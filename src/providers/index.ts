@@ -1,4 +1,5 @@
 import type { ProviderSettings } from "../config.js";
+import type { ProviderId } from "../otp/model.js";
 import type { Adapters } from "../otp/request-otp.js";
 import { createDmtAdapter } from "./dmt.js";
 import { createGstAdapter } from "./gst.js";
@@ -7,13 +8,19 @@ import { createItrAdapter } from "./itr.js";
 import { createPaytmAdapter } from "./paytm.js";
 import { createPhoneAdapter } from "./phone.js";
 
-/** One adapter for each provider that has settings; the others answer "not configured". */
-export function createAdapters(settings: ProviderSettings, http: UpstreamClient): Adapters {
+/**
+ * One adapter for each provider that has settings; the others answer "not configured". Each gets a client of
+ * its own from `clientFor`, so a breaker or an in-flight cap never spans two providers.
+ */
+export function createAdapters(
+  settings: ProviderSettings,
+  clientFor: (provider: ProviderId) => UpstreamClient,
+): Adapters {
   return {
-    ...(settings.GST && { GST: createGstAdapter(settings.GST, http) }),
-    ...(settings.ITR && { ITR: createItrAdapter(settings.ITR, http) }),
-    ...(settings.DMT && { DMT: createDmtAdapter(settings.DMT, http) }),
-    ...(settings.PAYTM && { PAYTM: createPaytmAdapter(settings.PAYTM, http) }),
-    ...(settings.PHONE && { PHONE: createPhoneAdapter(settings.PHONE, http) }),
+    ...(settings.GST && { GST: createGstAdapter(settings.GST, clientFor("GST")) }),
+    ...(settings.ITR && { ITR: createItrAdapter(settings.ITR, clientFor("ITR")) }),
+    ...(settings.DMT && { DMT: createDmtAdapter(settings.DMT, clientFor("DMT")) }),
+    ...(settings.PAYTM && { PAYTM: createPaytmAdapter(settings.PAYTM, clientFor("PAYTM")) }),
+    ...(settings.PHONE && { PHONE: createPhoneAdapter(settings.PHONE, clientFor("PHONE")) }),
   };
 }

@@ -129,7 +129,7 @@ describe("a real @apollo/gateway over the OTP subgraph (sandbox) and a second su
     expect(status).toBe(200);
     expect(body.errors).toHaveLength(1);
     expect(body.errors?.[0]?.message).toBe(ONE_OF_LITERAL);
-    expect(body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 
   it("still answers HTTP 400 for a failed validation to a client that asks for application/graphql-response+json", async () => {
