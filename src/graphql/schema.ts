@@ -3,6 +3,7 @@ import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { fileURLToPath } from "node:url";
 import { graphql, GraphQLInputObjectType, parse, type GraphQLSchema } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
+import { ChallengeResolver } from "./challenge.resolver.js";
 import type { GraphQLContext } from "./context.js";
 import { RequestOtpResolver } from "./request-otp.resolver.js";
 
@@ -24,7 +25,11 @@ directive @oneOf on INPUT_OBJECT
  * `@apollo/subgraph`, with `RequestOtpInput` marked oneOf so graphql-js enforces it.
  */
 export async function buildOtpSchema(): Promise<GraphQLSchema> {
-  const codeFirst = await buildSchema({ resolvers: [RequestOtpResolver], validate: false, skipCheck: true });
+  const codeFirst = await buildSchema({
+    resolvers: [RequestOtpResolver, ChallengeResolver],
+    validate: false,
+    skipCheck: true,
+  });
   const resolvers = createResolversMap(codeFirst) as Record<string, object>;
   const schema = buildSubgraphSchema({
     typeDefs: parse(FEDERATION_HEADER + printSchemaWithDirectives(codeFirst)),

@@ -192,4 +192,27 @@ describe("OtpChallenge as an entity", () => {
       null,
     ]);
   });
+
+  it("reads a challenge back with otpChallenge(id), without the OTP; unknown ids are null", async () => {
+    const sent = await execute(subgraph.url, RequestOtpDocument, {
+      input: { phone: { phone: "+919876543212", country: "IN", deviceId: "device-10" } },
+    });
+    const result = sent.body.data?.requestOtp;
+    if (result?.__typename !== "OtpSent") throw new Error("expected OtpSent");
+    expect(result.challenge.devOtp).toMatch(/^\d{6}$/);
+    const query =
+      "query ($id: ID!) { otpChallenge(id: $id) { id destinationHint resendAvailableAt devOtp } }";
+    const found = await post<{ otpChallenge: unknown }>(subgraph.url, {
+      query,
+      variables: { id: result.challenge.id },
+    });
+    expect(found.body.data?.otpChallenge).toEqual({
+      id: result.challenge.id,
+      destinationHint: "********3212",
+      resendAvailableAt: result.challenge.resendAvailableAt,
+      devOtp: null,
+    });
+    const unknown = await post<{ otpChallenge: unknown }>(subgraph.url, { query, variables: { id: "nope" } });
+    expect(unknown.body.data).toEqual({ otpChallenge: null });
+  });
 });
