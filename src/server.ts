@@ -59,6 +59,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stateKeys: config.stateSecret === null ? StateKeys.random() : new StateKeys(config.stateSecret),
     // A first request holds its idempotency key for longer than a send can take.
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
+    onStateError: (error, step) => {
+      logger.error({ step, err: error.message }, "state store failed after an OTP was sent");
+    },
     observe: (observation) => {
       metrics.requestOtp(observation.provider, observation.result);
       logger.info({ requestId: currentRequestId(), ...observation }, "requestOtp");

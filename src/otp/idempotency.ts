@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FieldError, OtpOutcome, ProviderId } from "./model.js";
 import type { StateKeys } from "./store/state-keys.js";
-import type { OtpStore } from "./store/store.js";
+import { StoreUnavailableError, type OtpStore } from "./store/store.js";
 
 /** How long the first result of a key is kept and replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -23,6 +23,8 @@ export interface IdempotencyOptions {
   leaseSeconds: number;
   /** How often a duplicate looks whether the first request has finished. */
   pollMs?: number;
+  /** The store failed to keep a final outcome: it is answered all the same (the send happened). */
+  onStateError?: (error: StoreUnavailableError) => void;
 }
 
 /**
@@ -36,12 +38,14 @@ export class Idempotency {
   readonly #keys: StateKeys;
   readonly #leaseSeconds: number;
   readonly #pollMs: number;
+  readonly #onStateError: (error: StoreUnavailableError) => void;
 
   constructor(options: IdempotencyOptions) {
     this.#store = options.store;
     this.#keys = options.keys;
     this.#leaseSeconds = options.leaseSeconds;
     this.#pollMs = options.pollMs ?? 50;
+    this.#onStateError = options.onStateError ?? (() => undefined);
   }
 
   /** A keyed fingerprint of a provider's normalised request (key order does not matter). */
@@ -83,12 +87,13 @@ export class Idempotency {
       throw error;
     }
     if (result.final) {
-      await this.#store.completeIdempotency(
-        key,
-        token,
-        encodeOutcome(result.outcome),
-        IDEMPOTENCY_TTL_SECONDS,
-      );
+      // The provider was asked: its answer is the caller's, even if the store cannot keep it now.
+      await this.#store
+        .completeIdempotency(key, token, encodeOutcome(result.outcome), IDEMPOTENCY_TTL_SECONDS)
+        .catch((error: unknown) => {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          this.#onStateError(error);
+        });
     } else {
       await this.#store.releaseIdempotency(key, token);
     }

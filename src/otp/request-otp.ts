@@ -16,7 +16,7 @@ import {
   type ProviderId,
 } from "./model.js";
 import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
-import { CHALLENGE_TTL_SECONDS, type OtpStore } from "./store/store.js";
+import { CHALLENGE_TTL_SECONDS, StoreUnavailableError, type OtpStore } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
 import { LocalLimits, type LimitPolicy } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
@@ -41,6 +41,11 @@ export interface OtpServiceOptions {
   stateKeys?: StateKeys;
   /** How long a first request holds its idempotency key (longer than a send can take). */
   idempotencyLeaseSeconds?: number;
+  /**
+   * Called when the store failed after an OTP was sent: the caller is still told it was sent (a second send
+   * would be a second SMS), but the challenge or the idempotency record may be missing.
+   */
+  onStateError?: (error: StoreUnavailableError, step: "saveChallenge" | "completeIdempotency") => void;
   /** Called once per `requestOtp`, however it ended (its one log line and the request counter). */
   observe?: (observation: RequestOtpObservation) => void;
   now?: () => Date;
@@ -88,6 +93,7 @@ export class OtpService {
       store: options.store,
       keys,
       leaseSeconds: options.idempotencyLeaseSeconds ?? 30,
+      onStateError: (error) => options.onStateError?.(error, "completeIdempotency"),
     });
   }
 
@@ -100,7 +106,7 @@ export class OtpService {
     const provider = selectedProvider(input);
     const trace: Trace = { destinationHint: null, upstreamMs: null };
     try {
-      const outcome = await this.#requestOtp(input, context, trace);
+      const outcome = await this.#requestOtp(provider, input, context, trace);
       this.#options.observe?.(observation(provider, outcome, trace));
       return outcome;
     } catch (error) {
@@ -109,8 +115,12 @@ export class OtpService {
     }
   }
 
-  async #requestOtp(input: RequestOtpInput, context: RequestContext, trace: Trace): Promise<OtpOutcome> {
-    const provider = selectedProvider(input);
+  async #requestOtp(
+    provider: ProviderId,
+    input: RequestOtpInput,
+    context: RequestContext,
+    trace: Trace,
+  ): Promise<OtpOutcome> {
     const adapter: ProviderAdapter | undefined = this.#options.adapters[provider];
     if (!adapter) return notConfigured(provider);
 
@@ -169,7 +179,10 @@ export class OtpService {
       providerMessage: result.providerMessage,
       providerReference: result.providerReference,
     };
-    await this.#options.store.saveChallenge(challenge, CHALLENGE_TTL_SECONDS);
+    await this.#options.store.saveChallenge(challenge, CHALLENGE_TTL_SECONDS).catch((error: unknown) => {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.#options.onStateError?.(error, "saveChallenge");
+    });
     return {
       outcome: { kind: "OtpSent", challenge, devOtp: this.#options.sandbox ? result.devOtp : null },
       final: true,
