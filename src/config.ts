@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
+import type { StoreSettings } from "./otp/store/index.js";
 import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
 
 /** Settings of one provider, as the environment gives them. */
@@ -26,7 +28,7 @@ export interface Config {
   mode: "sandbox" | "live";
   providers: ProviderSettings;
   limits: LimitSettings;
-  store: { kind: "memory" } | { kind: "redis"; url: string; keyPrefix: string };
+  store: StoreSettings;
   /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
   stateSecret: string | null;
   routerSecret: string | null;
@@ -85,6 +87,10 @@ const Env = z.object({
   OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: z.preprocess(blankToUndefined, z.string().max(64).default("otp:")),
+  OTP_MEMORY_MAX_ENTRIES: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_MAX_ENTRIES),
+  ),
   OTP_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(32).optional()),
   ROUTER_SECRET: text,
   OTP_PROVIDER_TIMEOUT_MS: z.preprocess(
@@ -157,7 +163,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     store:
       env.OTP_STORE === "redis" && env.REDIS_URL
         ? { kind: "redis", url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
-        : { kind: "memory" },
+        : { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES },
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,

@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { createContext, type GraphQLContext } from "./graphql/context.js";
-import { createLogger, currentRequestId, RequestLogController, runInRequestScope } from "./log.js";
+import { createLogger, RequestLogController } from "./log.js";
 import { Metrics } from "./metrics.js";
 import type { ProviderId } from "./otp/model.js";
 import { buildOtpSchema } from "./graphql/schema.js";
@@ -36,8 +36,9 @@ export interface App {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics();
-  const clientFor = (provider: ProviderId) =>
-    new UpstreamClient({
+  const clients: UpstreamClient[] = [];
+  const clientFor = (provider: ProviderId) => {
+    const client = new UpstreamClient({
       provider,
       timeoutMs: config.providerTimeoutMs,
       maxBodyBytes: config.providerMaxResponseBytes,
@@ -45,6 +46,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       observer: metrics.upstream(provider),
       logger,
     });
+    clients.push(client);
+    return client;
+  };
   const store = createStore(config.store, {
     onConnectionChange: (state, error) => {
       if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
@@ -64,7 +68,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     observe: (observation) => {
       metrics.requestOtp(observation.provider, observation.result);
-      logger.info({ requestId: currentRequestId(), ...observation }, "requestOtp");
+      logger.info(observation, "requestOtp");
     },
   });
 
@@ -84,10 +88,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
-  });
-  // Everything the handler starts (resolvers, the use case, its log line) knows the request id.
-  fastify.addHook("preHandler", (request, _reply, done) => {
-    runInRequestScope(request.id, done);
   });
   let shuttingDown = false;
   // Once draining, a finished request closes its connection instead of keeping it alive for another.
@@ -149,7 +149,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await fastify.register(fastifyApollo(apollo), {
     path: "/graphql",
     method: ["POST", "GET"],
-    context: (request) => Promise.resolve(createContext(otp, store, request.ip)),
+    context: (request) => Promise.resolve(createContext(otp, store, request.ip, request.id)),
   });
   fastify.get("/healthz", () => ({ status: "ok" }));
   fastify.get("/metrics", async (_request, reply) =>
@@ -179,6 +179,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         clearTimeout(deadline);
       }
       await store.close();
+      await Promise.all(clients.map((client) => client.close()));
     },
   };
 }

@@ -8,11 +8,18 @@ export interface GraphQLContext {
   otp: OtpService;
   /** The caller's IP as the transport decided it (socket, or trusted `X-Forwarded-For`). */
   clientIp: string | null;
+  /** The HTTP request's id (the router's `x-request-id`, or a fresh one), for the log line. */
+  requestId: string;
   /** Challenges by id, batched: N entity references in one request cost one store round trip. */
   challenges: DataLoader<string, Challenge | null>;
 }
 
 /** A fresh context for one request (the loader's cache lives no longer than the request). */
-export function createContext(otp: OtpService, store: OtpStore, clientIp: string | null): GraphQLContext {
-  return { otp, clientIp, challenges: new DataLoader((ids) => store.loadChallenges(ids)) };
+export function createContext(
+  otp: OtpService,
+  store: OtpStore,
+  clientIp: string | null,
+  requestId: string,
+): GraphQLContext {
+  return { otp, clientIp, requestId, challenges: new DataLoader((ids) => store.loadChallenges(ids)) };
 }

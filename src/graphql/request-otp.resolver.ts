@@ -29,6 +29,7 @@ export class RequestOtpResolver {
   ): Promise<typeof RequestOtpResult> {
     const outcome = await context.otp.requestOtp(input, {
       clientIp: context.clientIp,
+      requestId: context.requestId,
       idempotencyKey: idempotencyKey ?? null,
     });
     return toResult(outcome) as typeof RequestOtpResult;

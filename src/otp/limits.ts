@@ -68,14 +68,19 @@ export class LocalLimits {
 export function limitRequest(policy: LimitPolicy, subject: SendSubject, keys: StateKeys): LimitRequest {
   const destination = keys.key("destination", `${subject.provider}\0${subject.destination}`);
   const caps: CapRule[] = [];
-  const cap = (name: string, value: string | null, max: number) => {
-    if (value !== null && value !== "" && max > 0) {
-      caps.push({ name, key: `${name}:${keys.key(name, value)}`, max, windowMs: HOUR_MS });
-    }
+  const cap = (name: string, key: () => string | null, max: number) => {
+    const hashed = max > 0 ? key() : null;
+    if (hashed !== null) caps.push({ name, key: `${name}:${hashed}`, max, windowMs: HOUR_MS });
   };
-  cap("destination", `${subject.provider}\0${subject.destination}`, policy.maxPerDestinationPerHour);
-  cap("device", subject.device, policy.maxPerDevicePerHour);
-  cap("ip", subject.clientIp === null ? null : clientNetwork(subject.clientIp), policy.maxPerIpPerHour);
+  const hashed = (name: string, value: string | null) =>
+    value === null || value === "" ? null : keys.key(name, value);
+  cap("destination", () => destination, policy.maxPerDestinationPerHour);
+  cap("device", () => hashed("device", subject.device), policy.maxPerDevicePerHour);
+  cap(
+    "ip",
+    () => hashed("ip", subject.clientIp === null ? null : clientNetwork(subject.clientIp)),
+    policy.maxPerIpPerHour,
+  );
   return {
     cooldown:
       policy.cooldownSeconds > 0

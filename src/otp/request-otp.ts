@@ -53,6 +53,7 @@ export interface OtpServiceOptions {
 
 /** What one `requestOtp` call did. Nothing in it is secret: the destination is masked. */
 export interface RequestOtpObservation {
+  requestId: string | null;
   provider: ProviderId;
   /** The `RequestOtpResult` member answered, or `error` when the call rejected. */
   result: OutcomeKind | "error";
@@ -73,6 +74,8 @@ interface Trace {
 export interface RequestContext {
   clientIp: string | null;
   idempotencyKey: string | null;
+  /** The transport's id of the request, for the observation; null when there is none. */
+  requestId?: string | null;
 }
 
 /**
@@ -107,10 +110,10 @@ export class OtpService {
     const trace: Trace = { destinationHint: null, upstreamMs: null };
     try {
       const outcome = await this.#requestOtp(provider, input, context, trace);
-      this.#options.observe?.(observation(provider, outcome, trace));
+      this.#options.observe?.(observation(provider, outcome, trace, context));
       return outcome;
     } catch (error) {
-      this.#options.observe?.(observation(provider, null, trace));
+      this.#options.observe?.(observation(provider, null, trace, context));
       throw error;
     }
   }
@@ -201,9 +204,15 @@ function selectedProvider(input: RequestOtpInput): ProviderId {
 }
 
 /** The observation of a call that ended with `outcome`, or rejected (`null`). */
-function observation(provider: ProviderId, outcome: OtpOutcome | null, trace: Trace): RequestOtpObservation {
+function observation(
+  provider: ProviderId,
+  outcome: OtpOutcome | null,
+  trace: Trace,
+  context: RequestContext,
+): RequestOtpObservation {
   const sent = outcome?.kind === "OtpSent" ? outcome.challenge : null;
   return {
+    requestId: context.requestId ?? null,
     provider,
     result: outcome?.kind ?? "error",
     providerCode: outcome && outcome.kind !== "OtpSent" ? outcome.providerCode : null,

@@ -1,5 +1,7 @@
+import { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import ky, { type KyInstance } from "ky";
+import { Agent, errors, request as undiciRequest, type Dispatcher } from "undici";
 import { scrubBody } from "../log.js";
 import type { OtpFailure, ProviderId } from "../otp/model.js";
 import {
@@ -18,11 +20,16 @@ export interface UpstreamRequest {
   json: unknown;
 }
 
+/** A reply's headers, looked up by name in any case (`fetch`'s `Headers` has this shape too). */
+export interface ReplyHeaders {
+  get(name: string): string | null;
+}
+
 /** The provider answered: its status, headers and body (parsed JSON, or `undefined` when it was not JSON). */
 export interface UpstreamReply {
   ok: true;
   status: number;
-  headers: Headers;
+  headers: ReplyHeaders;
   body: unknown;
   /** Upstream milliseconds, for logs and metrics. */
   ms: number;
@@ -86,7 +93,7 @@ const rawBodies = new WeakMap<
  * an in-flight cap answer for the provider without calling it.
  */
 export class UpstreamClient {
-  readonly #ky: KyInstance;
+  readonly #agent: Agent;
   readonly #options: UpstreamClientOptions;
   readonly #observer: UpstreamObserver;
   readonly #policy: ProviderPolicy<UpstreamReply | UpstreamFault> | undefined;
@@ -94,8 +101,14 @@ export class UpstreamClient {
   constructor(options: UpstreamClientOptions) {
     this.#options = options;
     this.#observer = options.observer ?? {};
-    // A redirect is an answer to map, not an invitation to send the OTP request somewhere else.
-    this.#ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: "manual" });
+    // Keep-alive connections of this provider only. undici follows no redirect: a redirect is an answer to map,
+    // not an invitation to send the OTP request somewhere else. The phase timeouts only back up the deadline.
+    this.#agent = new Agent({
+      keepAliveTimeout: 10_000,
+      connect: { timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
     if (options.resilience) {
       this.#policy = new ProviderPolicy(options.resilience, isOutage, this.#policyObserver());
     }
@@ -121,41 +134,46 @@ export class UpstreamClient {
     return result;
   }
 
+  /** Stop keeping connections to the provider. */
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
   async #send(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    // Cleared when the exchange ends: AbortSignal.timeout would keep the exchange reachable for the whole timeout.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => {
-      timeout.abort(new DOMException("The upstream did not answer in time", "TimeoutError"));
-    }, this.#options.timeoutMs);
+    // undici takes an EventEmitter as the abort signal: as good as an AbortSignal here, at a fraction of its cost.
+    const deadline = new Deadline(this.#options.timeoutMs);
     try {
-      return await this.#attempts(request, timeout.signal, elapsed);
+      return await this.#attempts(request, deadline, elapsed);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
   async #attempts(
     request: UpstreamRequest,
-    signal: AbortSignal,
+    deadline: Deadline,
     elapsed: () => number,
   ): Promise<UpstreamReply | UpstreamFault> {
     let status: number | null = null;
+    const body = JSON.stringify(request.json);
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await this.#ky.post(request.url, {
+        const response = await undiciRequest(request.url, {
+          dispatcher: this.#agent,
+          method: "POST",
           headers: request.headers,
-          json: request.json,
-          signal,
+          body,
+          signal: deadline.signal,
         });
-        status = response.status;
+        status = response.statusCode;
         const text = await readCapped(response, this.#options.maxBodyBytes);
         if (text === null) return { ok: false, fault: "tooLarge", status, ms: elapsed() };
         const reply: UpstreamReply = {
           ok: true,
           status,
-          headers: response.headers,
+          headers: replyHeaders(response.headers),
           body: parseJson(text),
           ms: elapsed(),
         };
@@ -165,12 +183,15 @@ export class UpstreamClient {
         });
         return reply;
       } catch (error) {
-        if (signal.aborted) return { ok: false, fault: "timeout", status, ms: elapsed() };
+        if (deadline.passed) return { ok: false, fault: "timeout", status, ms: elapsed() };
         if (!isNetworkError(error)) throw error;
         // Refused means no connection, so nothing was sent: the one case a send may be repeated.
         if (attempt === 1 && status === null && isRefused(error)) {
           const delayMs = this.#options.refusedRetryDelayMs ?? DEFAULT_REFUSED_RETRY_DELAY_MS;
-          if (await pause(delayMs, signal)) continue;
+          if (delayMs < deadline.remainingMs) {
+            await delay(delayMs);
+            continue;
+          }
           return { ok: false, fault: "timeout", status, ms: elapsed() };
         }
         return { ok: false, fault: "network", status, ms: elapsed() };
@@ -199,27 +220,62 @@ export function isOutage(result: UpstreamReply | UpstreamFault): boolean {
   return result.fault === "timeout" || result.fault === "network";
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(response.headers.get("content-length"));
+/** The whole exchange's time limit: one timer, and the signal undici aborts on. */
+class Deadline {
+  readonly signal = new EventEmitter();
+  readonly #at: number;
+  readonly #timer: NodeJS.Timeout;
+  #passed = false;
+
+  constructor(ms: number) {
+    this.#at = Date.now() + ms;
+    this.#timer = setTimeout(() => {
+      this.#passed = true;
+      this.signal.emit("abort");
+    }, ms);
+  }
+
+  get passed(): boolean {
+    return this.#passed;
+  }
+
+  get remainingMs(): number {
+    return this.#at - Date.now();
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** The body as text, or null (and the connection dropped) past `maxBytes`. */
+async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<string | null> {
+  const declared = Number(response.headers["content-length"]);
   if (declared > maxBytes) {
-    await response.body?.cancel();
+    response.body.destroy();
     return null;
   }
-  if (!response.body) return "";
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
+  for await (const chunk of response.body) {
+    const bytes = chunk as Buffer;
+    size += bytes.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      response.body.destroy();
       return null;
     }
-    chunks.push(value);
+    chunks.push(bytes);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+function replyHeaders(raw: IncomingHttpHeaders): ReplyHeaders {
+  return {
+    get: (name) => {
+      const value = raw[name.toLowerCase()];
+      return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
 }
 
 function parseJson(text: string): unknown {
@@ -230,19 +286,9 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Wait `ms`; false when `signal` aborted first. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await delay(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** fetch reports refused, reset and DNS failures as a TypeError; a body cut short rejects the reader. */
+/** undici's own errors (closed socket, timeouts, abort) and the system's (refused, reset, DNS). */
 function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || (error instanceof Error && "code" in error);
+  return error instanceof errors.UndiciError || (error instanceof Error && "code" in error);
 }
 
 /** ECONNREFUSED anywhere in the cause chain (for every address tried, when there were several). */
@@ -313,7 +359,7 @@ function unexpectedResponse(provider: ProviderId, status: number | null): OtpFai
 }
 
 /** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or null. */
-export function retryAfterSeconds(headers: Headers, now = Date.now()): number | null {
+export function retryAfterSeconds(headers: ReplyHeaders, now = Date.now()): number | null {
   const value = headers.get("retry-after");
   if (value === null || value.trim() === "") return null;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());

@@ -3,7 +3,8 @@ import { RedisStore } from "./redis.js";
 import type { OtpStore } from "./store.js";
 
 /** Which backend holds the state, as the configuration names it. */
-export type StoreSettings = { kind: "memory" } | { kind: "redis"; url: string; keyPrefix: string };
+export type StoreSettings =
+  { kind: "memory"; maxEntries: number } | { kind: "redis"; url: string; keyPrefix: string };
 
 export interface CreateStoreOptions {
   now?: () => number;
@@ -13,6 +14,8 @@ export interface CreateStoreOptions {
 
 /** The configured store: memory (one process) or Redis (shared by replicas). */
 export function createStore(settings: StoreSettings, options: CreateStoreOptions = {}): OtpStore {
-  if (settings.kind === "memory") return new MemoryStore({ ...(options.now && { now: options.now }) });
+  if (settings.kind === "memory") {
+    return new MemoryStore({ maxEntries: settings.maxEntries, ...(options.now && { now: options.now }) });
+  }
   return new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, ...options });
 }

@@ -1,8 +1,14 @@
 import type { Challenge } from "../model.js";
 import type { IdempotencyRecord, LimitDecision, LimitRequest, OtpStore } from "./store.js";
 
-/** Entries at most in each of the store's maps; past it the oldest are dropped. */
-export const DEFAULT_MAX_ENTRIES = 100_000;
+/**
+ * Entries at most in each of the store's maps (challenges, cooldowns, counters, idempotency records); past it
+ * the oldest are dropped. About 20 MB when full (`OTP_MEMORY_MAX_ENTRIES`); above ~6,000 sends an hour the
+ * oldest hourly counters go early, and Redis is the store to use.
+ */
+export const DEFAULT_MAX_ENTRIES = 20_000;
+
+const SWEEP_INTERVAL_MS = 1000;
 
 interface Entry<T> {
   value: T;
@@ -11,13 +17,15 @@ interface Entry<T> {
 
 /**
  * A map with TTLs and a size bound; the oldest entry goes first when it is full, and expired entries at the
- * front are swept on every write, so memory never grows without limit. Each map of the store uses one TTL per
+ * front are swept by writes (at most once a second: a sweep walks from the front of the map, which costs more
+ * than the write), so memory never grows without limit. Each map of the store uses one TTL per
  * kind of key, so insertion order is (nearly) expiry order.
  */
 export class BoundedTtlMap<T> {
   readonly #entries = new Map<string, Entry<T>>();
   readonly #max: number;
   readonly #now: () => number;
+  #nextSweepAt = 0;
 
   constructor(max: number, now: () => number = Date.now) {
     this.#max = max;
@@ -50,8 +58,11 @@ export class BoundedTtlMap<T> {
 
   #sweep(): void {
     const now = this.#now();
+    const expired = now >= this.#nextSweepAt;
+    if (!expired && this.#entries.size <= this.#max) return;
+    if (expired) this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
     for (const [key, entry] of this.#entries) {
-      if (this.#entries.size > this.#max || entry.expiresAt <= now) this.#entries.delete(key);
+      if (this.#entries.size > this.#max || (expired && entry.expiresAt <= now)) this.#entries.delete(key);
       else break;
     }
   }
@@ -68,6 +79,60 @@ function longestWait(refusals: readonly Refusal[]): Refusal | undefined {
     (worst, next) => (worst && worst.retryAfterMs >= next.retryAfterMs ? worst : next),
     undefined,
   );
+}
+
+/** A challenge's fields in a fixed order, times in epoch milliseconds. */
+type PackedChallenge = [
+  id: string,
+  provider: Challenge["provider"],
+  destinationHint: string,
+  sentAt: number,
+  expiresAt: number | null,
+  resendAvailableAt: number,
+  attemptsAllowed: number | null,
+  providerMessage: string | null,
+  providerReference: string | null,
+];
+
+/** A challenge as one short JSON array: the memory store keeps up to 100k of them. */
+export function packChallenge(challenge: Challenge): string {
+  const packed: PackedChallenge = [
+    challenge.id,
+    challenge.provider,
+    challenge.destinationHint,
+    challenge.sentAt.getTime(),
+    challenge.expiresAt?.getTime() ?? null,
+    challenge.resendAvailableAt.getTime(),
+    challenge.attemptsAllowed,
+    challenge.providerMessage,
+    challenge.providerReference,
+  ];
+  return JSON.stringify(packed);
+}
+
+export function unpackChallenge(text: string): Challenge {
+  const [
+    id,
+    provider,
+    destinationHint,
+    sentAt,
+    expiresAt,
+    resendAvailableAt,
+    attemptsAllowed,
+    providerMessage,
+    providerReference,
+  ] = JSON.parse(text) as PackedChallenge;
+  return {
+    id,
+    provider,
+    destinationHint,
+    sentAt: new Date(sentAt),
+    expiresAt: expiresAt === null ? null : new Date(expiresAt),
+    resendAvailableAt: new Date(resendAvailableAt),
+    attemptsAllowed,
+    providerMessage,
+    providerReference,
+  };
 }
 
 interface PendingOrDone extends IdempotencyRecord {
@@ -88,7 +153,8 @@ export interface MemoryStoreSizes {
  */
 export class MemoryStore implements OtpStore {
   readonly #now: () => number;
-  readonly #challenges: BoundedTtlMap<Challenge>;
+  /** As compact JSON text (see {@link packChallenge}): far less memory than objects, and every read gets its own copy. */
+  readonly #challenges: BoundedTtlMap<string>;
   readonly #cooldowns: BoundedTtlMap<number>;
   /** Send times under each cap key, oldest first, at most the cap's `max` of them. */
   readonly #counters: BoundedTtlMap<number[]>;
@@ -104,12 +170,17 @@ export class MemoryStore implements OtpStore {
   }
 
   saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
-    this.#challenges.set(challenge.id, challenge, ttlSeconds * 1000);
+    this.#challenges.set(challenge.id, packChallenge(challenge), ttlSeconds * 1000);
     return Promise.resolve();
   }
 
   loadChallenges(ids: readonly string[]): Promise<(Challenge | null)[]> {
-    return Promise.resolve(ids.map((id) => this.#challenges.get(id) ?? null));
+    return Promise.resolve(
+      ids.map((id) => {
+        const stored = this.#challenges.get(id);
+        return stored === undefined ? null : unpackChallenge(stored);
+      }),
+    );
   }
 
   consumeLimits(request: LimitRequest): Promise<LimitDecision> {

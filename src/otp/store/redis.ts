@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Challenge } from "../model.js";
+import { fromStoredChallenge, toStoredChallenge, type StoredChallenge } from "./challenge-codec.js";
 import {
   StoreUnavailableError,
   type IdempotencyRecord,
@@ -81,12 +82,7 @@ interface Scripts {
 }
 
 /** A stored challenge: its fields, and when it expires by the store's clock. */
-interface StoredChallenge extends Omit<Challenge, "sentAt" | "expiresAt" | "resendAvailableAt"> {
-  sentAt: string;
-  expiresAt: string | null;
-  resendAvailableAt: string;
-  until: number;
-}
+type StoredWithExpiry = StoredChallenge & { until: number };
 
 export interface RedisStoreOptions {
   url: string;
@@ -148,11 +144,8 @@ export class RedisStore implements OtpStore {
   }
 
   async saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
-    const stored: StoredChallenge = {
-      ...challenge,
-      sentAt: challenge.sentAt.toISOString(),
-      expiresAt: challenge.expiresAt?.toISOString() ?? null,
-      resendAvailableAt: challenge.resendAvailableAt.toISOString(),
+    const stored: StoredWithExpiry = {
+      ...toStoredChallenge(challenge),
       until: this.#now() + ttlSeconds * 1000,
     };
     await this.#call(() =>
@@ -166,15 +159,8 @@ export class RedisStore implements OtpStore {
     const now = this.#now();
     return values.map((value) => {
       if (value === null) return null;
-      const stored = JSON.parse(value) as StoredChallenge;
-      if (stored.until <= now) return null;
-      const { until: _until, ...fields } = stored;
-      return {
-        ...fields,
-        sentAt: new Date(stored.sentAt),
-        expiresAt: stored.expiresAt === null ? null : new Date(stored.expiresAt),
-        resendAvailableAt: new Date(stored.resendAvailableAt),
-      };
+      const stored = JSON.parse(value) as StoredWithExpiry;
+      return stored.until <= now ? null : fromStoredChallenge(stored);
     });
   }
 
