@@ -10,6 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     setupFiles: ["test/setup.ts"],
     // A real redis-server for the Redis store tests (a missing one fails the run under CI=true).
     globalSetup: ["test/global-setup.ts"],

@@ -57,7 +57,6 @@ export const PHONE_RESPONSES = [
     outcome: "InvalidInput",
     field: "phone.phone",
     message: "The provider did not accept this phone number.",
-    notes: "providerCode = the provider's HTTP status",
   },
   {
     code: "Two many request",
@@ -66,7 +65,7 @@ export const PHONE_RESPONSES = [
     limitedBy: "PROVIDER",
     retryable: true,
     message: "Too many OTP requests for this phone or device. Please wait before trying again.",
-    notes: "providerCode = the provider's HTTP status; Retry-After header → retryAfterSeconds",
+    notes: "Retry-After header → retryAfterSeconds",
   },
 ] as const satisfies readonly DocumentedResponse[];
 
