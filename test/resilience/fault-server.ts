@@ -13,15 +13,9 @@ export interface FaultServer {
   requests: { url: string; headers: IncomingMessage["headers"]; body: string }[];
   /** TCP connections accepted so far. */
   readonly connections: number;
-  /** TCP connections open now that carried a request. */
-  readonly openExchangeSockets: number;
   respond(handler: FaultHandler): void;
-  /**
-   * Resolves once every connection that carried a request is closed; rejects after `withinMs`. (After an
-   * aborted request Node's fetch may open a spare connection with no request on it, closed after its 4 s idle
-   * timeout: that one carries no call and is not counted.)
-   */
-  exchangeSocketsClosed(withinMs?: number): Promise<void>;
+  /** Resolves once every connection to the server is closed; rejects after `withinMs`. */
+  socketsClosed(withinMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,10 +27,8 @@ export async function startFaultServer(initial: FaultHandler = ok, port = 0): Pr
   let handler = initial;
   let connections = 0;
   const sockets = new Set<Socket>();
-  const exchangeSockets = new Set<Socket>();
   const requests: FaultServer["requests"] = [];
   const server = createServer((req, res) => {
-    if (!req.socket.destroyed) exchangeSockets.add(req.socket);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -51,7 +43,6 @@ export async function startFaultServer(initial: FaultHandler = ok, port = 0): Pr
     sockets.add(socket);
     socket.on("close", () => {
       sockets.delete(socket);
-      exchangeSockets.delete(socket);
     });
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -63,17 +54,13 @@ export async function startFaultServer(initial: FaultHandler = ok, port = 0): Pr
     get connections() {
       return connections;
     },
-    get openExchangeSockets() {
-      return exchangeSockets.size;
-    },
     respond: (next) => {
       handler = next;
     },
-    exchangeSocketsClosed: async (withinMs = 2_000) => {
+    socketsClosed: async (withinMs = 2_000) => {
       const deadline = Date.now() + withinMs;
-      while (exchangeSockets.size > 0) {
-        if (Date.now() > deadline)
-          throw new Error(`${exchangeSockets.size} upstream connection(s) still open`);
+      while (sockets.size > 0) {
+        if (Date.now() > deadline) throw new Error(`${sockets.size} upstream connection(s) still open`);
         await sleep(20);
       }
     },

@@ -49,7 +49,7 @@ describe("requestOtp against a misbehaving PHONE provider (real loopback server)
       // The user is told what happened, never what the upstream said.
       expect(JSON.stringify(result)).not.toMatch(/teapot|maintenance|Bad Gateway|482913|771234|youSent/);
       expect(fault.requests).toHaveLength(1);
-      await fault.exchangeSocketsClosed();
+      await fault.socketsClosed();
       expect(subgraph.requestLines().at(-1)).toMatchObject({
         provider: "PHONE",
         result: expected.__typename,

@@ -85,7 +85,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
     expect(result).toMatchObject({ ok: false, fault: "timeout", status: null });
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.connections).toBeLessThanOrEqual(2);
-    await upstream.exchangeSocketsClosed();
+    await upstream.socketsClosed();
   });
 
   it.each([
