@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { createContext, type GraphQLContext } from "./graphql/context.js";
+import { withoutInputValues } from "./graphql/input-errors.js";
 import { createLogger, RequestLogController } from "./log.js";
 import { Metrics } from "./metrics.js";
 import type { ProviderId } from "./otp/model.js";
@@ -114,14 +115,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           extensions: { code: "SERVICE_UNAVAILABLE" },
         };
       }
+      const code = formatted.extensions?.code;
+      if (code !== "GRAPHQL_VALIDATION_FAILED" && code !== "BAD_USER_INPUT") return formatted;
+      // graphql-js quotes input values in these messages; a value may be a password or an Aadhaar number.
+      const message = withoutInputValues(formatted.message);
       // Two members or none, written in the document, is bad input like the same mistake in variables.
-      if (
-        formatted.extensions?.code === "GRAPHQL_VALIDATION_FAILED" &&
-        ONE_OF_VIOLATION.test(formatted.message)
-      ) {
-        return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
-      }
-      return formatted;
+      const oneOf = code === "GRAPHQL_VALIDATION_FAILED" && ONE_OF_VIOLATION.test(formatted.message);
+      // The stack trace (outside production) repeats graphql-js's own message, value included.
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return {
+        ...formatted,
+        message,
+        extensions: { ...extensions, ...(oneOf && { code: "BAD_USER_INPUT" }) },
+      };
     },
     plugins: [
       fastifyApolloDrainPlugin(fastify),

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withoutInputValues } from "../../src/graphql/input-errors.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { post } from "../helpers/client.js";
+
+const PASSWORD = 'hunter2; at "input.itr.pan"; Exactly one';
+const AADHAAR = "234567890124";
+const MUTATION = "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename } }";
+const dmt = {
+  customerMobileNumber: "9876543210",
+  otpType: "CUSTOMER_REGISTRATION",
+  username: "u",
+  ovdType: "Aadhaar",
+};
+
+describe("input errors never quote the input's values", () => {
+  let subgraph: TestApp;
+  beforeAll(async () => {
+    subgraph = await startTestApp();
+  });
+  afterAll(() => subgraph.close());
+
+  it.each([
+    [
+      "two members in variables (BAD_USER_INPUT)",
+      {
+        query: MUTATION,
+        variables: {
+          input: { itr: { pan: "ABCPE1234F", password: PASSWORD }, dmt: { ...dmt, ovdData: AADHAAR } },
+        },
+      },
+      'Variable "$input" got invalid value; Exactly one key must be specified for OneOf type "RequestOtpInput".',
+    ],
+    [
+      "an Aadhaar number sent as a number",
+      { query: MUTATION, variables: { input: { dmt: { ...dmt, ovdData: Number(AADHAAR) } } } },
+      'Variable "$input" got invalid value at "input.dmt.ovdData"; String cannot represent a non string value.',
+    ],
+    [
+      "a password in place of an enum value",
+      { query: MUTATION, variables: { input: { dmt: { ...dmt, otpType: PASSWORD, ovdData: AADHAAR } } } },
+      'Variable "$input" got invalid value at "input.dmt.otpType"; Value does not exist in "DmtOtpType" enum.',
+    ],
+    [
+      "an Aadhaar number written as a number in the document (GRAPHQL_VALIDATION_FAILED)",
+      {
+        query: `mutation { requestOtp(input: { dmt: { customerMobileNumber: "9876543210", otpType: CUSTOMER_REGISTRATION, username: "u", ovdType: "Aadhaar", ovdData: ${AADHAAR} } }) { __typename } }`,
+      },
+      "String cannot represent a non string value.",
+    ],
+  ])("%s", async (_name, body, message) => {
+    const response = await post(subgraph.url, body);
+    expect(response.status).toBe(200);
+    expect(response.body.errors?.map((error) => [error.message, error.extensions?.code])).toEqual(
+      [[message, "BAD_USER_INPUT"].slice(0, 2) as [string, string]].map(([m]) => [
+        m,
+        expect.stringMatching(/^(BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/) as unknown,
+      ]),
+    );
+    expect(response.body.errors?.[0]?.extensions).not.toHaveProperty("stacktrace");
+    const text = JSON.stringify(response.body);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain(AADHAAR);
+  });
+});
+
+describe("withoutInputValues", () => {
+  it("keeps the variable, the path and a known reason, whatever the value holds", () => {
+    expect(
+      withoutInputValues(
+        `Variable "$input" got invalid value { a: "x; y at \\"input.secret\\"; " } at "input.dmt.ovdData"; String cannot represent a non string value: { a: "x; y" }`,
+      ),
+    ).toBe(
+      'Variable "$input" got invalid value at "input.dmt.ovdData"; String cannot represent a non string value.',
+    );
+  });
+
+  it("falls back to a reason with nothing quoted when it does not know the reason", () => {
+    expect(withoutInputValues('Variable "$input" got invalid value "s3cret"; s3cret is not allowed')).toBe(
+      'Variable "$input" got invalid value; Invalid value.',
+    );
+  });
+
+  it("leaves messages with no input value alone", () => {
+    expect(withoutInputValues('Cannot query field "nope" on type "Mutation".')).toBe(
+      'Cannot query field "nope" on type "Mutation".',
+    );
+  });
+});
