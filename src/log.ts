@@ -2,8 +2,8 @@ import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 /**
- * Keys whose values are secrets or personal data wherever they appear. They are removed by configuration (pino's
- * `redact`, and {@link scrubBody} for upstream bodies), not by care at each call: a log line never carries an OTP,
+ * Keys whose values are secrets or personal data wherever they appear. They are removed by configuration (the
+ * {@link redactLine} formatter of every line, and {@link scrubBody} for upstream bodies), not by care at each call: a log line never carries an OTP,
  * a password, an Aadhaar number, a client secret, a token or a full phone number.
  */
 export const SENSITIVE_KEYS = [

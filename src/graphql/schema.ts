@@ -38,8 +38,8 @@ export async function buildOtpSchema(): Promise<GraphQLSchema> {
       OtpChallenge: {
         ...resolvers.OtpChallenge,
         // Entities come from the store, batched per request; an unknown or expired id is null.
-        __resolveReference: (reference: { id: string }, context: GraphQLContext) =>
-          context.challenges.load(reference.id),
+        __resolveReference: (reference: { id?: unknown }, context: GraphQLContext) =>
+          typeof reference.id === "string" ? context.challenges.load(reference.id) : null,
       },
     },
   });

@@ -15,7 +15,6 @@ export const INPUT_MEMBER = {
   PAYTM: "paytm",
   PHONE: "phone",
 } as const satisfies Record<ProviderId, string>;
-export type InputMember = (typeof INPUT_MEMBER)[ProviderId];
 
 /** One failing input field; `field` is a path such as `dmt.ovdData`. */
 export interface FieldError {

@@ -167,7 +167,11 @@ export class OtpService {
     const sendStarted = performance.now();
     const result = await adapter.send(request);
     trace.upstreamMs = Math.round(performance.now() - sendStarted);
-    if (result.kind !== "sent") return { outcome: result, final: true };
+    if (result.kind !== "sent") {
+      // A request that never reached the provider is not the key's answer: retrying the key may send.
+      const { notSent, ...outcome } = result;
+      return { outcome, final: !notSent };
+    }
 
     const sentAt = this.#now();
     const resendGap = Math.max(this.#options.limits.cooldownSeconds, result.resendGapSeconds ?? 0);

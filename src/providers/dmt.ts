@@ -142,7 +142,6 @@ export function createDmtAdapter(
   };
   return {
     id: "DMT",
-    responses: DMT_RESPONSES,
     parse: parseDmtInput,
     destination: (request) => ({
       key: request.customerMobileNumber,

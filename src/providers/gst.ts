@@ -101,7 +101,6 @@ export function createGstAdapter(
   const headers = { authorization: settings.accessToken, "content-type": "application/json" };
   return {
     id: "GST",
-    responses: GST_RESPONSES,
     parse: parseGstInput,
     destination: ({ essentials: { gstin } }) => ({ key: gstin, hint: maskGstin(gstin) }),
     device: () => null,

@@ -4,6 +4,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Agent, errors, request as undiciRequest, type Dispatcher } from "undici";
 import { scrubBody } from "../log.js";
 import type { OtpFailure, ProviderId } from "../otp/model.js";
+import type { SendFailure } from "./provider.js";
 import {
   isRefusal,
   ProviderPolicy,
@@ -20,7 +21,7 @@ export interface UpstreamRequest {
   json: unknown;
 }
 
-/** A reply's headers, looked up by name in any case (`fetch`'s `Headers` has this shape too). */
+/** A reply's headers, looked up by name in any case. */
 export interface ReplyHeaders {
   get(name: string): string | null;
 }
@@ -50,6 +51,8 @@ export interface UpstreamFault {
   ms: number;
   /** For a call refused without calling: when it is worth trying again. */
   retryAfterSeconds?: number;
+  /** Nothing reached the provider: refused by the breaker or the cap, or the connection itself was refused. */
+  notSent?: true;
 }
 
 /** What a client reports as it works; metrics implement it. Nothing personal is passed. */
@@ -125,6 +128,7 @@ export class UpstreamClient {
       status: null,
       ms: 0,
       retryAfterSeconds: result.retryAfterSeconds,
+      notSent: true,
     };
   }
 
@@ -186,13 +190,13 @@ export class UpstreamClient {
         if (deadline.passed) return { ok: false, fault: "timeout", status, ms: elapsed() };
         if (!isNetworkError(error)) throw error;
         // Refused means no connection, so nothing was sent: the one case a send may be repeated.
-        if (attempt === 1 && status === null && isRefused(error)) {
+        if (status === null && isRefused(error)) {
           const delayMs = this.#options.refusedRetryDelayMs ?? DEFAULT_REFUSED_RETRY_DELAY_MS;
-          if (delayMs < deadline.remainingMs) {
+          if (attempt === 1 && delayMs < deadline.remainingMs) {
             await delay(delayMs);
             continue;
           }
-          return { ok: false, fault: "timeout", status, ms: elapsed() };
+          return { ok: false, fault: "network", status, ms: elapsed(), notSent: true };
         }
         return { ok: false, fault: "network", status, ms: elapsed() };
       }
@@ -303,7 +307,8 @@ function isRefused(error: unknown): boolean {
 }
 
 /** The outcome for a fault: the provider could not be heard, so the same request may work later. */
-export function faultOutcome(provider: ProviderId, fault: UpstreamFault): OtpFailure {
+export function faultOutcome(provider: ProviderId, fault: UpstreamFault): SendFailure {
+  const notSent = fault.notSent && { notSent: true as const };
   switch (fault.fault) {
     case "tooLarge":
       return unexpectedResponse(provider, fault.status);
@@ -316,6 +321,7 @@ export function faultOutcome(provider: ProviderId, fault: UpstreamFault): OtpFai
         retryable: true,
         retryAfterSeconds: fault.retryAfterSeconds ?? null,
         message: `${provider} is not taking requests at the moment. Please try again shortly.`,
+        ...notSent,
       };
     default:
       return {
@@ -325,6 +331,7 @@ export function faultOutcome(provider: ProviderId, fault: UpstreamFault): OtpFai
         retryable: true,
         retryAfterSeconds: null,
         message: `${provider} could not be reached. Please try again shortly.`,
+        ...notSent,
       };
   }
 }
@@ -358,13 +365,16 @@ function unexpectedResponse(provider: ProviderId, status: number | null): OtpFai
   };
 }
 
-/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or null. */
+/** The largest `retryAfterSeconds` a GraphQL `Int` can carry. */
+const MAX_RETRY_AFTER_SECONDS = 2 ** 31 - 1;
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or null; capped to fit an `Int`. */
 export function retryAfterSeconds(headers: ReplyHeaders, now = Date.now()): number | null {
-  const value = headers.get("retry-after");
-  if (value === null || value.trim() === "") return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+  const value = headers.get("retry-after")?.trim();
+  if (value === undefined || value === "") return null;
+  const date = /^\d+$/.test(value) ? null : Date.parse(value);
+  const seconds = date === null ? Number(value) : Math.ceil((date - now) / 1000);
+  return Number.isNaN(seconds) ? null : Math.min(Math.max(0, seconds), MAX_RETRY_AFTER_SECONDS);
 }
 
 /** `value` when it is a plain object. */

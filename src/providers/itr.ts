@@ -98,7 +98,6 @@ export function createItrAdapter(
   const headers = { authorization: `Bearer ${settings.apiToken}`, "content-type": "application/json" };
   return {
     id: "ITR",
-    responses: ITR_RESPONSES,
     parse: parseItrInput,
     destination: ({ pan }) => ({ key: pan, hint: maskPan(pan) }),
     device: () => null,

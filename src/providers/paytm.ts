@@ -148,7 +148,7 @@ const LIMITS = {
   locale: 16,
 };
 
-/** Header values must be printable ASCII, or fetch refuses to send them. */
+/** Header values must be printable ASCII, or the HTTP client refuses to send them. */
 const HEADER_SAFE = /^[\x20-\x7e]+$/;
 
 /** `PAYTM_BASE_URL`, `PAYTM_CLIENT_ID`, `PAYTM_CLIENT_SECRET`, `PAYTM_SCOPES`. */
@@ -169,7 +169,6 @@ export function createPaytmAdapter(
   const authorization = `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString("base64")}`;
   return {
     id: "PAYTM",
-    responses: PAYTM_RESPONSES,
     parse: (input) => parsePaytmInput(input, settings.scopes),
     destination: (request) => ({ key: request.body.phone, hint: maskPhone(request.body.phone) }),
     device: (request) => request.deviceIdentifier,

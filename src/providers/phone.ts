@@ -84,7 +84,6 @@ export function createPhoneAdapter(
   const url = `${settings.baseUrl.replace(/\/+$/, "")}${PHONE_PATH}`;
   return {
     id: "PHONE",
-    responses: PHONE_RESPONSES,
     parse: parsePhoneInput,
     destination: (request) => ({ key: request.phone, hint: maskPhone(request.phone) }),
     device: (request) => request.deviceId,

@@ -17,7 +17,10 @@ export interface Sent {
   attemptsAllowed: number | null;
 }
 
-export type SendResult = Sent | OtpFailure;
+/** A failure; `notSent` when the request never reached the provider (so nothing can have been sent). */
+export type SendFailure = OtpFailure & { notSent?: true };
+
+export type SendResult = Sent | SendFailure;
 
 /** Where an OTP goes: the key local limits count on, and what the user may be shown. */
 export interface Destination {
@@ -33,8 +36,6 @@ export interface Destination {
  */
 export interface ProviderAdapter<Input = unknown, Request = unknown> {
   readonly id: ProviderId;
-  /** Every response the provider's document lists, in the document's order. */
-  readonly responses: readonly DocumentedResponse[];
   /** Validate and normalise; reports every failing field at once. Never throws. */
   parse(input: Input): Parsed<Request>;
   destination(request: Request): Destination;

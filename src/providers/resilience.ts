@@ -84,16 +84,6 @@ export class ProviderPolicy<T> {
     observer.inFlightChanged?.(0);
   }
 
-  /** The breaker's state now. An open breaker becomes half-open only when a call arrives after the wait. */
-  get state(): BreakerState {
-    return STATE_NAMES[this.#breaker.state];
-  }
-
-  /** Calls running now. */
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   /** Run `call` under the breaker and the cap, or refuse it without calling. */
   async run(call: () => Promise<T>): Promise<T | Refusal> {
     // cockatiel queues callers behind a half-open trial; refusing them keeps "at once" true.

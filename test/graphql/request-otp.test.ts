@@ -177,6 +177,7 @@ describe("OtpChallenge as an entity", () => {
         representations: [
           { __typename: "OtpChallenge", id: result.challenge.id },
           { __typename: "OtpChallenge", id: "unknown" },
+          { __typename: "OtpChallenge" },
         ],
       },
     });
@@ -189,6 +190,7 @@ describe("OtpChallenge as an entity", () => {
         providerReference: null,
         devOtp: null,
       },
+      null,
       null,
     ]);
   });

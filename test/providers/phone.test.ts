@@ -90,6 +90,17 @@ describe("PHONE adapter: every documented response", () => {
     });
   });
 
+  it("a Retry-After past what a GraphQL Int holds is capped; an unreadable one is null", async () => {
+    const huge = await send(
+      json(429, { success: false, message: "Two many request" }, { "retry-after": "99999999999" }),
+    );
+    expect(huge).toMatchObject({ kind: "RateLimited", retryAfterSeconds: 2 ** 31 - 1 });
+    const garbage = await send(
+      json(429, { success: false, message: "Two many request" }, { "retry-after": "soon" }),
+    );
+    expect(garbage).toMatchObject({ kind: "RateLimited", retryAfterSeconds: null });
+  });
+
   it('"Two many request" with HTTP 200 and no Retry-After has a null retryAfterSeconds', async () => {
     const result = await send(json(200, { success: false, message: "Two many request" }));
     expect(result).toMatchObject({ kind: "RateLimited", providerCode: "200", retryAfterSeconds: null });

@@ -95,6 +95,7 @@ describe("circuit breaker, per provider client", () => {
       retryable: true,
       retryAfterSeconds: retryAfter,
       message: "PHONE is not taking requests at the moment. Please try again shortly.",
+      notSent: true,
     });
     expect(upstream.requests).toHaveLength(3);
     expect(states).toEqual(["closed", "open"]);

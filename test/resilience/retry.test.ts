@@ -12,7 +12,7 @@ const request = (url: string) => ({
   json: { phone: "+919876543210", country: "IN", deviceId: "d" },
 });
 
-/** Connection attempts Node's fetch reports as refused, for one port (undici's diagnostics channel). */
+/** Connection attempts undici reports as refused, for one port (its diagnostics channel). */
 function countRefusals(port: number, onRefused: () => void = () => undefined) {
   let refused = 0;
   const listener = (message: unknown) => {
@@ -103,7 +103,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
     expect(upstream.requests).toHaveLength(1);
   });
 
-  it("counts the refused retry inside the timeout: a retry that cannot fit is a timeout, not a second wait", async () => {
+  it("counts the refused retry inside the timeout: a retry that cannot fit is not made, and nothing was sent", async () => {
     const url = await refusedUrl();
     const client = new UpstreamClient({
       timeoutMs: 200,
@@ -113,6 +113,6 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
 
     const result = await within(1_200, client.post(request(url)));
 
-    expect(result).toMatchObject({ ok: false, fault: "timeout" });
+    expect(result).toMatchObject({ ok: false, fault: "network", notSent: true });
   });
 });

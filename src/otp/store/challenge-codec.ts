@@ -1,31 +1,55 @@
 import type { Challenge } from "../model.js";
 
-/** A challenge as the stores keep it: JSON-safe, dates as ISO strings. */
-export type StoredChallenge = Omit<Challenge, "sentAt" | "expiresAt" | "resendAvailableAt"> & {
-  sentAt: string;
-  expiresAt: string | null;
-  resendAvailableAt: string;
-};
+/** A challenge's fields in a fixed order, times in epoch milliseconds. */
+type PackedChallenge = [
+  id: string,
+  provider: Challenge["provider"],
+  destinationHint: string,
+  sentAt: number,
+  expiresAt: number | null,
+  resendAvailableAt: number,
+  attemptsAllowed: number | null,
+  providerMessage: string | null,
+  providerReference: string | null,
+];
 
-export function toStoredChallenge(challenge: Challenge): StoredChallenge {
-  return {
-    ...challenge,
-    sentAt: challenge.sentAt.toISOString(),
-    expiresAt: challenge.expiresAt?.toISOString() ?? null,
-    resendAvailableAt: challenge.resendAvailableAt.toISOString(),
-  };
+/** A challenge as one short JSON array: small in memory (the memory store keeps thousands) and in Redis. */
+export function packChallenge(challenge: Challenge): string {
+  const packed: PackedChallenge = [
+    challenge.id,
+    challenge.provider,
+    challenge.destinationHint,
+    challenge.sentAt.getTime(),
+    challenge.expiresAt?.getTime() ?? null,
+    challenge.resendAvailableAt.getTime(),
+    challenge.attemptsAllowed,
+    challenge.providerMessage,
+    challenge.providerReference,
+  ];
+  return JSON.stringify(packed);
 }
 
-export function fromStoredChallenge(stored: StoredChallenge): Challenge {
+export function unpackChallenge(text: string): Challenge {
+  const [
+    id,
+    provider,
+    destinationHint,
+    sentAt,
+    expiresAt,
+    resendAvailableAt,
+    attemptsAllowed,
+    providerMessage,
+    providerReference,
+  ] = JSON.parse(text) as PackedChallenge;
   return {
-    id: stored.id,
-    provider: stored.provider,
-    destinationHint: stored.destinationHint,
-    sentAt: new Date(stored.sentAt),
-    expiresAt: stored.expiresAt === null ? null : new Date(stored.expiresAt),
-    resendAvailableAt: new Date(stored.resendAvailableAt),
-    attemptsAllowed: stored.attemptsAllowed,
-    providerMessage: stored.providerMessage,
-    providerReference: stored.providerReference,
+    id,
+    provider,
+    destinationHint,
+    sentAt: new Date(sentAt),
+    expiresAt: expiresAt === null ? null : new Date(expiresAt),
+    resendAvailableAt: new Date(resendAvailableAt),
+    attemptsAllowed,
+    providerMessage,
+    providerReference,
   };
 }

@@ -1,4 +1,5 @@
 import type { Challenge } from "../model.js";
+import { packChallenge, unpackChallenge } from "./challenge-codec.js";
 import type { IdempotencyRecord, LimitDecision, LimitRequest, OtpStore } from "./store.js";
 
 /**
@@ -79,60 +80,6 @@ function longestWait(refusals: readonly Refusal[]): Refusal | undefined {
     (worst, next) => (worst && worst.retryAfterMs >= next.retryAfterMs ? worst : next),
     undefined,
   );
-}
-
-/** A challenge's fields in a fixed order, times in epoch milliseconds. */
-type PackedChallenge = [
-  id: string,
-  provider: Challenge["provider"],
-  destinationHint: string,
-  sentAt: number,
-  expiresAt: number | null,
-  resendAvailableAt: number,
-  attemptsAllowed: number | null,
-  providerMessage: string | null,
-  providerReference: string | null,
-];
-
-/** A challenge as one short JSON array: the memory store keeps up to 100k of them. */
-export function packChallenge(challenge: Challenge): string {
-  const packed: PackedChallenge = [
-    challenge.id,
-    challenge.provider,
-    challenge.destinationHint,
-    challenge.sentAt.getTime(),
-    challenge.expiresAt?.getTime() ?? null,
-    challenge.resendAvailableAt.getTime(),
-    challenge.attemptsAllowed,
-    challenge.providerMessage,
-    challenge.providerReference,
-  ];
-  return JSON.stringify(packed);
-}
-
-export function unpackChallenge(text: string): Challenge {
-  const [
-    id,
-    provider,
-    destinationHint,
-    sentAt,
-    expiresAt,
-    resendAvailableAt,
-    attemptsAllowed,
-    providerMessage,
-    providerReference,
-  ] = JSON.parse(text) as PackedChallenge;
-  return {
-    id,
-    provider,
-    destinationHint,
-    sentAt: new Date(sentAt),
-    expiresAt: expiresAt === null ? null : new Date(expiresAt),
-    resendAvailableAt: new Date(resendAvailableAt),
-    attemptsAllowed,
-    providerMessage,
-    providerReference,
-  };
 }
 
 interface PendingOrDone extends IdempotencyRecord {

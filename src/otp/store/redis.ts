@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Challenge } from "../model.js";
-import { fromStoredChallenge, toStoredChallenge, type StoredChallenge } from "./challenge-codec.js";
+import { packChallenge, unpackChallenge } from "./challenge-codec.js";
 import {
   StoreUnavailableError,
   type IdempotencyRecord,
@@ -81,8 +81,8 @@ interface Scripts {
   otpRelease(key: string, token: string): Promise<unknown>;
 }
 
-/** A stored challenge: its fields, and when it expires by the store's clock. */
-type StoredWithExpiry = StoredChallenge & { until: number };
+/** A stored challenge: when it expires by the store's clock, then the packed challenge. */
+const EXPIRY_SEPARATOR = " ";
 
 export interface RedisStoreOptions {
   url: string;
@@ -144,12 +144,9 @@ export class RedisStore implements OtpStore {
   }
 
   async saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
-    const stored: StoredWithExpiry = {
-      ...toStoredChallenge(challenge),
-      until: this.#now() + ttlSeconds * 1000,
-    };
+    const stored = `${this.#now() + ttlSeconds * 1000}${EXPIRY_SEPARATOR}${packChallenge(challenge)}`;
     await this.#call(() =>
-      this.#redis.set(this.#key("challenge", challenge.id), JSON.stringify(stored), "PX", ttlSeconds * 1000),
+      this.#redis.set(this.#key("challenge", challenge.id), stored, "PX", ttlSeconds * 1000),
     );
   }
 
@@ -159,8 +156,9 @@ export class RedisStore implements OtpStore {
     const now = this.#now();
     return values.map((value) => {
       if (value === null) return null;
-      const stored = JSON.parse(value) as StoredWithExpiry;
-      return stored.until <= now ? null : fromStoredChallenge(stored);
+      const separator = value.indexOf(EXPIRY_SEPARATOR);
+      const until = Number(value.slice(0, separator));
+      return until <= now ? null : unpackChallenge(value.slice(separator + 1));
     });
   }
 

@@ -1,0 +1,45 @@
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../../src/otp/store/memory.js";
+import { ok, startFaultServer } from "../resilience/fault-server.js";
+import { manualClock, phoneInput, phoneService } from "./fixtures.js";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+describe("an idempotency key whose request never reached the provider", () => {
+  it("is not answered with that failure again: once the provider is back, the same key sends", async () => {
+    const port = await freePort();
+    const service = phoneService({
+      baseUrl: `http://127.0.0.1:${port}`,
+      store: new MemoryStore(),
+      clock: manualClock(),
+      // The refused call still counts against the limits (they are checked before anything is sent).
+      limits: { cooldownSeconds: 0 },
+    });
+    const context = { clientIp: "127.0.0.1", idempotencyKey: "key-1" };
+
+    const refused = await service.requestOtp(phoneInput(7), context);
+    expect(refused).toMatchObject({ kind: "ProviderUnavailable", providerCode: null, retryable: true });
+    expect(refused).not.toHaveProperty("notSent");
+
+    const upstream = await startFaultServer(ok, port);
+    try {
+      const sent = await service.requestOtp(phoneInput(7), context);
+      expect(sent.kind).toBe("OtpSent");
+      expect(upstream.requests).toHaveLength(1);
+    } finally {
+      await upstream.close();
+    }
+  });
+});
