@@ -10,6 +10,7 @@ import type { IdempotencyRecord, LimitDecision, LimitRequest, OtpStore } from ".
 export const DEFAULT_MAX_ENTRIES = 20_000;
 
 const SWEEP_INTERVAL_MS = 1000;
+const EVICT_FRACTION = 0.1;
 
 interface Entry<T> {
   value: T;
@@ -17,9 +18,9 @@ interface Entry<T> {
 }
 
 /**
- * A map with TTLs and a size bound; the oldest entry goes first when it is full, and expired entries at the
- * front are swept by writes (at most once a second: a sweep walks from the front of the map, which costs more
- * than the write), so memory never grows without limit. Each map of the store uses one TTL per
+ * A map with TTLs and a size bound; when it is full the oldest tenth goes at once, and expired entries at the
+ * front are swept by writes at most once a second (a walk from the front of the map costs more than a write),
+ * so memory never grows without limit. Each map of the store uses one TTL per
  * kind of key, so insertion order is (nearly) expiry order.
  */
 export class BoundedTtlMap<T> {
@@ -60,10 +61,14 @@ export class BoundedTtlMap<T> {
   #sweep(): void {
     const now = this.#now();
     const expired = now >= this.#nextSweepAt;
-    if (!expired && this.#entries.size <= this.#max) return;
+    const full = this.#entries.size > this.#max;
+    if (!expired && !full) return;
     if (expired) this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
+    // When full, drop the oldest tenth at once: each walk from the front of a Map steps over the holes earlier
+    // deletions left there, so one walk per write would cost more than the write.
+    const keep = full ? Math.floor(this.#max * (1 - EVICT_FRACTION)) : this.#max;
     for (const [key, entry] of this.#entries) {
-      if (this.#entries.size > this.#max || (expired && entry.expiresAt <= now)) this.#entries.delete(key);
+      if (this.#entries.size > keep || (expired && entry.expiresAt <= now)) this.#entries.delete(key);
       else break;
     }
   }
