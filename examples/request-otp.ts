@@ -55,6 +55,13 @@ export type NextStep =
   | { step: "fixFields"; message: string; fields: Record<string, string> }
   | { step: "waitAndRetry"; message: string; retryAfterSeconds: number | null }
   | { step: "contactProvider"; message: string }
+  | {
+      step: "proveHuman";
+      message: string;
+      /** Render this verifier's widget with `siteKey`, then call `requestOtp` again with its token as `humanProof`. */
+      verifier: "TURNSTILE" | "HCAPTCHA" | "RECAPTCHA";
+      siteKey: string;
+    }
   | { step: "tryLater"; message: string };
 
 /**
@@ -90,6 +97,13 @@ export function nextStep(result: RequestOtpResult): NextStep {
     case "ProviderAuthFailed":
     case "UnexpectedProviderResponse":
       return { step: "tryLater", message: result.message };
+    case "HumanVerificationRequired":
+      return {
+        step: "proveHuman",
+        message: result.message,
+        verifier: result.verifier,
+        siteKey: result.siteKey,
+      };
     default:
       return unhandled(result);
   }

@@ -2,6 +2,15 @@ import { z } from "zod";
 import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
+import { isSupportedCountry } from "libphonenumber-js/max";
+import type { LimitPolicy } from "./otp/limits.js";
+import {
+  ALLOWABLE_NUMBER_TYPES,
+  REFUSED_NUMBER_TYPES,
+  type AllowableNumberType,
+  type PhonePolicy,
+} from "./otp/phone-policy.js";
+import type { HumanVerificationMode, HumanVerifierKind } from "./otp/human-verification.js";
 
 /** Settings of one provider, as the environment gives them. */
 export interface ProviderSettings {
@@ -12,11 +21,21 @@ export interface ProviderSettings {
   PHONE?: { baseUrl: string };
 }
 
-export interface LimitSettings {
-  cooldownSeconds: number;
-  maxPerDestinationPerHour: number;
-  maxPerDevicePerHour: number;
-  maxPerIpPerHour: number;
+export type LimitSettings = LimitPolicy;
+
+/** Step-up human verification as configured; `verifier` is null when the mode is `off`. */
+export interface HumanVerificationSettings {
+  mode: HumanVerificationMode;
+  after: number;
+  failOpen: boolean;
+  verifier: {
+    kind: HumanVerifierKind;
+    /** Null in sandbox mode when not set: the sandbox's fake uses the verifier's documented test keys. */
+    secret: string | null;
+    siteKey: string | null;
+    /** Null when not set: the verifier's documented siteverify URL (live) or the sandbox's fake. */
+    url: string | null;
+  } | null;
 }
 
 /** The whole typed, validated configuration. */
@@ -28,6 +47,9 @@ export interface Config {
   mode: "sandbox" | "live";
   providers: ProviderSettings;
   limits: LimitSettings;
+  /** Which phone destinations may receive an OTP. */
+  phonePolicy: PhonePolicy;
+  humanVerification: HumanVerificationSettings;
   store: StoreSettings;
   /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
   stateSecret: string | null;
@@ -58,6 +80,20 @@ const text = z.preprocess(blankToUndefined, z.string().trim().optional());
 const url = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
 const count = (fallback: number) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(fallback));
+/** A comma list, upper-cased, blanks dropped; undefined when unset or empty. */
+const list = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value) => {
+      const items = value
+        ?.split(",")
+        .map((item) => item.trim().toUpperCase())
+        .filter(Boolean);
+      return items && items.length > 0 ? items : undefined;
+    }),
+);
 const flag = z
   .preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).optional())
   .transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
@@ -84,6 +120,28 @@ const Env = z.object({
   OTP_MAX_PER_DESTINATION_PER_HOUR: count(5),
   OTP_MAX_PER_DEVICE_PER_HOUR: count(10),
   OTP_MAX_PER_IP_PER_HOUR: count(30),
+  OTP_MAX_PER_RANGE_PER_HOUR: count(20),
+  OTP_RANGE_SUFFIX_DIGITS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(8).default(3)),
+  OTP_MAX_PER_PROVIDER_PER_HOUR: count(0),
+  OTP_MAX_PER_COUNTRY_PER_HOUR: count(0),
+  OTP_PHONE_ALLOWED_COUNTRIES: list,
+  OTP_PHONE_ALLOWED_TYPES: list,
+  OTP_HUMAN_VERIFICATION: z.preprocess(
+    blankToUndefined,
+    z.enum(["off", "always", "adaptive"]).default("off"),
+  ),
+  OTP_HUMAN_VERIFICATION_AFTER: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(1).max(1000).default(2),
+  ),
+  OTP_HUMAN_VERIFIER: z.preprocess(
+    blankToUndefined,
+    z.enum(["turnstile", "hcaptcha", "recaptcha"]).optional(),
+  ),
+  OTP_HUMAN_VERIFIER_SECRET: text,
+  OTP_HUMAN_VERIFIER_SITE_KEY: text,
+  OTP_HUMAN_VERIFIER_URL: url,
+  OTP_HUMAN_VERIFIER_FAIL_OPEN: flag,
   OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: z.preprocess(blankToUndefined, z.string().max(64).default("otp:")),
@@ -146,6 +204,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.OTP_STORE === "redis" && !env.OTP_STATE_SECRET) {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
   }
+  const phonePolicy = readPhonePolicy(env, problems);
+  const humanVerification = readHumanVerification(env, mode, production, problems);
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
 
   return {
@@ -159,7 +219,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxPerDestinationPerHour: env.OTP_MAX_PER_DESTINATION_PER_HOUR,
       maxPerDevicePerHour: env.OTP_MAX_PER_DEVICE_PER_HOUR,
       maxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
+      maxPerRangePerHour: env.OTP_MAX_PER_RANGE_PER_HOUR,
+      rangeSuffixDigits: env.OTP_RANGE_SUFFIX_DIGITS,
+      maxPerProviderPerHour: env.OTP_MAX_PER_PROVIDER_PER_HOUR,
+      maxPerCountryPerHour: env.OTP_MAX_PER_COUNTRY_PER_HOUR,
     },
+    phonePolicy,
+    humanVerification,
     store:
       env.OTP_STORE === "redis" && env.REDIS_URL
         ? { kind: "redis", url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
@@ -179,6 +245,87 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,
+  };
+}
+
+/** `OTP_PHONE_ALLOWED_COUNTRIES` and `OTP_PHONE_ALLOWED_TYPES`, each entry checked. */
+function readPhonePolicy(env: Env, problems: string[]): PhonePolicy {
+  const countries = env.OTP_PHONE_ALLOWED_COUNTRIES;
+  const unknown = countries?.filter((code) => !/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code));
+  if (unknown && unknown.length > 0) {
+    problems.push(
+      `OTP_PHONE_ALLOWED_COUNTRIES: ${unknown.join(", ")} is not an ISO 3166-1 alpha-2 code with a numbering plan`,
+    );
+  }
+  const types = env.OTP_PHONE_ALLOWED_TYPES ?? ["MOBILE", "FIXED_LINE_OR_MOBILE"];
+  const refused = types.filter((type) => (REFUSED_NUMBER_TYPES as readonly string[]).includes(type));
+  if (refused.length > 0) {
+    problems.push(`OTP_PHONE_ALLOWED_TYPES: ${refused.join(", ")} can never receive an OTP`);
+  }
+  const unknownTypes = types.filter(
+    (type) =>
+      !(ALLOWABLE_NUMBER_TYPES as readonly string[]).includes(type) &&
+      !(REFUSED_NUMBER_TYPES as readonly string[]).includes(type),
+  );
+  if (unknownTypes.length > 0) {
+    problems.push(
+      `OTP_PHONE_ALLOWED_TYPES: ${unknownTypes.join(", ")} is not one of ${ALLOWABLE_NUMBER_TYPES.join(", ")}`,
+    );
+  }
+  return {
+    allowedCountries: countries ? new Set(countries) : null,
+    allowedTypes: new Set(
+      types.filter((type): type is AllowableNumberType =>
+        (ALLOWABLE_NUMBER_TYPES as readonly string[]).includes(type),
+      ),
+    ),
+  };
+}
+
+/** The verifiers' documented always-pass test secrets: refused in production, where they would pass anyone. */
+const TEST_SECRETS = new Set([
+  "1x0000000000000000000000000000000AA",
+  "0x0000000000000000000000000000000000000000",
+  "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
+]);
+
+/** `OTP_HUMAN_VERIFICATION*`: a verifier with its keys whenever the mode is not `off` (sandbox: test keys). */
+function readHumanVerification(
+  env: Env,
+  mode: "sandbox" | "live",
+  production: boolean,
+  problems: string[],
+): HumanVerificationSettings {
+  const settings = {
+    mode: env.OTP_HUMAN_VERIFICATION,
+    after: env.OTP_HUMAN_VERIFICATION_AFTER,
+    failOpen: env.OTP_HUMAN_VERIFIER_FAIL_OPEN ?? false,
+  };
+  if (settings.mode === "off") return { ...settings, verifier: null };
+  const on = `when OTP_HUMAN_VERIFICATION=${settings.mode}`;
+  if (mode === "live") {
+    const missing = [
+      ["OTP_HUMAN_VERIFIER", env.OTP_HUMAN_VERIFIER],
+      ["OTP_HUMAN_VERIFIER_SECRET", env.OTP_HUMAN_VERIFIER_SECRET],
+      ["OTP_HUMAN_VERIFIER_SITE_KEY", env.OTP_HUMAN_VERIFIER_SITE_KEY],
+    ].filter(([, value]) => value === undefined);
+    if (missing.length > 0) {
+      problems.push(
+        `${missing.map(([name]) => name).join(", ")}: required ${on} (turnstile, hcaptcha or recaptcha, with its keys)`,
+      );
+    }
+  }
+  if (production && env.OTP_HUMAN_VERIFIER_SECRET && TEST_SECRETS.has(env.OTP_HUMAN_VERIFIER_SECRET)) {
+    problems.push("OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production");
+  }
+  return {
+    ...settings,
+    verifier: {
+      kind: (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind,
+      secret: env.OTP_HUMAN_VERIFIER_SECRET ?? null,
+      siteKey: env.OTP_HUMAN_VERIFIER_SITE_KEY ?? null,
+      url: env.OTP_HUMAN_VERIFIER_URL ?? null,
+    },
   };
 }
 

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   if (config.mode === "sandbox") {
     sandbox = await startSandbox();
-    config = { ...config, providers: sandbox.providers };
+    config = sandbox.configure(config);
   }
   const app = await createApp(config);
   const address = await app.http.listen({ port: config.port, host: config.host });

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { OutcomeKind, ProviderId } from "./otp/model.js";
+import type { RequestOtpObservation } from "./otp/request-otp.js";
 import type { UpstreamObserver } from "./providers/http.js";
 import type { BreakerState } from "./providers/resilience.js";
 
@@ -44,6 +45,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #sends = new Counter({
+    name: "otp_sends_total",
+    help: "Sends that passed the local policy and were counted against its limits and budgets, by provider and country of a phone destination (`none` for other destinations).",
+    labelNames: ["provider", "country"] as const,
+    registers: [this.registry],
+  });
+  readonly #policyRefusals = new Counter({
+    name: "otp_policy_refusals_total",
+    help: "Sends the local policy refused before any upstream call, by provider, country (`none` for other destinations) and reason (a limit or budget, countryNotAllowed, numberType, humanVerification).",
+    labelNames: ["provider", "country", "reason"] as const,
+    registers: [this.registry],
+  });
+
   /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -54,8 +68,15 @@ export class Metrics {
     this.#requests.inc({ provider, result });
   }
 
-  /** The observer one provider's HTTP client reports to. */
-  upstream(provider: ProviderId): UpstreamObserver {
+  /** Count a send the local policy let through, or one it refused (and why). */
+  policy(observation: RequestOtpObservation): void {
+    const labels = { provider: observation.provider, country: observation.country ?? "none" };
+    if (observation.counted) this.#sends.inc(labels);
+    if (observation.refusedBy) this.#policyRefusals.inc({ ...labels, reason: observation.refusedBy });
+  }
+
+  /** The observer one provider's (or the human verifier's) HTTP client reports to. */
+  upstream(provider: ProviderId | "HUMAN_VERIFIER"): UpstreamObserver {
     return {
       exchanged: (outcome, ms) => {
         this.#upstreamSeconds.observe({ provider, outcome }, ms / 1000);

@@ -14,6 +14,12 @@ import type { ProviderId } from "./otp/model.js";
 import { buildOtpSchema } from "./graphql/schema.js";
 import { UpstreamClient } from "./providers/http.js";
 import { createAdapters } from "./providers/index.js";
+import {
+  createHumanVerifier,
+  SITEVERIFY_URLS,
+  type HumanVerifierLogger,
+} from "./providers/human-verifier.js";
+import type { HumanVerificationPolicy } from "./otp/human-verification.js";
 import { OtpService } from "./otp/request-otp.js";
 import { createStore } from "./otp/store/index.js";
 import { StateKeys } from "./otp/store/state-keys.js";
@@ -38,7 +44,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics();
   const clients: UpstreamClient[] = [];
-  const clientFor = (provider: ProviderId) => {
+  const clientFor = (provider: ProviderId | "HUMAN_VERIFIER") => {
     const client = new UpstreamClient({
       provider,
       timeoutMs: config.providerTimeoutMs,
@@ -61,6 +67,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     sandbox: config.mode === "sandbox",
     limits: config.limits,
+    phonePolicy: config.phonePolicy,
+    ...humanVerification(config, () => clientFor("HUMAN_VERIFIER"), logger),
+    onBudgetReached: (reached) => {
+      logger.warn(reached, "OTP budget reached: sends refused until the hour's count falls");
+    },
+    onVerifierUnavailable: (provider) => {
+      logger.warn(
+        { provider },
+        "human verifier unavailable: send let through (OTP_HUMAN_VERIFIER_FAIL_OPEN)",
+      );
+    },
     stateKeys: config.stateSecret === null ? StateKeys.random() : new StateKeys(config.stateSecret),
     // A first request holds its idempotency key for longer than a send can take.
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
@@ -69,6 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     observe: (observation) => {
       metrics.requestOtp(observation.provider, observation.result);
+      metrics.policy(observation);
       logger.info(observation, "requestOtp");
     },
   });
@@ -187,6 +205,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await store.close();
       await Promise.all(clients.map((client) => client.close()));
     },
+  };
+}
+
+/** The human verification the use case gets: none when it is off. */
+function humanVerification(
+  config: Config,
+  client: () => UpstreamClient,
+  logger: HumanVerifierLogger,
+): { humanVerification?: HumanVerificationPolicy } {
+  const { mode, after, failOpen, verifier } = config.humanVerification;
+  if (mode === "off" || verifier === null) return {};
+  if (verifier.secret === null || verifier.siteKey === null) {
+    throw new Error("the human verifier has no secret or site key (loadConfig requires them in live mode)");
+  }
+  const settings = {
+    kind: verifier.kind,
+    secret: verifier.secret,
+    siteKey: verifier.siteKey,
+    url: verifier.url ?? SITEVERIFY_URLS[verifier.kind],
+  };
+  return {
+    humanVerification: { mode, after, failOpen, verifier: createHumanVerifier(settings, client(), logger) },
   };
 }
 

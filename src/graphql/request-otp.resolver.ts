@@ -14,6 +14,13 @@ class RequestOtpArgs {
       "Repeat a request with the same key and input within 24 h to get the first answer again, with no second send.",
   })
   idempotencyKey?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The token of the human verifier's widget, after `HumanVerificationRequired` asked for it (Turnstile, hCaptcha or reCAPTCHA). Checked once: a token cannot be used twice.",
+  })
+  humanProof?: string | null;
 }
 
 /** The one mutation of this subgraph. */
@@ -24,13 +31,14 @@ export class RequestOtpResolver {
       "Ask a provider to send a one-time password. Answers OtpSent, or a typed reason why not; never throws for input or provider errors.",
   })
   async requestOtp(
-    @Args(() => RequestOtpArgs) { input, idempotencyKey }: RequestOtpArgs,
+    @Args(() => RequestOtpArgs) { input, idempotencyKey, humanProof }: RequestOtpArgs,
     @Ctx() context: GraphQLContext,
   ): Promise<typeof RequestOtpResult> {
     const outcome = await context.otp.requestOtp(input, {
       clientIp: context.clientIp,
       requestId: context.requestId,
       idempotencyKey: idempotencyKey ?? null,
+      humanProof: humanProof ?? null,
     });
     return toResult(outcome) as typeof RequestOtpResult;
   }

@@ -68,6 +68,42 @@ registerEnumType(RateLimitSource, {
   },
 });
 
+/** The human verifiers whose widget a frontend may be asked to show. */
+export enum HumanVerifierKind {
+  TURNSTILE = "TURNSTILE",
+  HCAPTCHA = "HCAPTCHA",
+  RECAPTCHA = "RECAPTCHA",
+}
+registerEnumType(HumanVerifierKind, {
+  name: "HumanVerifierKind",
+  description: "A human verifier (CAPTCHA-like widget) whose token `requestOtp` accepts as `humanProof`.",
+  valuesConfig: {
+    TURNSTILE: { description: "Cloudflare Turnstile." },
+    HCAPTCHA: { description: "hCaptcha." },
+    RECAPTCHA: { description: "Google reCAPTCHA (v2)." },
+  },
+});
+
+/** Why a proof that a person is asking is needed. */
+export enum HumanVerificationReason {
+  ALWAYS_REQUIRED = "ALWAYS_REQUIRED",
+  RECENT_ACTIVITY = "RECENT_ACTIVITY",
+  PROOF_REJECTED = "PROOF_REJECTED",
+}
+registerEnumType(HumanVerificationReason, {
+  name: "HumanVerificationReason",
+  description: "Why `requestOtp` asks for a human verifier's proof.",
+  valuesConfig: {
+    ALWAYS_REQUIRED: { description: "This service asks for a proof before every send." },
+    RECENT_ACTIVITY: {
+      description: "The device, network or number range asked for several OTPs in the last hour.",
+    },
+    PROOF_REJECTED: {
+      description: "The proof given was rejected by the verifier (wrong, expired or already used).",
+    },
+  },
+});
+
 @InputType({ description: "Ask the GST portal for an OTP for a GSTIN's registered user." })
 export class GstOtpInput implements inputs.GstOtpInput {
   @Field(() => String, { description: "The 15-character GSTIN, with its check character." })
@@ -339,6 +375,22 @@ export class ProviderUnavailable extends OtpError {
 })
 export class UnexpectedProviderResponse extends OtpError {}
 
+@ObjectType({
+  implements: OtpError,
+  description:
+    "Prove a person is asking first: show the verifier's widget with `siteKey`, then repeat the request with its token as `humanProof`. Nothing was sent or counted.",
+})
+export class HumanVerificationRequired extends OtpError {
+  @Field(() => HumanVerifierKind, { description: "Which verifier's widget to show." })
+  verifier!: HumanVerifierKind;
+
+  @Field(() => String, { description: "The verifier's public site key to render the widget with." })
+  siteKey!: string;
+
+  @Field(() => HumanVerificationReason, { description: "Why a proof is asked for." })
+  reason!: HumanVerificationReason;
+}
+
 /** What `requestOtp` answers. */
 export const RequestOtpResult = createUnionType({
   name: "RequestOtpResult",
@@ -353,6 +405,7 @@ export const RequestOtpResult = createUnionType({
       ProviderAuthFailed,
       ProviderUnavailable,
       UnexpectedProviderResponse,
+      HumanVerificationRequired,
     ] as const,
   // Resolvers return the use case's outcomes, whose `kind` is the member's name.
   resolveType: (value) => (value as unknown as { kind: OutcomeKind }).kind,

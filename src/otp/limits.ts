@@ -2,6 +2,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import type { ProviderId, RateLimited } from "./model.js";
 import type { StateKeys } from "./store/state-keys.js";
 import type { CapRule, LimitRequest, OtpStore } from "./store/store.js";
+import { numberRange } from "./phone-policy.js";
 
 /** The local policy (CONTRACT.md settings). 0 turns a limit off. */
 export interface LimitPolicy {
@@ -9,6 +10,13 @@ export interface LimitPolicy {
   maxPerDestinationPerHour: number;
   maxPerDevicePerHour: number;
   maxPerIpPerHour: number;
+  /** Sends per number range (a phone without its last `rangeSuffixDigits` digits), per provider. */
+  maxPerRangePerHour: number;
+  rangeSuffixDigits: number;
+  /** A global budget per provider. */
+  maxPerProviderPerHour: number;
+  /** A global budget per country of phone destinations, all providers together. */
+  maxPerCountryPerHour: number;
 }
 
 /** Who a send goes to and comes from. */
@@ -16,9 +24,27 @@ export interface SendSubject {
   provider: ProviderId;
   /** The adapter's normalised destination key (a phone number, a PAN, a GSTIN). */
   destination: string;
+  /** The destination in E.164 when it is a phone, else null (no range, no country). */
+  phone: string | null;
+  /** The phone's country, from the number itself. */
+  country: string | null;
   device: string | null;
   clientIp: string | null;
 }
+
+/** The limits whose refusals are global budgets: logged once per window, not per request. */
+export type BudgetName = "provider" | "country";
+
+/** A global budget was reached (reported once per window and budget). */
+export interface BudgetReached {
+  budget: BudgetName;
+  provider: ProviderId;
+  /** For the country budget; null for the provider budget. */
+  country: string | null;
+}
+
+/** The dimensions adaptive human verification looks at. */
+export type ActivityDimension = "device" | "ip" | "range";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -28,6 +54,9 @@ const MESSAGES: Record<string, string> = {
   destination: "Too many OTPs were requested for this destination. Please try again later.",
   device: "Too many OTPs were requested from this device. Please try again later.",
   ip: "Too many OTP requests from this network. Please try again later.",
+  range: "Too many OTPs were requested for numbers like this one. Please try again later.",
+  provider: "This service is sending too many OTPs at the moment. Please try again later.",
+  country: "Too many OTPs are being sent to this country at the moment. Please try again later.",
 };
 
 /**
@@ -39,20 +68,27 @@ export class LocalLimits {
   readonly #policy: LimitPolicy;
   readonly #store: OtpStore;
   readonly #keys: StateKeys;
+  readonly #options: LocalLimitsOptions;
+  /** When each budget (by provider and country) was last reported, so it is reported once per window. */
+  readonly #reportedUntil = new Map<string, number>();
 
-  constructor(policy: LimitPolicy, store: OtpStore, keys: StateKeys) {
+  constructor(policy: LimitPolicy, store: OtpStore, keys: StateKeys, options: LocalLimitsOptions = {}) {
     this.#policy = policy;
     this.#store = store;
     this.#keys = keys;
+    this.#options = options;
   }
 
   /** Count one send, or answer why not. Rejects with `StoreUnavailableError` when the store is away. */
-  async consume(subject: SendSubject): Promise<RateLimited | null> {
-    const request = limitRequest(this.#policy, subject, this.#keys);
+  async consume(subject: SendSubject): Promise<{ outcome: RateLimited; limit: string } | null> {
+    const request = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
     if (!request.cooldown && request.caps.length === 0) return null;
     const decision = await this.#store.consumeLimits(request);
     if (decision.allowed) return null;
-    return {
+    if (decision.limit === "provider" || decision.limit === "country") {
+      this.#reportBudget(decision.limit, subject);
+    }
+    const outcome: RateLimited = {
       kind: "RateLimited",
       provider: subject.provider,
       providerCode: null,
@@ -61,26 +97,88 @@ export class LocalLimits {
       retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
       message: MESSAGES[decision.limit] ?? "Too many OTP requests. Please try again later.",
     };
+    return { outcome, limit: decision.limit };
+  }
+
+  /**
+   * How many sends the device, the client network and the number range had in the last hour (only counted
+   * where the subject has one; at most `keepActivity` of each are remembered). Reads, never counts.
+   */
+  async recentActivity(subject: SendSubject): Promise<Record<ActivityDimension, number>> {
+    const request = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
+    const rules = request.caps.filter((cap) => ACTIVITY.has(cap.name));
+    const counts = rules.length === 0 ? [] : await this.#store.recentCounts(rules);
+    const activity: Record<ActivityDimension, number> = { device: 0, ip: 0, range: 0 };
+    rules.forEach((rule, index) => {
+      activity[rule.name as ActivityDimension] = counts[index] ?? 0;
+    });
+    return activity;
+  }
+
+  #reportBudget(budget: BudgetName, subject: SendSubject): void {
+    const country = budget === "country" ? subject.country : null;
+    const id = `${budget}\0${subject.provider}\0${country ?? ""}`;
+    const now = (this.#options.now ?? Date.now)();
+    if ((this.#reportedUntil.get(id) ?? 0) > now) return;
+    this.#reportedUntil.set(id, now + HOUR_MS);
+    this.#options.onBudgetReached?.({ budget, provider: subject.provider, country });
   }
 }
 
-/** The store request for one send: only the limits that are on, keyed by HMACs of the values. */
-export function limitRequest(policy: LimitPolicy, subject: SendSubject, keys: StateKeys): LimitRequest {
+export interface LocalLimitsOptions {
+  /**
+   * Remember at least this many recent sends per device, client network and number range, even where their
+   * caps are off, for {@link LocalLimits.recentActivity} (adaptive human verification). 0: only the caps.
+   */
+  keepActivity?: number;
+  /** Told once per window when a global budget (per provider, per country) refuses sends. */
+  onBudgetReached?: (reached: BudgetReached) => void;
+  /** The clock of the once-per-window reports. */
+  now?: () => number;
+}
+
+const ACTIVITY = new Set<string>(["device", "ip", "range"] satisfies ActivityDimension[]);
+
+/**
+ * The store request for one send: only the limits that are on (and, with `keepActivity`, the device, network
+ * and range counters adaptive verification reads), keyed by HMACs of the values.
+ */
+export function limitRequest(
+  policy: LimitPolicy,
+  subject: SendSubject,
+  keys: StateKeys,
+  keepActivity = 0,
+): LimitRequest {
   const destination = keys.key("destination", `${subject.provider}\0${subject.destination}`);
   const caps: CapRule[] = [];
-  const cap = (name: string, key: () => string | null, max: number) => {
-    const hashed = max > 0 ? key() : null;
-    if (hashed !== null) caps.push({ name, key: `${name}:${hashed}`, max, windowMs: HOUR_MS });
+  const cap = (name: string, key: () => string | null, max: number, keep = max) => {
+    const hashed = max > 0 || keep > 0 ? key() : null;
+    if (hashed !== null) {
+      caps.push({ name, key: `${name}:${hashed}`, max, keep: Math.max(max, keep), windowMs: HOUR_MS });
+    }
   };
   const hashed = (name: string, value: string | null) =>
     value === null || value === "" ? null : keys.key(name, value);
+  const { phone, country } = subject;
   cap("destination", () => destination, policy.maxPerDestinationPerHour);
-  cap("device", () => hashed("device", subject.device), policy.maxPerDevicePerHour);
+  cap("device", () => hashed("device", subject.device), policy.maxPerDevicePerHour, keepActivity);
   cap(
     "ip",
     () => hashed("ip", subject.clientIp === null ? null : clientNetwork(subject.clientIp)),
     policy.maxPerIpPerHour,
+    keepActivity,
   );
+  cap(
+    "range",
+    () =>
+      phone === null
+        ? null
+        : hashed("range", `${subject.provider}\0${numberRange(phone, policy.rangeSuffixDigits)}`),
+    policy.maxPerRangePerHour,
+    keepActivity,
+  );
+  cap("provider", () => hashed("provider", subject.provider), policy.maxPerProviderPerHour);
+  cap("country", () => hashed("country", country), policy.maxPerCountryPerHour);
   return {
     cooldown:
       policy.cooldownSeconds > 0

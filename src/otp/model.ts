@@ -3,6 +3,8 @@
  * outcomes onto the schema's union once, and the adapters produce them from their providers' documents.
  */
 
+import type { HumanVerificationReason, HumanVerifierKind } from "./human-verification.js";
+
 /** The providers this subgraph can ask to send an OTP, in the order of the contract. */
 export const PROVIDER_IDS = ["GST", "ITR", "DMT", "PAYTM", "PHONE"] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -61,6 +63,13 @@ export type ProviderUnavailable = FailureBase & {
   retryAfterSeconds: number | null;
 };
 export type UnexpectedProviderResponse = FailureBase & { kind: "UnexpectedProviderResponse" };
+/** A proof that a person is asking is needed first: the frontend shows the verifier's widget and asks again. */
+export type HumanVerificationRequired = FailureBase & {
+  kind: "HumanVerificationRequired";
+  verifier: HumanVerifierKind;
+  siteKey: string;
+  reason: HumanVerificationReason;
+};
 
 export type OtpFailure =
   | InvalidInput
@@ -69,7 +78,8 @@ export type OtpFailure =
   | AccountNotFound
   | ProviderAuthFailed
   | ProviderUnavailable
-  | UnexpectedProviderResponse;
+  | UnexpectedProviderResponse
+  | HumanVerificationRequired;
 
 export type FailureKind = OtpFailure["kind"];
 

@@ -11,15 +11,24 @@ import {
   INPUT_MEMBER,
   PROVIDER_IDS,
   type Challenge,
+  type FieldError,
+  type OtpFailure,
   type OtpOutcome,
   type OutcomeKind,
   type ProviderId,
 } from "./model.js";
-import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
+import { notConfigured, type Destination, type ProviderAdapter } from "../providers/provider.js";
 import { CHALLENGE_TTL_SECONDS, StoreUnavailableError, type OtpStore } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
-import { LocalLimits, type LimitPolicy } from "./limits.js";
+import { LocalLimits, type BudgetReached, type LimitPolicy, type SendSubject } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
+import { DEFAULT_PHONE_POLICY, judgePhone, type PhonePolicy } from "./phone-policy.js";
+import {
+  MAX_HUMAN_PROOF_LENGTH,
+  proofNeeded,
+  type HumanVerificationPolicy,
+  type HumanVerificationReason,
+} from "./human-verification.js";
 
 /** The adapters this deployment has, by provider; a missing one answers "not configured". */
 export interface Adapters {
@@ -35,8 +44,16 @@ export interface OtpServiceOptions {
   store: OtpStore;
   /** Sandbox mode: the only mode in which `devOtp` leaves this service. */
   sandbox: boolean;
-  /** Cooldown and hourly caps, checked after validation and before any upstream call. */
+  /** Cooldown, hourly caps and budgets, checked after validation and before any upstream call. */
   limits: LimitPolicy;
+  /** Which phone destinations may receive an OTP; the contract's defaults when absent. */
+  phonePolicy?: PhonePolicy;
+  /** Step-up human verification; off when absent. */
+  humanVerification?: HumanVerificationPolicy;
+  /** Told once per window when a global budget (per provider, per country) refuses sends. */
+  onBudgetReached?: (reached: BudgetReached) => void;
+  /** Told when the human verifier could not be asked and the send went on (`failOpen`). */
+  onVerifierUnavailable?: (provider: ProviderId) => void;
   /** The HMAC secret for store keys and input fingerprints; replicas sharing a store share it. */
   stateKeys?: StateKeys;
   /** How long a first request holds its idempotency key (longer than a send can take). */
@@ -62,12 +79,34 @@ export interface RequestOtpObservation {
   upstreamMs: number | null;
   destinationHint: string | null;
   challengeId: string | null;
+  /** The country of a phone destination, from the number itself; null for other destinations. */
+  country: string | null;
+  /** Whether the send passed the local limits and was counted (whatever the provider then answered). */
+  counted: boolean;
+  /** The local policy that refused the send (a limit's name, `countryNotAllowed`, `numberType`, `humanVerification`). */
+  refusedBy: PolicyRefusal | null;
 }
+
+/** Why the local policy refused a send, as metrics and the log line name it. */
+export type PolicyRefusal =
+  | "cooldown"
+  | "destination"
+  | "device"
+  | "ip"
+  | "range"
+  | "provider"
+  | "country"
+  | "countryNotAllowed"
+  | "numberType"
+  | "humanVerification";
 
 /** Filled in as one call goes; read once at its end. */
 interface Trace {
   destinationHint: string | null;
   upstreamMs: number | null;
+  country: string | null;
+  counted: boolean;
+  refusedBy: PolicyRefusal | null;
 }
 
 /** What the transport knows about the caller. */
@@ -76,6 +115,8 @@ export interface RequestContext {
   idempotencyKey: string | null;
   /** The transport's id of the request, for the observation; null when there is none. */
   requestId?: string | null;
+  /** The human verifier's token from the frontend's widget, when it showed one. */
+  humanProof?: string | null;
 }
 
 /**
@@ -91,7 +132,11 @@ export class OtpService {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
     const keys = options.stateKeys ?? StateKeys.random();
-    this.#limits = new LocalLimits(options.limits, options.store, keys);
+    const humanVerification = options.humanVerification;
+    this.#limits = new LocalLimits(options.limits, options.store, keys, {
+      keepActivity: humanVerification?.mode === "adaptive" ? humanVerification.after : 0,
+      ...(options.onBudgetReached && { onBudgetReached: options.onBudgetReached }),
+    });
     this.#idempotency = new Idempotency({
       store: options.store,
       keys,
@@ -107,7 +152,13 @@ export class OtpService {
    */
   async requestOtp(input: RequestOtpInput, context: RequestContext): Promise<OtpOutcome> {
     const provider = selectedProvider(input);
-    const trace: Trace = { destinationHint: null, upstreamMs: null };
+    const trace: Trace = {
+      destinationHint: null,
+      upstreamMs: null,
+      country: null,
+      counted: false,
+      refusedBy: null,
+    };
     try {
       const outcome = await this.#requestOtp(provider, input, context, trace);
       this.#options.observe?.(observation(provider, outcome, trace, context));
@@ -129,40 +180,63 @@ export class OtpService {
 
     const parsed = adapter.parse(input[INPUT_MEMBER[provider]]);
     const { idempotencyKey } = context;
-    const keyErrors = idempotencyKey === null ? [] : idempotencyKeyErrors(idempotencyKey);
+    const humanProof = context.humanProof ?? null;
+    const keyErrors = [
+      ...(idempotencyKey === null ? [] : idempotencyKeyErrors(idempotencyKey)),
+      ...humanProofErrors(humanProof),
+    ];
     if (!parsed.ok || keyErrors.length > 0) {
-      return {
-        kind: "InvalidInput",
-        provider,
-        providerCode: null,
-        retryable: false,
-        message: "Some fields are not valid.",
-        fieldErrors: [...(parsed.ok ? [] : parsed.fieldErrors), ...keyErrors],
-      };
+      return invalidInput(provider, [...(parsed.ok ? [] : parsed.fieldErrors), ...keyErrors]);
     }
 
-    const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp, trace);
+    const destination = adapter.destination(parsed.value);
+    trace.destinationHint = destination.hint;
+    const refusal = this.#phoneRefusal(provider, destination, trace);
+    if (refusal) return refusal;
+
+    const subject: SendSubject = {
+      provider,
+      destination: destination.key,
+      phone: destination.phone?.e164 ?? null,
+      country: trace.country,
+      device: adapter.device(parsed.value),
+      clientIp: context.clientIp,
+    };
+    const attempt = () => this.#attempt(adapter, parsed.value, subject, humanProof, trace);
     if (idempotencyKey === null) return (await attempt()).outcome;
     return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
   }
 
-  /** One send: the local limits, then the provider, then the saved challenge. */
+  /** The phone policy (country, number type): a refusal is the user's to fix, so `InvalidInput`. */
+  #phoneRefusal(provider: ProviderId, destination: Destination, trace: Trace): OtpOutcome | null {
+    if (!destination.phone) return null;
+    const verdict = judgePhone(destination.phone.e164, this.#options.phonePolicy ?? DEFAULT_PHONE_POLICY);
+    trace.country = verdict.country;
+    if (!verdict.refusal) return null;
+    trace.refusedBy = verdict.refusal.reason === "country" ? "countryNotAllowed" : "numberType";
+    return invalidInput(provider, [{ field: destination.phone.field, message: verdict.refusal.message }]);
+  }
+
+  /** One send: human verification when asked for, the local limits, then the provider, then the saved challenge. */
   async #attempt(
-    provider: ProviderId,
     adapter: ProviderAdapter,
     request: unknown,
-    clientIp: string | null,
+    subject: SendSubject,
+    humanProof: string | null,
     trace: Trace,
   ): Promise<Attempt> {
-    const destination = adapter.destination(request);
-    trace.destinationHint = destination.hint;
-    const limited = await this.#limits.consume({
-      provider,
-      destination: destination.key,
-      device: adapter.device(request),
-      clientIp,
-    });
-    if (limited) return { outcome: limited, final: false };
+    const { provider } = subject;
+    const unverified = await this.#humanVerification(subject, humanProof);
+    if (unverified) {
+      trace.refusedBy = "humanVerification";
+      return { outcome: unverified, final: false };
+    }
+    const limited = await this.#limits.consume(subject);
+    if (limited) {
+      trace.refusedBy = limited.limit as PolicyRefusal;
+      return { outcome: limited.outcome, final: false };
+    }
+    trace.counted = true;
 
     const sendStarted = performance.now();
     const result = await adapter.send(request);
@@ -178,7 +252,7 @@ export class OtpService {
     const challenge: Challenge = {
       id: newChallengeId(),
       provider,
-      destinationHint: destination.hint,
+      destinationHint: trace.destinationHint ?? "",
       sentAt,
       expiresAt: result.validForSeconds === null ? null : addSeconds(sentAt, result.validForSeconds),
       resendAvailableAt: addSeconds(sentAt, resendGap),
@@ -195,6 +269,83 @@ export class OtpService {
       final: true,
     };
   }
+
+  /**
+   * Null when the send may go on: no proof is needed, or the one given passed (or the verifier is away and
+   * `failOpen` is set). Else why not: a proof is needed or was rejected, or the verifier is away.
+   */
+  async #humanVerification(subject: SendSubject, humanProof: string | null): Promise<OtpFailure | null> {
+    const policy = this.#options.humanVerification;
+    if (!policy || policy.mode === "off") return null;
+    const activity = policy.mode === "adaptive" ? await this.#limits.recentActivity(subject) : {};
+    const reason = proofNeeded(policy, activity);
+    if (reason === null) return null;
+    if (humanProof === null) return verificationRequired(subject.provider, policy, reason);
+    const verdict = await policy.verifier.verify(humanProof, subject.clientIp);
+    if (verdict === "passed") return null;
+    if (verdict === "failed") return verificationRequired(subject.provider, policy, "PROOF_REJECTED");
+    if (policy.failOpen) {
+      this.#options.onVerifierUnavailable?.(subject.provider);
+      return null;
+    }
+    return {
+      kind: "ProviderUnavailable",
+      provider: subject.provider,
+      providerCode: null,
+      retryable: true,
+      retryAfterSeconds: null,
+      message: "Human verification cannot be checked at the moment. Please try again shortly.",
+    };
+  }
+}
+
+const VERIFICATION_MESSAGES: Record<HumanVerificationReason, string> = {
+  ALWAYS_REQUIRED: "Please confirm you are not a robot, then ask again.",
+  RECENT_ACTIVITY:
+    "Several codes were requested recently. Please confirm you are not a robot, then ask again.",
+  PROOF_REJECTED: "The check that you are not a robot did not pass. Please try it again.",
+};
+
+function verificationRequired(
+  provider: ProviderId,
+  policy: HumanVerificationPolicy,
+  reason: HumanVerificationReason,
+): OtpFailure {
+  return {
+    kind: "HumanVerificationRequired",
+    provider,
+    providerCode: null,
+    retryable: false,
+    verifier: policy.verifier.kind,
+    siteKey: policy.verifier.siteKey,
+    reason,
+    message: VERIFICATION_MESSAGES[reason],
+  };
+}
+
+function invalidInput(provider: ProviderId, fieldErrors: FieldError[]): OtpOutcome {
+  return {
+    kind: "InvalidInput",
+    provider,
+    providerCode: null,
+    retryable: false,
+    message: "Some fields are not valid.",
+    fieldErrors,
+  };
+}
+
+/** A proof is a widget's token: opaque, bounded, printable. */
+function humanProofErrors(proof: string | null): FieldError[] {
+  if (proof === null) return [];
+  if (proof.length === 0 || proof.length > MAX_HUMAN_PROOF_LENGTH || !/^[\x21-\x7e]+$/.test(proof)) {
+    return [
+      {
+        field: "humanProof",
+        message: `The verifier's token: 1 to ${MAX_HUMAN_PROOF_LENGTH} printable characters, no spaces.`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** The one member that is set; graphql-js has already refused zero or two. */
@@ -223,6 +374,9 @@ function observation(
     upstreamMs: trace.upstreamMs,
     destinationHint: sent?.destinationHint ?? trace.destinationHint,
     challengeId: sent?.id ?? null,
+    country: trace.country,
+    counted: trace.counted,
+    refusedBy: trace.refusedBy,
   };
 }
 

@@ -146,6 +146,7 @@ export function createDmtAdapter(
     destination: (request) => ({
       key: request.customerMobileNumber,
       hint: maskPhone(request.customerMobileNumber),
+      phone: { e164: `+91${request.customerMobileNumber}`, field: "dmt.customerMobileNumber" },
     }),
     device: () => null,
     async send(request) {

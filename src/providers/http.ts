@@ -14,12 +14,10 @@ import {
   type ResilienceSettings,
 } from "./resilience.js";
 
-/** One upstream call as an adapter describes it. */
-export interface UpstreamRequest {
-  url: string;
-  headers: Record<string, string>;
-  json: unknown;
-}
+/** One upstream call as an adapter describes it: a JSON body, or an HTML form (`form`, URL-encoded). */
+export type UpstreamRequest =
+  | { url: string; headers: Record<string, string>; json: unknown }
+  | { url: string; headers: Record<string, string>; form: Record<string, string> };
 
 /** A reply's headers, looked up by name in any case. */
 export interface ReplyHeaders {
@@ -71,8 +69,8 @@ export interface UpstreamClientOptions {
   timeoutMs: number;
   /** Bodies larger than this are not read to the end. */
   maxBodyBytes: number;
-  /** The provider this client calls, for logs. */
-  provider?: ProviderId;
+  /** The provider (or other upstream, e.g. `HUMAN_VERIFIER`) this client calls, for logs. */
+  provider?: string;
   /** A breaker and an in-flight cap for this client's provider; none when absent. */
   resilience?: ResilienceSettings;
   observer?: UpstreamObserver;
@@ -161,7 +159,8 @@ export class UpstreamClient {
     elapsed: () => number,
   ): Promise<UpstreamReply | UpstreamFault> {
     let status: number | null = null;
-    const body = JSON.stringify(request.json);
+    const body =
+      "form" in request ? new URLSearchParams(request.form).toString() : JSON.stringify(request.json);
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await undiciRequest(request.url, {

@@ -170,7 +170,11 @@ export function createPaytmAdapter(
   return {
     id: "PAYTM",
     parse: (input) => parsePaytmInput(input, settings.scopes),
-    destination: (request) => ({ key: request.body.phone, hint: maskPhone(request.body.phone) }),
+    destination: (request) => ({
+      key: request.body.phone,
+      hint: maskPhone(request.body.phone),
+      phone: { e164: `+91${request.body.phone}`, field: "paytm.phone" },
+    }),
     device: (request) => request.deviceIdentifier,
     async send(request) {
       const reply = await http.post({

@@ -85,7 +85,11 @@ export function createPhoneAdapter(
   return {
     id: "PHONE",
     parse: parsePhoneInput,
-    destination: (request) => ({ key: request.phone, hint: maskPhone(request.phone) }),
+    destination: (request) => ({
+      key: request.phone,
+      hint: maskPhone(request.phone),
+      phone: { e164: request.phone, field: "phone.phone" },
+    }),
     device: (request) => request.deviceId,
     async send(request) {
       const reply = await http.post({ url, headers: { "content-type": "application/json" }, json: request });
@@ -110,12 +114,9 @@ export function parsePhoneInput(input: PhoneOtpInput): Parsed<PhoneWireRequest> 
     const parsed = /^\+[\d\s().-]+$/.test(phone) ? parsePhoneNumberFromString(phone) : undefined;
     if (!parsed?.isValid()) {
       errors.add("phone", "Not a valid phone number in international format (E.164, e.g. +919876543210).");
-    } else if (
-      knownCountry &&
-      parsed.country !== knownCountry &&
-      !parsed.getPossibleCountries().includes(knownCountry)
-    ) {
-      errors.add("phone", `Not a phone number of ${knownCountry}.`);
+    } else if (knownCountry && parsed.country !== knownCountry) {
+      // The number says where it belongs; `country` only confirms it.
+      errors.add("country", `The phone number is not a number of ${knownCountry}.`);
     } else {
       e164 = parsed.number;
     }

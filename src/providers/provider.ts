@@ -28,6 +28,8 @@ export interface Destination {
   key: string;
   /** Masked: never more than the last 4 digits of a phone. */
   hint: string;
+  /** When the destination is a phone: its E.164 form and the input field it came from (the phone policy's). */
+  phone?: { e164: string; field: string };
 }
 
 /**
@@ -82,7 +84,8 @@ export function failureFromRow(
   };
   switch (row.outcome) {
     case "OtpSent":
-      throw new Error(`row ${row.code} of ${provider} is a success, not a failure`);
+    case "HumanVerificationRequired":
+      throw new Error(`row ${row.code} of ${provider} is not a provider's failure`);
     case "InvalidInput":
       return {
         ...base,

@@ -9,6 +9,8 @@ export interface FakeRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON, or `undefined` when the body was not JSON. */
   body: unknown;
+  /** The body as text (for a form). */
+  text: string;
 }
 
 /** What a fake provider answers. */
@@ -40,9 +42,10 @@ export async function startFake(handler: FakeProvider): Promise<RunningFake> {
     });
     req.on("end", () => {
       const target = new URL(req.url ?? "/", "http://sandbox");
+      const text = Buffer.concat(chunks).toString("utf8");
       let body: unknown;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        body = JSON.parse(text);
       } catch {
         body = undefined;
       }
@@ -55,6 +58,7 @@ export async function startFake(handler: FakeProvider): Promise<RunningFake> {
               query: target.searchParams,
               headers: req.headers,
               body,
+              text,
             });
       res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
       res.end(JSON.stringify(answer.body));

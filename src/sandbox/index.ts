@@ -1,4 +1,5 @@
-import type { ProviderSettings } from "../config.js";
+import type { Config, ProviderSettings } from "../config.js";
+import { HUMAN_VERIFIER_TEST_KEYS, SITEVERIFY_PATH, humanVerifierSandbox } from "./human-verifier.js";
 import { DMT_SANDBOX_CREDENTIALS, dmtSandbox } from "./dmt.js";
 import { startFake, type RunningFake } from "./fake-server.js";
 import { GST_SANDBOX_SETTINGS, gstSandbox } from "./gst.js";
@@ -9,6 +10,13 @@ import { phoneSandbox } from "./phone.js";
 /** The built-in fakes, running on loopback, and the provider settings that point at them. */
 export interface Sandbox {
   providers: ProviderSettings;
+  /** The fake siteverify URL of the human verifiers. */
+  humanVerifierUrl: string;
+  /**
+   * `config` pointed at the fakes: the providers, and the human verifier (the fake, with the verifier's
+   * documented always-pass test keys unless the configuration names others).
+   */
+  configure(config: Config): Config;
   close(): Promise<void>;
 }
 
@@ -31,8 +39,27 @@ export async function startSandbox(): Promise<Sandbox> {
     },
     PHONE: { baseUrl: await start(phoneSandbox) },
   };
+  const humanVerifierUrl = `${await start(humanVerifierSandbox)}${SITEVERIFY_PATH}`;
   return {
     providers,
+    humanVerifierUrl,
+    configure: (config) => {
+      const verifier = config.humanVerification.verifier;
+      const keys = verifier && HUMAN_VERIFIER_TEST_KEYS[verifier.kind];
+      return {
+        ...config,
+        providers,
+        humanVerification: {
+          ...config.humanVerification,
+          verifier: verifier && {
+            ...verifier,
+            secret: verifier.secret ?? keys?.passSecret ?? null,
+            siteKey: verifier.siteKey ?? keys?.siteKey ?? null,
+            url: verifier.url ?? humanVerifierUrl,
+          },
+        },
+      };
+    },
     close: async () => {
       await Promise.all(fakes.map((fake) => fake.close()));
     },

@@ -139,7 +139,7 @@ describe("requestOtp over HTTP, live mode against a loopback PHONE provider", ()
     });
     expect(mismatch.body.data?.requestOtp).toMatchObject({
       __typename: "InvalidInput",
-      fieldErrors: [{ field: "phone.phone", message: "Not a phone number of IN." }],
+      fieldErrors: [{ field: "phone.country", message: "The phone number is not a number of IN." }],
     });
     expect(upstream.requests).toHaveLength(0);
   });

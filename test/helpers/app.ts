@@ -20,7 +20,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   let sandbox: Sandbox | undefined;
   if (config.mode === "sandbox") {
     sandbox = await startSandbox();
-    config = { ...config, providers: sandbox.providers };
+    config = sandbox.configure(config);
   }
   const app = await createApp(config);
   await app.http.listen({ port: 0, host: "127.0.0.1" });

@@ -37,7 +37,7 @@ export async function startCapturedApp(env: Record<string, string> = {}): Promis
   let sandbox: Sandbox | undefined;
   if (config.mode === "sandbox") {
     sandbox = await startSandbox();
-    config = { ...config, providers: sandbox.providers };
+    config = sandbox.configure(config);
   }
   const raw: string[] = [];
   const app = await createApp(config, {

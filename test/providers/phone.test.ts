@@ -187,7 +187,7 @@ describe("PHONE input validation", () => {
   it("refuses a number of another country", () => {
     expect(parsePhoneInput({ ...input, country: "IN" })).toEqual({
       ok: false,
-      fieldErrors: [{ field: "phone.phone", message: "Not a phone number of IN." }],
+      fieldErrors: [{ field: "phone.country", message: "The phone number is not a number of IN." }],
     });
   });
 

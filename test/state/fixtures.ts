@@ -54,6 +54,10 @@ export const DEFAULT_LIMITS: LimitPolicy = {
   maxPerDestinationPerHour: 5,
   maxPerDevicePerHour: 10,
   maxPerIpPerHour: 30,
+  maxPerRangePerHour: 20,
+  rangeSuffixDigits: 3,
+  maxPerProviderPerHour: 0,
+  maxPerCountryPerHour: 0,
 };
 
 /** The real use case with the real PHONE adapter, talking to a loopback upstream at `baseUrl`. */

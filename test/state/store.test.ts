@@ -27,7 +27,13 @@ function challenge(id: string, overrides: Partial<Challenge> = {}): Challenge {
   };
 }
 
-const cap = (key: string, max: number, name = "destination"): CapRule => ({ name, key, max, windowMs: HOUR });
+const cap = (key: string, max: number, name = "destination", keep = max): CapRule => ({
+  name,
+  key,
+  max,
+  keep,
+  windowMs: HOUR,
+});
 const caps = (...rules: CapRule[]): LimitRequest => ({ cooldown: null, caps: rules });
 
 for (const backend of backends(redisUrl)) {
@@ -232,6 +238,10 @@ describe("memory store bounds", () => {
       maxPerDestinationPerHour: 5,
       maxPerDevicePerHour: 0,
       maxPerIpPerHour: 0,
+      maxPerRangePerHour: 0,
+      rangeSuffixDigits: 3,
+      maxPerProviderPerHour: 0,
+      maxPerCountryPerHour: 0,
     };
     const sends: Promise<unknown>[] = [];
     for (let index = 0; index < 100_000; index += 1) {
@@ -240,6 +250,8 @@ describe("memory store bounds", () => {
         {
           provider: "PHONE",
           destination: `+9198${String(index).padStart(8, "0")}`,
+          phone: null,
+          country: null,
           device: null,
           clientIp: null,
         },

@@ -45,6 +45,8 @@ export function exhaustive(result: RequestOtpResult): string {
       return `${result.limitedBy} ${result.retryAfterSeconds ?? "?"}`;
     case "ProviderUnavailable":
       return String(result.retryAfterSeconds);
+    case "HumanVerificationRequired":
+      return `${result.verifier} ${result.siteKey} ${result.reason}`;
     case "AccountBlocked":
     case "AccountNotFound":
     case "ProviderAuthFailed":
@@ -68,9 +70,10 @@ export function forgetsOne(result: RequestOtpResult): string {
     case "AccountBlocked":
     case "AccountNotFound":
     case "ProviderAuthFailed":
+    case "UnexpectedProviderResponse":
       return result.message;
     default: {
-      // @ts-expect-error -- UnexpectedProviderResponse is not handled
+      // @ts-expect-error -- HumanVerificationRequired (added in the second round) is not handled
       const unhandled: never = result;
       return unhandled;
     }

@@ -1,6 +1,6 @@
 import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
-import type { IdempotencyRecord, LimitDecision, LimitRequest, OtpStore } from "./store.js";
+import type { CounterRef, IdempotencyRecord, LimitDecision, LimitRequest, OtpStore } from "./store.js";
 
 /**
  * Entries at most in each of the store's maps (challenges, cooldowns, counters, idempotency records); past it
@@ -145,7 +145,7 @@ export class MemoryStore implements OtpStore {
     }
     const live = request.caps.map((cap) => {
       const times = (this.#counters.get(cap.key) ?? []).filter((time) => time > now - cap.windowMs);
-      const oldest = times[times.length - cap.max];
+      const oldest = cap.max > 0 ? times[times.length - cap.max] : undefined;
       if (oldest !== undefined) refusals.push({ limit: cap.name, retryAfterMs: oldest + cap.windowMs - now });
       return times;
     });
@@ -154,9 +154,19 @@ export class MemoryStore implements OtpStore {
 
     if (cooldown) this.#cooldowns.set(cooldown.key, now, cooldown.ms);
     request.caps.forEach((cap, index) => {
-      this.#counters.set(cap.key, [...(live[index] ?? []), now].slice(-cap.max), cap.windowMs);
+      this.#counters.set(cap.key, [...(live[index] ?? []), now].slice(-cap.keep), cap.windowMs);
     });
     return Promise.resolve({ allowed: true });
+  }
+
+  recentCounts(counters: readonly CounterRef[]): Promise<number[]> {
+    const now = this.#now();
+    return Promise.resolve(
+      counters.map(
+        (counter) =>
+          (this.#counters.get(counter.key) ?? []).filter((time) => time > now - counter.windowMs).length,
+      ),
+    );
   }
 
   claimIdempotency(

@@ -4,6 +4,7 @@ import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
 import {
   StoreUnavailableError,
+  type CounterRef,
   type IdempotencyRecord,
   type LimitDecision,
   type LimitRequest,
@@ -13,7 +14,7 @@ import {
 /**
  * Check the cooldown and every cap, and count the send against all of them only when all allow it.
  * KEYS[1] = cooldown key, KEYS[2..] = cap keys (sorted sets of send times).
- * ARGV = now, member, cooldownMs, then name, max, windowMs for each cap.
+ * ARGV = now, member, cooldownMs, then name, max (0: counts only), windowMs, keep for each cap.
  * Times come from the caller's clock; TTLs only clean up. Answers {1} or {0, waitMs, limit}.
  */
 const CONSUME_LIMITS = `
@@ -25,10 +26,11 @@ if cooldown > 0 then
   if last and last + cooldown > now then wait, limit = last + cooldown - now, 'cooldown' end
 end
 for i = 2, #KEYS do
-  local name, max, window = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+  local at = 4 * i - 4
+  local name, max, window = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
   local count = redis.call('ZCARD', KEYS[i])
-  if count >= max then
+  if max > 0 and count >= max then
     local oldest = redis.call('ZRANGE', KEYS[i], count - max, count - max, 'WITHSCORES')
     local w = tonumber(oldest[2]) + window - now
     if w > wait then wait, limit = w, name end
@@ -37,10 +39,21 @@ end
 if wait > 0 then return {0, wait, limit} end
 if cooldown > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', cooldown) end
 for i = 2, #KEYS do
+  local at = 4 * i - 4
   redis.call('ZADD', KEYS[i], ARGV[1], ARGV[2])
-  redis.call('PEXPIRE', KEYS[i], ARGV[3 * i])
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -1 - tonumber(ARGV[at + 3]))
+  redis.call('PEXPIRE', KEYS[i], ARGV[at + 2])
 end
 return {1}
+`;
+
+/** KEYS = counters. ARGV = now, then windowMs for each. Answers the count of each within its window. */
+const RECENT_COUNTS = `
+local counts = {}
+for i = 1, #KEYS do
+  counts[i] = redis.call('ZCOUNT', KEYS[i], '(' .. (tonumber(ARGV[1]) - tonumber(ARGV[i + 1])), '+inf')
+end
+return counts
 `;
 
 /** KEYS[1] = record. ARGV = now, fingerprint, token, leaseMs. Answers nil when claimed, else {fp, outcome}. */
@@ -76,6 +89,7 @@ const FIRST_CONNECTION_WAIT_MS = 2000;
 
 interface Scripts {
   otpConsumeLimits(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  otpRecentCounts(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   otpClaim(key: string, ...args: (string | number)[]): Promise<unknown>;
   otpComplete(key: string, ...args: (string | number)[]): Promise<unknown>;
   otpRelease(key: string, token: string): Promise<unknown>;
@@ -117,6 +131,7 @@ export class RedisStore implements OtpStore {
       retryStrategy: (times) => Math.min(times * 100, 1000),
     }) as Redis & Scripts;
     redis.defineCommand("otpConsumeLimits", { lua: CONSUME_LIMITS });
+    redis.defineCommand("otpRecentCounts", { lua: RECENT_COUNTS });
     redis.defineCommand("otpClaim", { lua: CLAIM, numberOfKeys: 1 });
     redis.defineCommand("otpComplete", { lua: COMPLETE, numberOfKeys: 1 });
     redis.defineCommand("otpRelease", { lua: RELEASE, numberOfKeys: 1 });
@@ -167,7 +182,7 @@ export class RedisStore implements OtpStore {
     const now = this.#now();
     const member = `${now}:${randomUUID()}`;
     const args = [now, member, request.cooldown?.ms ?? 0];
-    for (const cap of request.caps) args.push(cap.name, cap.max, cap.windowMs);
+    for (const cap of request.caps) args.push(cap.name, cap.max, cap.windowMs, cap.keep);
     const reply = await this.#call(() =>
       this.#redis.otpConsumeLimits(keys.length, ...keys.map((key) => this.#key("limit", key)), ...args),
     );
@@ -175,6 +190,16 @@ export class RedisStore implements OtpStore {
     return allowed === 1
       ? { allowed: true }
       : { allowed: false, limit: limit ?? "", retryAfterMs: wait ?? 0 };
+  }
+
+  async recentCounts(counters: readonly CounterRef[]): Promise<number[]> {
+    if (counters.length === 0) return [];
+    const keys = counters.map((counter) => this.#key("limit", counter.key));
+    const windows = counters.map((counter) => counter.windowMs);
+    const reply = await this.#call(() =>
+      this.#redis.otpRecentCounts(keys.length, ...keys, this.#now(), ...windows),
+    );
+    return reply as number[];
   }
 
   async claimIdempotency(

@@ -2,11 +2,20 @@ import type { Challenge } from "../model.js";
 
 /** One hourly (or other) cap: at most `max` sends counted under `key` in any sliding `windowMs`. */
 export interface CapRule {
-  /** Which limit this is (`destination`, `device`, `ip`), reported back when it refuses. */
+  /** Which limit this is (`destination`, `device`, `ip`, `range`, ...), reported back when it refuses. */
   name: string;
   /** Already hashed by the caller: the store never sees a destination, a device id or an IP in clear. */
   key: string;
+  /** 0: the rule only counts (for {@link OtpStore.recentCounts}) and never refuses. */
   max: number;
+  /** How many of the latest send times to remember (at least `max`). */
+  keep: number;
+  windowMs: number;
+}
+
+/** A counter to read: its key and window, as in a {@link CapRule}. */
+export interface CounterRef {
+  key: string;
   windowMs: number;
 }
 
@@ -44,6 +53,11 @@ export interface OtpStore {
    * all or nothing, atomically (two replicas on one Redis never pass a cap together).
    */
   consumeLimits(request: LimitRequest): Promise<LimitDecision>;
+  /**
+   * How many sends each counter holds within its window (at most the `keep` it was counted with), in the order
+   * asked, in one round trip. Reads only.
+   */
+  recentCounts(counters: readonly CounterRef[]): Promise<number[]>;
   /**
    * Claim `key` for a first request, marking it pending for `leaseSeconds` under `token`. Answers null
    * when claimed (no live record existed), else the live record (pending or done) without changing it.
