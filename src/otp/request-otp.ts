@@ -135,6 +135,7 @@ export class OtpService {
     const humanVerification = options.humanVerification;
     this.#limits = new LocalLimits(options.limits, options.store, keys, {
       keepActivity: humanVerification?.mode === "adaptive" ? humanVerification.after : 0,
+      now: () => this.#now().getTime(),
       ...(options.onBudgetReached && { onBudgetReached: options.onBudgetReached }),
     });
     this.#idempotency = new Idempotency({

@@ -29,6 +29,7 @@ export const NO_LOCAL_LIMITS = {
   OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
   OTP_MAX_PER_DEVICE_PER_HOUR: "0",
   OTP_MAX_PER_IP_PER_HOUR: "0",
+  OTP_MAX_PER_RANGE_PER_HOUR: "0",
 };
 
 /** Start the app as `startTestApp` does (sandbox when no provider is set), its logs going to memory. */

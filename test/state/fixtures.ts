@@ -1,5 +1,5 @@
 import type { LimitPolicy } from "../../src/otp/limits.js";
-import { OtpService } from "../../src/otp/request-otp.js";
+import { OtpService, type OtpServiceOptions } from "../../src/otp/request-otp.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
@@ -67,6 +67,8 @@ export function phoneService(options: {
   clock: ManualClock;
   limits?: Partial<LimitPolicy>;
   sandbox?: boolean;
+  /** More of the use case's options (phone policy, human verification, callbacks). */
+  options?: Partial<OtpServiceOptions>;
 }): OtpService {
   const http = new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 });
   return new OtpService({
@@ -77,6 +79,7 @@ export function phoneService(options: {
     stateKeys: new StateKeys(STATE_SECRET),
     idempotencyLeaseSeconds: 10,
     now: () => new Date(options.clock.now()),
+    ...options.options,
   });
 }
 

@@ -102,6 +102,20 @@ describe.skipIf(redisUrl === null)("two subgraph processes sharing one Redis", (
     expect(upstream.requests).toHaveLength(5);
   });
 
+  it("never pass a number range's cap together: a bot walking one range from 100 devices gets 20 sent", async () => {
+    upstream.requests.length = 0;
+    // The range +91 98050 00xxx: 100 consecutive numbers, each from its own device, half on each replica.
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        requestAt(index, phoneInput(5_000_000 + index, `bot-${index}`)),
+      ),
+    );
+    const results = responses.map((response) => response.body.data?.requestOtp);
+    expect(results.filter((result) => result?.__typename === "OtpSent")).toHaveLength(20);
+    expect(results.filter((result) => result?.__typename === "RateLimited")).toHaveLength(80);
+    expect(upstream.requests).toHaveLength(20);
+  });
+
   it("send once for one idempotency key used on both at the same moment", async () => {
     upstream.requests.length = 0;
     const responses = await Promise.all(

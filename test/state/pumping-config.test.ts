@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+const live = { PHONE_BASE_URL: "http://127.0.0.1:9" };
+
+describe("SMS-pumping settings", () => {
+  it("defaults: any country, mobile numbers, 20 per range of 3 digits, no budgets, no human verification", () => {
+    const config = loadConfig({});
+    expect(config.phonePolicy).toEqual({
+      allowedCountries: null,
+      allowedTypes: new Set(["MOBILE", "FIXED_LINE_OR_MOBILE"]),
+    });
+    expect(config.limits).toMatchObject({
+      maxPerRangePerHour: 20,
+      rangeSuffixDigits: 3,
+      maxPerProviderPerHour: 0,
+      maxPerCountryPerHour: 0,
+    });
+    expect(config.humanVerification).toEqual({ mode: "off", after: 2, failOpen: false, verifier: null });
+  });
+
+  it("reads lists in any case and with spaces", () => {
+    const config = loadConfig({
+      OTP_PHONE_ALLOWED_COUNTRIES: " in, us ",
+      OTP_PHONE_ALLOWED_TYPES: "mobile,FIXED_LINE",
+    });
+    expect(config.phonePolicy).toEqual({
+      allowedCountries: new Set(["IN", "US"]),
+      allowedTypes: new Set(["MOBILE", "FIXED_LINE"]),
+    });
+  });
+
+  it("reads a live verifier with its documented URL left to the server", () => {
+    const config = loadConfig({
+      ...live,
+      OTP_HUMAN_VERIFICATION: "adaptive",
+      OTP_HUMAN_VERIFICATION_AFTER: "3",
+      OTP_HUMAN_VERIFIER: "hcaptcha",
+      OTP_HUMAN_VERIFIER_SECRET: "0xlive-secret",
+      OTP_HUMAN_VERIFIER_SITE_KEY: "site-key",
+      OTP_HUMAN_VERIFIER_FAIL_OPEN: "true",
+    });
+    expect(config.humanVerification).toEqual({
+      mode: "adaptive",
+      after: 3,
+      failOpen: true,
+      verifier: { kind: "HCAPTCHA", secret: "0xlive-secret", siteKey: "site-key", url: null },
+    });
+  });
+
+  it.each([
+    [{ OTP_PHONE_ALLOWED_COUNTRIES: "IN,XX,India" }, "OTP_PHONE_ALLOWED_COUNTRIES: XX, INDIA"],
+    [
+      { OTP_PHONE_ALLOWED_TYPES: "MOBILE,PREMIUM_RATE,TOLL_FREE" },
+      "PREMIUM_RATE, TOLL_FREE can never receive",
+    ],
+    [{ OTP_PHONE_ALLOWED_TYPES: "CELL" }, "OTP_PHONE_ALLOWED_TYPES: CELL is not one of"],
+    [{ OTP_RANGE_SUFFIX_DIGITS: "0" }, "OTP_RANGE_SUFFIX_DIGITS"],
+    [{ OTP_HUMAN_VERIFICATION: "sometimes" }, "OTP_HUMAN_VERIFICATION"],
+    [{ OTP_HUMAN_VERIFIER: "captcha" }, "OTP_HUMAN_VERIFIER"],
+    [
+      { ...live, OTP_HUMAN_VERIFICATION: "always" },
+      "OTP_HUMAN_VERIFIER, OTP_HUMAN_VERIFIER_SECRET, OTP_HUMAN_VERIFIER_SITE_KEY: required when OTP_HUMAN_VERIFICATION=always",
+    ],
+    [
+      {
+        ...live,
+        NODE_ENV: "production",
+        OTP_HUMAN_VERIFICATION: "always",
+        OTP_HUMAN_VERIFIER: "turnstile",
+        OTP_HUMAN_VERIFIER_SECRET: "1x0000000000000000000000000000000AA",
+        OTP_HUMAN_VERIFIER_SITE_KEY: "1x00000000000000000000AA",
+      },
+      "OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production",
+    ],
+  ])("refuses %j, saying %s", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("never names a secret in its errors", () => {
+    expect(() =>
+      loadConfig({
+        ...live,
+        OTP_HUMAN_VERIFICATION: "always",
+        OTP_HUMAN_VERIFIER_SECRET: "very-secret-value",
+      }),
+    ).toThrow(/^(?!.*very-secret-value)/);
+  });
+});
