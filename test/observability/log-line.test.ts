@@ -5,11 +5,14 @@ import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp, type LogLine } fro
 
 const LINE_KEYS = [
   "challengeId",
+  "counted",
+  "country",
   "destinationHint",
   "level",
   "msg",
   "provider",
   "providerCode",
+  "refusedBy",
   "requestId",
   "result",
   "time",
@@ -59,6 +62,9 @@ describe("one structured log line per requestOtp", () => {
       providerCode: null,
       destinationHint: "********3210",
       challengeId: (result.challenge as { id: string }).id,
+      country: "IN",
+      counted: true,
+      refusedBy: null,
     });
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(line?.upstreamMs).toEqual(expect.any(Number));

@@ -16,6 +16,7 @@ const NO_LOCAL_LIMITS = {
   OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
   OTP_MAX_PER_DEVICE_PER_HOUR: "0",
   OTP_MAX_PER_IP_PER_HOUR: "0",
+  OTP_MAX_PER_RANGE_PER_HOUR: "0",
 };
 const CLIENT_ID = "dmt-test-client";
 const CLIENT_SECRET = "dmt-test-secret-5f1c";
@@ -341,11 +342,15 @@ describe("DMT adapter", () => {
     expect(upstream.requests.at(-1)?.url).toBe(`/dmt-gateway${DMT_PATH}`);
   });
 
-  it("is keyed on the bare mobile, masked in the hint, with no device", () => {
+  it("is keyed on the bare mobile, masked in the hint, a phone for the phone policy, with no device", () => {
     const adapter = createDmtAdapter({ baseUrl: upstream.url, clientId: "i", clientSecret: "s" }, http);
     const parsed = adapter.parse(registration);
     if (!parsed.ok) throw new Error("fixture input must be valid");
-    expect(adapter.destination(parsed.value)).toEqual({ key: "9876543210", hint: "******3210" });
+    expect(adapter.destination(parsed.value)).toEqual({
+      key: "9876543210",
+      hint: "******3210",
+      phone: { e164: "+919876543210", field: "dmt.customerMobileNumber" },
+    });
     expect(adapter.device(parsed.value)).toBeNull();
   });
 });

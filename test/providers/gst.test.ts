@@ -22,6 +22,7 @@ const NO_LOCAL_LIMITS = {
   OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
   OTP_MAX_PER_DEVICE_PER_HOUR: "0",
   OTP_MAX_PER_IP_PER_HOUR: "0",
+  OTP_MAX_PER_RANGE_PER_HOUR: "0",
 };
 
 /** What the upstream answers for each documented row: the seed's response sample, and bare statuses. */

@@ -22,6 +22,7 @@ const NO_LOCAL_LIMITS = {
   OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
   OTP_MAX_PER_DEVICE_PER_HOUR: "0",
   OTP_MAX_PER_IP_PER_HOUR: "0",
+  OTP_MAX_PER_RANGE_PER_HOUR: "0",
 };
 
 const PAN_ERROR = { field: "itr.pan", message: "The income-tax portal did not accept this PAN." };

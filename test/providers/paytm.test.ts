@@ -22,6 +22,7 @@ const NO_LOCAL_LIMITS = {
   OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
   OTP_MAX_PER_DEVICE_PER_HOUR: "0",
   OTP_MAX_PER_IP_PER_HOUR: "0",
+  OTP_MAX_PER_RANGE_PER_HOUR: "0",
 };
 const CLIENT_ID = "paytm-test-client";
 const CLIENT_SECRET = "paytm-test-secret:7d2e";
@@ -308,7 +309,11 @@ describe("PAYTM adapter", () => {
     );
     const parsed = adapter.parse(input);
     if (!parsed.ok) throw new Error("fixture input must be valid");
-    expect(adapter.destination(parsed.value)).toEqual({ key: "7777777777", hint: "******7777" });
+    expect(adapter.destination(parsed.value)).toEqual({
+      key: "7777777777",
+      hint: "******7777",
+      phone: { e164: "+917777777777", field: "paytm.phone" },
+    });
     expect(adapter.device(parsed.value)).toBe("8c4afbfab1ae0bd4");
     expect(await adapter.send(parsed.value)).toMatchObject({ kind: "sent", providerReference: STATE_TOKEN });
     expect(upstream.requests.at(-1)?.url).toBe(`/accounts${PAYTM_PATH}?locale=en-IN`);
