@@ -90,7 +90,9 @@ export async function load(
         method: "POST",
         setupRequest: (request) => {
           n += 1;
-          const phone = `+9198${String(n).padStart(8, "0")}`;
+          // Distinct users are spread over number ranges (the digits of n reversed), as real traffic is; a walk
+          // through consecutive numbers is what the range cap (default 20 per range per hour) refuses.
+          const phone = `+9198${[...String(n).padStart(8, "0")].reverse().join("")}`;
           return {
             ...request,
             headers: {
