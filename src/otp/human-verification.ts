@@ -8,8 +8,7 @@
 export type HumanVerificationMode = "off" | "always" | "adaptive";
 
 /** The verifiers this service can check proofs with (one server-side protocol, three URLs). */
-export const HUMAN_VERIFIER_KINDS = ["TURNSTILE", "HCAPTCHA", "RECAPTCHA"] as const;
-export type HumanVerifierKind = (typeof HUMAN_VERIFIER_KINDS)[number];
+export type HumanVerifierKind = "TURNSTILE" | "HCAPTCHA" | "RECAPTCHA";
 
 /** Why a proof is asked for. */
 export type HumanVerificationReason = "ALWAYS_REQUIRED" | "RECENT_ACTIVITY" | "PROOF_REJECTED";
