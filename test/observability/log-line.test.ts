@@ -42,6 +42,13 @@ const phone = (number: string) => ({
   input: { phone: { phone: number, country: "IN", deviceId: "device-log" } },
 });
 
+describe("start-up", () => {
+  it("writes no warning (Apollo Server's deprecation warning included) before the first request", () => {
+    const warnings = subgraph.lines().filter((line) => line.level >= 40);
+    expect(warnings.map((line) => line.msg)).toEqual([]);
+  });
+});
+
 describe("one structured log line per requestOtp", () => {
   it("an OtpSent writes exactly one line: request id, provider, member, upstream ms, masked destination, challenge id", async () => {
     const { result, requestId, written } = await requestOtp(phone("+919876543210"));
