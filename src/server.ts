@@ -2,6 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
@@ -130,6 +131,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       validationFailureAsOk,
+      // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
+      ApolloServerPluginInlineTrace(),
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
     ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
