@@ -92,7 +92,7 @@ export async function load(
           n += 1;
           // Distinct users are spread over number ranges (the digits of n reversed), as real traffic is; a walk
           // through consecutive numbers is what the range cap (default 20 per range per hour) refuses.
-          const phone = `+9198${[...String(n).padStart(8, "0")].reverse().join("")}`;
+          const phone = `+9198${String(n).padStart(8, "0").split("").reverse().join("")}`;
           return {
             ...request,
             headers: {
