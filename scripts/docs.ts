@@ -1,5 +1,5 @@
 /**
- * The README's "Every documented response, mapped" table, generated from `src/providers/tables.ts`.
+ * The README's "Every documented response, mapped" table, generated from the registry of providers (`src/providers/mapping-tables.ts`).
  *   tsx scripts/docs.ts          print the table on stdout
  *   tsx scripts/docs.ts --write  rewrite the block between the mapping markers in README.md
  *   tsx scripts/docs.ts --check  fail when that block is stale
@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
-import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/tables.js";
+import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/mapping-tables.js";
 
 export const README_PATH = fileURLToPath(new URL("../README.md", import.meta.url));
 

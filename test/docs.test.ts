@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { mappingBlock, mappingTable, README_PATH, withMappingTable } from "../scripts/docs.js";
-import { MAPPING_TABLES } from "../src/providers/tables.js";
+import { MAPPING_TABLES } from "../src/providers/mapping-tables.js";
 
 describe("the README's mapping table", () => {
   it("is the table generated from the providers' tables (`npm run docs:write`)", async () => {

@@ -17,7 +17,7 @@ export const GST_STATE_CODES: ReadonlySet<string> = new Set([
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /** Trims and upper-cases ASCII letters only, so that no other script is folded into a valid-looking GSTIN. */
-export function normalizeGstin(raw: string): string {
+export function normaliseGstin(raw: string): string {
   return raw.trim().replace(/[a-z]/g, (letter) => letter.toUpperCase());
 }
 
