@@ -19,6 +19,9 @@ export const url = variable(z.url({ protocol: /^https?$/ }).optional());
 /** A count (an integer ≥ 0), `fallback` when unset. */
 export const count = (fallback: number) => variable(z.coerce.number().int().min(0).default(fallback));
 
+/** A count (an integer ≥ 0), or undefined when unset. */
+export const optionalCount = variable(z.coerce.number().int().min(0).optional());
+
 /** An integer in `[min, max]`, `fallback` when unset. */
 export const integer = (min: number, max: number, fallback: number) =>
   variable(z.coerce.number().int().min(min).max(max).default(fallback));

@@ -1,5 +1,6 @@
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
+import { startupMessage } from "./startup-message.js";
 
 /** Process entry: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   }
   const { app, config } = service;
   const address = await app.http.listen({ port: config.port, host: config.host });
-  process.stdout.write(`OTP subgraph (${config.mode}) listening on ${address}/graphql\n`);
+  process.stdout.write(startupMessage(config, address));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

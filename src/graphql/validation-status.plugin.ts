@@ -3,10 +3,11 @@ import type { ApolloServerPlugin } from "@apollo/server";
 const VALIDATION_CODES = new Set(["GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"]);
 
 /**
- * GraphQL over HTTP: with `application/json`, a well-formed request that fails validation is still HTTP 200.
- * Apollo Server answers 400, which `@apollo/gateway` turns into INTERNAL_SERVER_ERROR "400: Bad Request"; and a
- * oneOf violation written inline in a document is a validation error that passes the gateway (its API schema has
- * no `@oneOf`), so it must reach the client as the subgraph's own error.
+ * GraphQL over HTTP: with `application/json`, a well-formed request that fails validation or variable coercion
+ * is still HTTP 200. Apollo Server answers 400, which `@apollo/gateway` turns into INTERNAL_SERVER_ERROR
+ * "400: Bad Request"; and a oneOf violation (in variables, or written inline in a document: the gateway's API
+ * schema has no `@oneOf`) must reach the client as the subgraph's own BAD_USER_INPUT. Setting the status in
+ * `willSendResponse` is Apollo's documented way; its `status400ForVariableCoercionErrors: false` is deprecated.
  */
 export const validationFailureAsOk: ApolloServerPlugin = {
   requestDidStart: ({ request }) => {

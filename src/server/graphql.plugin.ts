@@ -1,6 +1,7 @@
 /** `/graphql`: Apollo Server with the subgraph schema, one context per request; stopped on close. */
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import fastifyApollo from "@as-integrations/fastify";
 import type { FastifyPluginAsync } from "fastify";
 import type { Logger } from "pino";
@@ -21,14 +22,14 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (fastify, 
     schema: await buildOtpSchema(),
     logger,
     introspection: config.introspection,
-    // A oneOf or enum violation stays a plain BAD_USER_INPUT through the gateway, not an HTTP 400.
-    status400ForVariableCoercionErrors: false,
     allowBatchedHttpRequests: false,
     validationRules: [singleMutationRule],
     includeStacktraceInErrorResponses: !config.production,
     formatError,
     plugins: [
       validationFailureAsOk,
+      // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
+      ApolloServerPluginInlineTrace(),
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
     ...(config.apolloKey && { apollo: { key: config.apolloKey } }),

@@ -21,7 +21,7 @@ export type GstOtpFields = Fields<GstOtpInput>;
 /** Length caps of the raw input (the GSTIN is checked for exactly 15 characters after trimming). */
 const LIMITS = { gstin: 32, username: 64 };
 
-/** GSTIN (state code, PAN part, entity character, check character) and a username; every failure at once. */
+/** A GSTIN of any structure (state code, shape, check character) and a username; every failure at once. */
 export function parseGstInput(input: GstOtpFields): Parsed<GstWireRequest> {
   const errors = new FieldErrors("gst");
   const rawGstin = errors.text("gstin", input.gstin, { max: LIMITS.gstin, required: true });
