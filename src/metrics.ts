@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { OutcomeKind, ProviderId } from "./otp/model.js";
-import type { RequestOtpObservation } from "./otp/request-otp.js";
-import type { UpstreamObserver } from "./providers/http.js";
+import type { RequestOtpObservation } from "./otp/otp-service.js";
+import type { UpstreamObserver } from "./providers/http-client.js";
 import type { BreakerState } from "./providers/resilience.js";
 
 /** The breaker state as a number, for `otp_provider_breaker_state`. */
@@ -76,7 +76,7 @@ export class Metrics {
   }
 
   /** The observer one provider's (or the human verifier's) HTTP client reports to. */
-  upstream(provider: ProviderId | "HUMAN_VERIFIER"): UpstreamObserver {
+  upstream(provider: ProviderId): UpstreamObserver {
     return {
       exchanged: (outcome, ms) => {
         this.#upstreamSeconds.observe({ provider, outcome }, ms / 1000);

@@ -8,10 +8,12 @@
 export type HumanVerificationMode = "off" | "always" | "adaptive";
 
 /** The verifiers this service can check proofs with (one server-side protocol, three URLs). */
-export type HumanVerifierKind = "TURNSTILE" | "HCAPTCHA" | "RECAPTCHA";
+export const HUMAN_VERIFIER_KINDS = ["TURNSTILE", "HCAPTCHA", "RECAPTCHA"] as const;
+export type HumanVerifierKind = (typeof HUMAN_VERIFIER_KINDS)[number];
 
 /** Why a proof is asked for. */
-export type HumanVerificationReason = "ALWAYS_REQUIRED" | "RECENT_ACTIVITY" | "PROOF_REJECTED";
+export const HUMAN_VERIFICATION_REASONS = ["ALWAYS_REQUIRED", "RECENT_ACTIVITY", "PROOF_REJECTED"] as const;
+export type HumanVerificationReason = (typeof HUMAN_VERIFICATION_REASONS)[number];
 
 /** The verifier's verdict on one proof: `unavailable` when it could not be asked or did not answer usefully. */
 export type ProofVerdict = "passed" | "failed" | "unavailable";

@@ -1,11 +1,11 @@
-import type { Config, ProviderSettings } from "../config.js";
-import { HUMAN_VERIFIER_TEST_KEYS, SITEVERIFY_PATH, humanVerifierSandbox } from "./human-verifier.js";
-import { DMT_SANDBOX_CREDENTIALS, dmtSandbox } from "./dmt.js";
+import type { Config } from "../config.js";
+import {
+  HUMAN_VERIFIER_TEST_KEYS,
+  SITEVERIFY_PATH,
+  humanVerifierSandbox,
+} from "../providers/human-verifier/sandbox.js";
+import { PROVIDERS, type ProviderSettings } from "../providers/registry.js";
 import { startFake, type RunningFake } from "./fake-server.js";
-import { GST_SANDBOX_SETTINGS, gstSandbox } from "./gst.js";
-import { ITR_SANDBOX_API_TOKEN, itrSandbox } from "./itr.js";
-import { PAYTM_SANDBOX_CREDENTIALS, paytmSandbox } from "./paytm.js";
-import { phoneSandbox } from "./phone.js";
 
 /** The built-in fakes, running on loopback, and the provider settings that point at them. */
 export interface Sandbox {
@@ -20,26 +20,19 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Start a loopback fake of every provider, with sandbox credentials. */
+/** Start a loopback fake of every provider of the registry, with sandbox credentials, and of the human verifiers. */
 export async function startSandbox(): Promise<Sandbox> {
   const fakes: RunningFake[] = [];
-  const start = async (handler: Parameters<typeof startFake>[0]) => {
-    const fake = await startFake(handler);
+  const providers: Record<string, unknown> = {};
+  for (const provider of PROVIDERS) {
+    const { id, sandbox } = provider;
+    const fake = await startFake(sandbox.fake);
     fakes.push(fake);
-    return fake.url;
-  };
-  const providers: ProviderSettings = {
-    GST: { baseUrl: await start(gstSandbox), ...GST_SANDBOX_SETTINGS },
-    ITR: { baseUrl: await start(itrSandbox), apiToken: ITR_SANDBOX_API_TOKEN },
-    DMT: { baseUrl: await start(dmtSandbox), ...DMT_SANDBOX_CREDENTIALS },
-    PAYTM: {
-      baseUrl: await start(paytmSandbox),
-      ...PAYTM_SANDBOX_CREDENTIALS,
-      scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
-    },
-    PHONE: { baseUrl: await start(phoneSandbox) },
-  };
-  const humanVerifierUrl = `${await start(humanVerifierSandbox)}${SITEVERIFY_PATH}`;
+    providers[id] = sandbox.settings(fake.url);
+  }
+  const verifierFake = await startFake(humanVerifierSandbox);
+  fakes.push(verifierFake);
+  const humanVerifierUrl = `${verifierFake.url}${SITEVERIFY_PATH}`;
   return {
     providers,
     humanVerifierUrl,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
 import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
-import { HUMAN_VERIFIER_TEST_KEYS } from "../../src/sandbox/human-verifier.js";
+import { HUMAN_VERIFIER_TEST_KEYS } from "../../src/providers/human-verifier/sandbox.js";
 
 const TURNSTILE = HUMAN_VERIFIER_TEST_KEYS.TURNSTILE;
 const phone = (number: string, deviceId: string) => ({ phone: { phone: number, country: "IN", deviceId } });

@@ -6,16 +6,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import type { HumanVerificationPolicy } from "../../src/otp/human-verification.js";
 import type { BudgetReached } from "../../src/otp/limits.js";
 import type { OtpOutcome } from "../../src/otp/model.js";
-import type { OtpServiceOptions } from "../../src/otp/request-otp.js";
+import type { OtpServiceOptions } from "../../src/otp/otp-service.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { createHumanVerifier } from "../../src/providers/human-verifier.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createHumanVerifier } from "../../src/providers/human-verifier/verifier.js";
 import { startFake, type RunningFake } from "../../src/sandbox/fake-server.js";
 import {
   HUMAN_VERIFIER_TEST_KEYS,
   SITEVERIFY_PATH,
   humanVerifierSandbox,
-} from "../../src/sandbox/human-verifier.js";
+} from "../../src/providers/human-verifier/sandbox.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
 

@@ -1,0 +1,62 @@
+/**
+ * A fake of KwikID's ITR get_otp (the KwikID ITR get_otp document) with its documented behaviour only: 200 `{ otp_status }`, 400
+ * `{ detail, message }`, 401 for a bad bearer token, 500 `{ error }`. Like the real one it checks the method,
+ * the path, the bearer token and the body's shape (a missing field is a FastAPI-style 400 naming it); magic
+ * PANs and a magic password reach each documented failure. It never echoes the password.
+ */
+import { isValidPan } from "../../otp/validators/pan.js";
+import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
+import { ITR_PATH } from "./adapter.js";
+
+/** The API token the sandbox's ITR settings carry, and the fake expects as `Bearer <token>`. */
+export const ITR_SANDBOX_API_TOKEN = "sandbox-itr-api-token";
+
+/**
+ * Inputs that reach each documented failure: a PAN whose digits are `0400` (e.g. `ABCPE0400F`) is a 400 naming
+ * the PAN, `0401` a 401, `0500` a 500; the password `wrong-password` is a 400 naming the password.
+ */
+export const ITR_MAGIC = {
+  invalidPanDigits: "0400",
+  unauthorisedDigits: "0401",
+  serverErrorDigits: "0500",
+  wrongPassword: "wrong-password",
+} as const;
+
+/** A valid PAN for examples. */
+export const ITR_SANDBOX_PAN = "ABCPE1234F";
+
+const validationError = (detail: unknown): FakeResponse => ({
+  status: 400,
+  body: { detail, message: "Validation error" },
+});
+
+export const itrSandbox: FakeProvider = ({ method, path, headers, body }) => {
+  if (method !== "POST" || path !== ITR_PATH) return { status: 404, body: { detail: "Not Found" } };
+  if (headers.authorization !== `Bearer ${ITR_SANDBOX_API_TOKEN}`) {
+    return { status: 401, body: { detail: {}, message: "Invalid Bearer token" } };
+  }
+  const request = asRecord(body) ?? {};
+  const missing = (["pan", "password"] as const).filter(
+    (field) => typeof request[field] !== "string" || request[field] === "",
+  );
+  if (!headers["content-type"]?.startsWith("application/json") || missing.length > 0) {
+    return validationError(
+      missing.map((field) => ({ loc: ["body", field], msg: "Field required", type: "missing" })),
+    );
+  }
+  const pan = String(request.pan);
+  if (!isValidPan(pan)) return validationError({ pan: "Invalid PAN" });
+  switch (pan.slice(5, 9)) {
+    case ITR_MAGIC.invalidPanDigits:
+      return validationError({ pan: "PAN is not registered on the income-tax portal" });
+    case ITR_MAGIC.unauthorisedDigits:
+      return { status: 401, body: { detail: {}, message: "Invalid Bearer token" } };
+    case ITR_MAGIC.serverErrorDigits:
+      return { status: 500, body: { error: "Internal server error" } };
+  }
+  if (request.password === ITR_MAGIC.wrongPassword) {
+    return validationError([{ loc: ["body", "password"], msg: "Incorrect password", type: "value_error" }]);
+  }
+  return { status: 200, body: { otp_status: "OTP sent to the mobile number registered on the portal" } };
+};

@@ -1,0 +1,187 @@
+/**
+ * PAYTM: Paytm sign-in OTP, `POST /v4/signin/otp/sv1/?locale=en-IN` (Paytm's "Send OTP API" document).
+ *
+ * `Authorization: Basic base64(clientId:clientSecret)`, `x-device-identifier`, optionally `autoReadHash`; body
+ * `{ phone, scopes }`. Answers `{ status, message, responseCode, state_token }`; the document gives no HTTP
+ * statuses, so a reply is mapped by `responseCode` whatever its status.
+ */
+import { maskPhone } from "../../otp/mask.js";
+import type { ProviderAdapter } from "../../otp/ports.js";
+import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { UpstreamClient, UpstreamReply } from "../http-client.js";
+import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
+
+/** The documented endpoint, appended to the configured base URL; `?locale=` follows. */
+export const PAYTM_PATH = "/v4/signin/otp/sv1/";
+
+/** The wire body, as the document's example: `{"phone": "7777777777", "scopes": ["paytm"]}`. */
+export interface PaytmWireBody {
+  phone: string;
+  scopes: string[];
+}
+
+/** Everything one send needs: the body, the headers that carry the device, and the query. */
+export interface PaytmRequest {
+  body: PaytmWireBody;
+  deviceIdentifier: string;
+  autoReadHash: string | null;
+  locale: typeof PAYTM_LOCALE;
+}
+
+/** The wire response, success or failure. */
+export interface PaytmWireResponse {
+  status: "SUCCESS" | "FAILURE";
+  message: string;
+  responseCode: string;
+  state_token?: string;
+}
+
+/** Every response Paytm's Send OTP document describes. `code` is the `responseCode` answered. */
+export const PAYTM_RESPONSES = [
+  {
+    code: "BE1400001",
+    documented: '`BE1400001` (SUCCESS, "Success")',
+    outcome: "OtpSent",
+    notes: "providerReference = state_token, providerMessage = message",
+  },
+  {
+    code: "434",
+    documented: '`434` (FAILURE, "Bad request")',
+    outcome: "InvalidInput",
+    message: "Paytm did not accept this request. Please check the mobile number.",
+  },
+  {
+    code: "BE1423005",
+    documented: '`BE1423005` (FAILURE, "Invalid Authorization")',
+    outcome: "ProviderAuthFailed",
+    message: "Paytm sign-in is not available right now. Please use another way to sign in.",
+    notes: "Paytm refused our client id or secret",
+  },
+  {
+    code: "BE1423006",
+    documented: '`BE1423006` (FAILURE, "Client permission not found")',
+    outcome: "ProviderAuthFailed",
+    message: "Paytm sign-in is not available right now. Please use another way to sign in.",
+    notes: "our client lacks the permission",
+  },
+  {
+    code: "BE1423012",
+    documented: '`BE1423012` (FAILURE, "Device identifier is missing")',
+    outcome: "InvalidInput",
+    field: "paytm.deviceIdentifier",
+    message: "Paytm needs the identifier of this device.",
+    notes: "fieldErrors: paytm.deviceIdentifier",
+  },
+  {
+    code: "BE1424001",
+    documented: '`BE1424001` (FAILURE, "We have found suspicious activity from this number…")',
+    outcome: "AccountBlocked",
+    message:
+      "Paytm has blocked this account after suspicious activity. Please raise a request at paytm.com/care to unblock it.",
+  },
+  {
+    code: "BE1425004",
+    documented: '`BE1425004` (FAILURE, "Mobile number is already pending for verification…")',
+    outcome: "RateLimited",
+    limitedBy: "PROVIDER",
+    retryable: true,
+    retryAfterSeconds: 172_800,
+    message:
+      "This mobile number is already waiting for verification at Paytm. Please try again after 48 hours.",
+    notes: "retryAfterSeconds 172800 (48 h)",
+  },
+  {
+    code: "BE1425005",
+    documented: '`BE1425005` (FAILURE, "Scope not allowed")',
+    outcome: "ProviderAuthFailed",
+    message: "Paytm sign-in is not available for this request. Please use another way to sign in.",
+    notes: "scope not allowed for our client",
+  },
+  {
+    code: "BE1425006",
+    documented: '`BE1425006` (FAILURE, "Oops! You have reached an OTP limit…")',
+    outcome: "RateLimited",
+    limitedBy: "PROVIDER",
+    retryable: false,
+    message: "You have reached Paytm's OTP limit. Please raise a query at paytm.com/care.",
+    notes: "OTP limit; user must contact Paytm",
+  },
+  {
+    code: "BE1426003",
+    documented: '`BE1426003` (FAILURE, "There was some issue in processing this request")',
+    outcome: "ProviderUnavailable",
+    retryable: true,
+    message: "Paytm could not process this request. Please try again shortly.",
+  },
+  {
+    code: "BE1426011",
+    documented: '`BE1426011` (FAILURE, "We have found a suspicious activity from this number…")',
+    outcome: "AccountBlocked",
+    message:
+      "Paytm has blocked this account after suspicious activity. Please raise a request at paytm.com/care.",
+  },
+] as const satisfies readonly DocumentedResponse[];
+
+/** `PAYTM_BASE_URL`, `PAYTM_CLIENT_ID`, `PAYTM_CLIENT_SECRET`, `PAYTM_SCOPES`. */
+export interface PaytmSettings {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Sent when the input names no scopes. */
+  scopes: string[];
+}
+
+/** The Paytm adapter; the client secret goes only into the `Authorization` header. */
+export function createPaytmAdapter(
+  settings: PaytmSettings,
+  http: UpstreamClient,
+): ProviderAdapter<PaytmOtpFields, PaytmRequest> {
+  const base = joinUrl(settings.baseUrl, PAYTM_PATH);
+  const authorization = `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString("base64")}`;
+  return {
+    id: "PAYTM",
+    parse: (input) => parsePaytmInput(input, settings.scopes),
+    destination: (request) => ({
+      key: request.body.phone,
+      hint: maskPhone(request.body.phone),
+      phone: { e164: `+91${request.body.phone}`, field: "paytm.phone" },
+    }),
+    device: (request) => request.deviceIdentifier,
+    send: (request) =>
+      exchange(
+        http,
+        "PAYTM",
+        {
+          url: `${base}?${new URLSearchParams({ locale: request.locale }).toString()}`,
+          headers: {
+            authorization,
+            "x-device-identifier": request.deviceIdentifier,
+            ...(request.autoReadHash !== null && { autoReadHash: request.autoReadHash }),
+          },
+          json: request.body,
+        },
+        mapPaytmResponse,
+      ),
+  };
+}
+
+/** Map one reply of Paytm to an outcome, by its documented `responseCode` whatever the HTTP status. */
+export function mapPaytmResponse(reply: UpstreamReply): Mapped {
+  const body = asRecord(reply.body);
+  const code = body?.responseCode;
+  const row = typeof code === "string" ? rowFor(PAYTM_RESPONSES, code) : undefined;
+  const status = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
+  if (!body || !row || (body.status !== undefined && body.status !== status)) {
+    return UNDOCUMENTED;
+  }
+  if (row.outcome !== "OtpSent") return failureFromRow("PAYTM", row);
+
+  const stateToken = body.state_token;
+  // A success with no state_token cannot be verified later: it is not the documented success.
+  if (typeof stateToken !== "string" || stateToken.trim() === "") return UNDOCUMENTED;
+  return sent({
+    providerMessage: typeof body.message === "string" ? body.message : null,
+    providerReference: stateToken,
+  });
+}

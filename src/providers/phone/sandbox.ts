@@ -1,0 +1,43 @@
+/**
+ * A fake of the phone sign-in provider (its Request OTP document) with its documented behaviour only: success with `data.otp`,
+ * "Invalid phone number", and "Two many request". Magic national numbers reach the failures.
+ */
+import { randomInt } from "node:crypto";
+import type { FakeProvider } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
+import { PHONE_PATH } from "./adapter.js";
+
+/** Numbers ending in these digits reach each documented failure (e.g. `+919876500400`). */
+export const PHONE_MAGIC = {
+  invalidPhone: "00400",
+  tooManyRequests: "00429",
+} as const;
+
+/** Seconds the fake asks a client to wait after "Two many request". */
+export const PHONE_SANDBOX_RETRY_AFTER = 60;
+
+export const phoneSandbox: FakeProvider = ({ method, path, body }) => {
+  if (method !== "POST" || path !== PHONE_PATH)
+    return { status: 404, body: { success: false, message: "Not found" } };
+  const request = asRecord(body) ?? {};
+  const phone = typeof request.phone === "string" ? request.phone : "";
+  if (!/^\+\d{8,15}$/.test(phone) || phone.endsWith(PHONE_MAGIC.invalidPhone)) {
+    return { status: 400, body: { success: false, message: "Invalid phone number" } };
+  }
+  if (phone.endsWith(PHONE_MAGIC.tooManyRequests)) {
+    return {
+      status: 429,
+      headers: { "retry-after": String(PHONE_SANDBOX_RETRY_AFTER) },
+      body: { success: false, message: "Two many request" },
+    };
+  }
+  return {
+    status: 200,
+    body: {
+      success: true,
+      message: "request processed successfully",
+      data: { otp: randomInt(100_000, 1_000_000) },
+      timestamp: new Date().toISOString(),
+    },
+  };
+};
