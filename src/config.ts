@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
+import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
 
@@ -87,10 +87,11 @@ const Env = z.object({
   OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: z.preprocess(blankToUndefined, z.string().max(64).default("otp:")),
-  OTP_MEMORY_MAX_ENTRIES: z.preprocess(
+  OTP_MEMORY_MAX_MB: z.preprocess(
     blankToUndefined,
-    z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_MAX_ENTRIES),
+    z.coerce.number().int().min(1).max(1024).default(DEFAULT_MAX_MB),
   ),
+  OTP_REDIS_ALLOW_EVICTION: flag,
   OTP_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(32).optional()),
   ROUTER_SECRET: text,
   OTP_PROVIDER_TIMEOUT_MS: z.preprocess(
@@ -162,8 +163,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     store:
       env.OTP_STORE === "redis" && env.REDIS_URL
-        ? { kind: "redis", url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
-        : { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES },
+        ? {
+            kind: "redis",
+            url: env.REDIS_URL,
+            keyPrefix: env.REDIS_KEY_PREFIX,
+            allowEviction: env.OTP_REDIS_ALLOW_EVICTION ?? false,
+          }
+        : { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB },
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startSandbox, type Sandbox } from "./sandbox/index.js";
-import { createApp } from "./server.js";
+import { memoryCapacity } from "./otp/memory-capacity.js";
+import { createApp, type App } from "./server.js";
 
 /** Process entry: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -19,9 +20,25 @@ async function main(): Promise<void> {
     sandbox = await startSandbox();
     config = { ...config, providers: sandbox.providers };
   }
-  const app = await createApp(config);
+  let app: App;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    await sandbox?.close();
+    process.exit(1);
+  }
   const address = await app.http.listen({ port: config.port, host: config.host });
   process.stdout.write(`OTP subgraph (${config.mode}) listening on ${address}/graphql\n`);
+  if (config.store.kind === "memory") {
+    const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
+    process.stdout.write(
+      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
+        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
+        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -5,10 +5,11 @@ import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
-import type { Config } from "./config.js";
+import { ConfigError, type Config } from "./config.js";
 import { createContext, type GraphQLContext } from "./graphql/context.js";
 import { withoutInputValues } from "./graphql/input-errors.js";
 import { createLogger, RequestLogController } from "./log.js";
+import type { Logger } from "pino";
 import { Metrics } from "./metrics.js";
 import type { ProviderId } from "./otp/model.js";
 import { buildOtpSchema } from "./graphql/schema.js";
@@ -16,14 +17,18 @@ import { UpstreamClient } from "./providers/http.js";
 import { createAdapters } from "./providers/index.js";
 import { OtpService } from "./otp/request-otp.js";
 import { createStore } from "./otp/store/index.js";
+import { MemoryStore } from "./otp/store/memory.js";
+import { RedisStore, SAFE_EVICTION_POLICY } from "./otp/store/redis.js";
 import { StateKeys } from "./otp/store/state-keys.js";
-import { StoreUnavailableError } from "./otp/store/store.js";
+import { StoreUnavailableError, type OtpStore } from "./otp/store/store.js";
 import { singleMutationRule } from "./graphql/single-mutation.rule.js";
 
 /** What a caller may give besides the configuration. */
 export interface AppOptions {
   /** Where log lines go (tests capture them); standard output when absent. */
   logDestination?: DestinationStream;
+  /** A store to use instead of the configured one (tests give one already full); closed with the app. */
+  store?: OtpStore;
 }
 
 /** The running HTTP application: `/graphql`, `/healthz`, `/readyz`, `/metrics`. */
@@ -50,12 +55,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clients.push(client);
     return client;
   };
-  const store = createStore(config.store, {
-    onConnectionChange: (state, error) => {
-      if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
-      else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
-    },
-  });
+  const store =
+    options.store ??
+    createStore(config.store, {
+      onConnectionChange: (state, error) => {
+        if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
+        else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
+      },
+    });
+  if (store instanceof MemoryStore) metrics.memoryStore(() => store.usage());
+  if (store instanceof RedisStore) {
+    await checkEvictionPolicy(
+      store,
+      config.store.kind === "redis" && config.store.allowEviction,
+      logger,
+    ).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  }
+  let saturatedWarnedAt = Number.NEGATIVE_INFINITY;
+  let refusedSinceWarning = 0;
   const otp = new OtpService({
     adapters: createAdapters(config.providers, clientFor),
     store,
@@ -66,6 +86,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
     onStateError: (error, step) => {
       logger.error({ step, err: error.message }, "state store failed after an OTP was sent");
+    },
+    onSaturated: (error) => {
+      metrics.storeSaturated();
+      refusedSinceWarning += 1;
+      // One line every 10 s during a flood, with the count, rather than one per refused request.
+      if (Date.now() - saturatedWarnedAt < SATURATION_WARN_INTERVAL_MS) return;
+      saturatedWarnedAt = Date.now();
+      logger.warn(
+        { store: config.store.kind, refused: refusedSinceWarning, retryAfterMs: error.retryAfterMs },
+        "state store saturated: new sends refused (RateLimited), no live state forgotten",
+      );
+      refusedSinceWarning = 0;
     },
     observe: (observation) => {
       metrics.requestOtp(observation.provider, observation.result);
@@ -221,6 +253,34 @@ const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
 const ONE_OF_VIOLATION =
   /^(OneOf Input Object "\w+" must specify exactly one key|Field "\w+\.\w+" must be non-null)\.$/;
 const VALIDATION_CODES = new Set(["GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"]);
+
+const SATURATION_WARN_INTERVAL_MS = 10_000;
+
+/**
+ * Refuse to start on a Redis whose `maxmemory-policy` evicts keys (every key here has a TTL, so `volatile-*`
+ * policies evict live limits as surely as `allkeys-*`), unless `OTP_REDIS_ALLOW_EVICTION=true`; warn when the
+ * policy cannot be read (`CONFIG` refused, or Redis not reachable yet).
+ */
+async function checkEvictionPolicy(store: RedisStore, allowEviction: boolean, logger: Logger): Promise<void> {
+  const advice = `set maxmemory-policy to ${SAFE_EVICTION_POLICY}`;
+  let policy: string | null;
+  try {
+    policy = await store.evictionPolicy();
+  } catch {
+    logger.warn(`Redis not reachable at start: its maxmemory-policy was not checked (${advice})`);
+    return;
+  }
+  if (policy === null) {
+    logger.warn(`Redis refused CONFIG GET maxmemory-policy: it was not checked (${advice})`);
+    return;
+  }
+  if (policy === SAFE_EVICTION_POLICY) return;
+  const problem = `Redis maxmemory-policy is ${policy}: at maxmemory it evicts live limits and idempotency records`;
+  if (!allowEviction) {
+    throw new ConfigError(`${problem}; ${advice}, or OTP_REDIS_ALLOW_EVICTION=true to start anyway`);
+  }
+  logger.warn({ policy }, `${problem} (started with OTP_REDIS_ALLOW_EVICTION=true; ${advice})`);
+}
 
 /** An incoming `x-request-id` worth keeping (the router's); anything else gets a fresh id. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -14,7 +14,7 @@ describe("loadConfig", () => {
         maxPerDevicePerHour: 10,
         maxPerIpPerHour: 30,
       },
-      store: { kind: "memory", maxEntries: 20_000 },
+      store: { kind: "memory", maxMb: 256 },
       providerTimeoutMs: 8000,
       introspection: true,
     });
@@ -37,7 +37,8 @@ describe("loadConfig", () => {
     [{ PORT: "70000" }, "PORT"],
     [{ OTP_MODE: "demo" }, "OTP_MODE"],
     [{ OTP_COOLDOWN_SECONDS: "-1" }, "OTP_COOLDOWN_SECONDS"],
-    [{ OTP_MEMORY_MAX_ENTRIES: "10" }, "OTP_MEMORY_MAX_ENTRIES"],
+    [{ OTP_MEMORY_MAX_MB: "0" }, "OTP_MEMORY_MAX_MB"],
+    [{ OTP_MEMORY_MAX_MB: "4096" }, "OTP_MEMORY_MAX_MB"],
     [{ PHONE_BASE_URL: "not a url" }, "PHONE_BASE_URL"],
     [{ OTP_STORE: "redis" }, "REDIS_URL"],
     [{ NODE_ENV: "production" }, "OTP_MODE: sandbox is refused when NODE_ENV=production"],

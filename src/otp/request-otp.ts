@@ -16,9 +16,14 @@ import {
   type ProviderId,
 } from "./model.js";
 import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
-import { CHALLENGE_TTL_SECONDS, StoreUnavailableError, type OtpStore } from "./store/store.js";
+import {
+  CHALLENGE_TTL_SECONDS,
+  StoreSaturatedError,
+  StoreUnavailableError,
+  type OtpStore,
+} from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
-import { LocalLimits, type LimitPolicy } from "./limits.js";
+import { LocalLimits, localRefusal, type LimitPolicy } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
 
 /** The adapters this deployment has, by provider; a missing one answers "not configured". */
@@ -46,6 +51,8 @@ export interface OtpServiceOptions {
    * would be a second SMS), but the challenge or the idempotency record may be missing.
    */
   onStateError?: (error: StoreUnavailableError, step: "saveChallenge" | "completeIdempotency") => void;
+  /** Called when a send was refused because the store is full of live state (it forgets none to make room). */
+  onSaturated?: (error: StoreSaturatedError) => void;
   /** Called once per `requestOtp`, however it ended (its one log line and the request counter). */
   observe?: (observation: RequestOtpObservation) => void;
   now?: () => Date;
@@ -142,8 +149,15 @@ export class OtpService {
     }
 
     const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp, trace);
-    if (idempotencyKey === null) return (await attempt()).outcome;
-    return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+    try {
+      if (idempotencyKey === null) return (await attempt()).outcome;
+      return await this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+    } catch (error) {
+      // Full of live state, the store keeps it and this send is refused: fail closed, with a typed answer.
+      if (!(error instanceof StoreSaturatedError)) throw error;
+      this.#options.onSaturated?.(error);
+      return localRefusal(provider, "saturated", error.retryAfterMs);
+    }
   }
 
   /** One send: the local limits, then the provider, then the saved challenge. */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../../src/config.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { createApp, type App } from "../../src/server.js";
+import { createApp, type App, type AppOptions } from "../../src/server.js";
 
 /** One JSON log line as written. */
 export type LogLine = Record<string, unknown> & { msg?: string; level: number };
@@ -32,7 +32,10 @@ export const NO_LOCAL_LIMITS = {
 };
 
 /** Start the app as `startTestApp` does (sandbox when no provider is set), its logs going to memory. */
-export async function startCapturedApp(env: Record<string, string> = {}): Promise<CapturedApp> {
+export async function startCapturedApp(
+  env: Record<string, string> = {},
+  options: Omit<AppOptions, "logDestination"> = {},
+): Promise<CapturedApp> {
   let config = loadConfig({ LOG_LEVEL: "info", ...env, PORT: "0", HOST: "127.0.0.1" });
   let sandbox: Sandbox | undefined;
   if (config.mode === "sandbox") {
@@ -41,6 +44,7 @@ export async function startCapturedApp(env: Record<string, string> = {}): Promis
   }
   const raw: string[] = [];
   const app = await createApp(config, {
+    ...options,
     logDestination: {
       write: (line: string) => {
         raw.push(line);
