@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startSandbox, type Sandbox } from "./sandbox/index.js";
 import { memoryCapacity } from "./otp/memory-capacity.js";
 import { createApp, type App } from "./server.js";
+import { startupMessage } from "./startup-message.js";
 
 /** Process entry: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const address = await app.http.listen({ port: config.port, host: config.host });
-  process.stdout.write(`OTP subgraph (${config.mode}) listening on ${address}/graphql\n`);
+  process.stdout.write(startupMessage(config, address));
   if (config.store.kind === "memory") {
     const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
     process.stdout.write(
