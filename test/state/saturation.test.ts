@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { OtpOutcome } from "../../src/otp/model.js";
-import type { OtpService } from "../../src/otp/request-otp.js";
+import type { OtpService } from "../../src/otp/otp-service.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { RedisStore, SAFE_EVICTION_POLICY } from "../../src/otp/store/redis.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
