@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { OutcomeKind, ProviderId } from "./otp/model.js";
 import type { RequestOtpObservation } from "./otp/otp-service.js";
+import type { MemoryStoreUsage } from "./otp/store/memory.js";
 import type { UpstreamObserver } from "./providers/http-client.js";
 import type { BreakerState } from "./providers/resilience.js";
 
@@ -57,6 +58,11 @@ export class Metrics {
     labelNames: ["provider", "country", "reason"] as const,
     registers: [this.registry],
   });
+  readonly #saturated = new Counter({
+    name: "otp_store_saturated_total",
+    help: "Sends refused (RateLimited, LOCAL_POLICY) because the state store was full of live state.",
+    registers: [this.registry],
+  });
 
   /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -73,6 +79,30 @@ export class Metrics {
     const labels = { provider: observation.provider, country: observation.country ?? "none" };
     if (observation.counted) this.#sends.inc(labels);
     if (observation.refusedBy) this.#policyRefusals.inc({ ...labels, reason: observation.refusedBy });
+  }
+
+  /** Count one send refused because the store was full. */
+  storeSaturated(): void {
+    this.#saturated.inc();
+  }
+
+  /** Expose how full the memory store is, read at every scrape. */
+  memoryStore(usage: () => MemoryStoreUsage): void {
+    const gauge = (name: string, help: string, read: (usage: MemoryStoreUsage) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(usage()));
+        },
+      });
+    gauge(
+      "otp_memory_store_bytes",
+      "Heap the memory store's entries take (counted from above).",
+      (u) => u.usedBytes,
+    );
+    gauge("otp_memory_store_max_bytes", "The memory store's bound (OTP_MEMORY_MAX_MB).", (u) => u.maxBytes);
   }
 
   /** The observer one provider's (or the human verifier's) HTTP client reports to. */

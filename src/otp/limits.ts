@@ -57,6 +57,7 @@ const MESSAGES: Record<string, string> = {
   range: "Too many OTPs were requested for numbers like this one. Please try again later.",
   provider: "This service is sending too many OTPs at the moment. Please try again later.",
   country: "Too many OTPs are being sent to this country at the moment. Please try again later.",
+  saturated: "The service is receiving too many OTP requests. Please try again later.",
 };
 
 /**
@@ -88,16 +89,10 @@ export class LocalLimits {
     if (decision.limit === "provider" || decision.limit === "country") {
       this.#reportBudget(decision.limit, subject);
     }
-    const outcome: RateLimited = {
-      kind: "RateLimited",
-      provider: subject.provider,
-      providerCode: null,
-      retryable: true,
-      limitedBy: "LOCAL_POLICY",
-      retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
-      message: MESSAGES[decision.limit] ?? "Too many OTP requests. Please try again later.",
+    return {
+      outcome: localRefusal(subject.provider, decision.limit, decision.retryAfterMs),
+      limit: decision.limit,
     };
-    return { outcome, limit: decision.limit };
   }
 
   /**
@@ -123,6 +118,22 @@ export class LocalLimits {
     this.#reportedUntil.set(id, now + HOUR_MS);
     this.#options.onBudgetReached?.({ budget, provider: subject.provider, country });
   }
+}
+
+/**
+ * The answer to a send the local policy refused: by one of the limits, or `saturated` when the store is full of
+ * live state and cannot count one more send.
+ */
+export function localRefusal(provider: ProviderId, limit: string, retryAfterMs: number): RateLimited {
+  return {
+    kind: "RateLimited",
+    provider,
+    providerCode: null,
+    retryable: true,
+    limitedBy: "LOCAL_POLICY",
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    message: MESSAGES[limit] ?? "Too many OTP requests. Please try again later.",
+  };
 }
 
 export interface LocalLimitsOptions {
@@ -180,9 +191,10 @@ export function limitRequest(
   cap("provider", () => hashed("provider", subject.provider), policy.maxPerProviderPerHour);
   cap("country", () => hashed("country", country), policy.maxPerCountryPerHour);
   return {
+    // Under the destination cap's key: the memory store keeps both in one entry.
     cooldown:
       policy.cooldownSeconds > 0
-        ? { key: `cooldown:${destination}`, ms: policy.cooldownSeconds * 1000 }
+        ? { key: `destination:${destination}`, ms: policy.cooldownSeconds * 1000 }
         : null,
     caps,
   };

@@ -1,9 +1,20 @@
 import { randomBytes } from "node:crypto";
 import type { Challenge, FieldError, OtpFailure, OtpOutcome, OutcomeKind, ProviderId } from "./model.js";
 import type { Destination, ProviderAdapter } from "./ports.js";
-import { CHALLENGE_TTL_SECONDS, StoreUnavailableError, type OtpStore } from "./store/store.js";
+import {
+  CHALLENGE_TTL_SECONDS,
+  StoreSaturatedError,
+  StoreUnavailableError,
+  type OtpStore,
+} from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
-import { LocalLimits, type BudgetReached, type LimitPolicy, type SendSubject } from "./limits.js";
+import {
+  LocalLimits,
+  localRefusal,
+  type BudgetReached,
+  type LimitPolicy,
+  type SendSubject,
+} from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
 import { DEFAULT_PHONE_POLICY, judgePhone, type PhonePolicy } from "./phone-policy.js";
 import {
@@ -54,6 +65,8 @@ export interface OtpServiceOptions {
   onStateError?: (error: StoreUnavailableError, step: "saveChallenge" | "completeIdempotency") => void;
   /** Called once per `requestOtp`, however it ended (its one log line and the request counter). */
   observe?: (observation: RequestOtpObservation) => void;
+  /** Called when a send was refused because the store is full of live state (it forgets none to make room). */
+  onSaturated?: (error: StoreSaturatedError) => void;
   now?: () => Date;
 }
 
@@ -85,6 +98,7 @@ export type PolicyRefusal =
   | "range"
   | "provider"
   | "country"
+  | "saturated"
   | "countryNotAllowed"
   | "numberType"
   | "humanVerification";
@@ -197,8 +211,16 @@ export class OtpService {
       clientIp: context.clientIp,
     };
     const attempt = () => this.#attempt(adapter, parsed.value, subject, humanProof, trace);
-    if (idempotencyKey === null) return (await attempt()).outcome;
-    return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+    try {
+      if (idempotencyKey === null) return (await attempt()).outcome;
+      return await this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+    } catch (error) {
+      // Full of live state, the store keeps it and this send is refused: fail closed, with a typed answer.
+      if (!(error instanceof StoreSaturatedError)) throw error;
+      this.#options.onSaturated?.(error);
+      trace.refusedBy = "saturated";
+      return localRefusal(provider, "saturated", error.retryAfterMs);
+    }
   }
 
   /** The phone policy (country, number type): a refusal is the user's to fix, so `InvalidInput`. */
