@@ -52,6 +52,9 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+const ROUTER_SECRET_MIN_LENGTH = 32;
+const GENERATE_SECRET = "generate one with `openssl rand -base64 32`";
+
 const blankToUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 const text = z.preprocess(blankToUndefined, z.string().trim().optional());
@@ -65,7 +68,7 @@ const flag = z
 const Env = z.object({
   NODE_ENV: text,
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(4001)),
-  HOST: z.preprocess(blankToUndefined, z.string().default("0.0.0.0")),
+  HOST: text,
   OTP_MODE: z.preprocess(blankToUndefined, z.enum(["sandbox", "live"]).optional()),
   GST_BASE_URL: url,
   GST_OTP_PATH: z.preprocess(blankToUndefined, z.string().startsWith("/", "must start with /").optional()),
@@ -92,7 +95,14 @@ const Env = z.object({
     z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_MAX_ENTRIES),
   ),
   OTP_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(32).optional()),
-  ROUTER_SECRET: text,
+  ROUTER_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
+      .optional(),
+  ),
+  OTP_ALLOW_NO_ROUTER_SECRET: flag,
   OTP_PROVIDER_TIMEOUT_MS: z.preprocess(
     blankToUndefined,
     z.coerce.number().int().min(1).max(120_000).default(8000),
@@ -142,6 +152,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 
   if (mode === "sandbox" && production)
     problems.push("OTP_MODE: sandbox is refused when NODE_ENV=production");
+  if (production && !env.ROUTER_SECRET && !env.OTP_ALLOW_NO_ROUTER_SECRET) {
+    problems.push(
+      `ROUTER_SECRET: required when NODE_ENV=production, at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
+        "and the same in the router's `router-authorization` header; only on a private network that nothing but the " +
+        "router can reach, OTP_ALLOW_NO_ROUTER_SECRET=true runs without it",
+    );
+  }
+  if (mode === "live") problems.push(...plainHttpUrls(env));
   if (env.OTP_STORE === "redis" && !env.REDIS_URL) problems.push("REDIS_URL: required when OTP_STORE=redis");
   if (env.OTP_STORE === "redis" && !env.OTP_STATE_SECRET) {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
@@ -150,7 +168,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 
   return {
     port: env.PORT,
-    host: env.HOST,
+    // The sandbox answers anyone with the OTP itself: this machine only, unless HOST says otherwise.
+    host: env.HOST ?? (mode === "sandbox" ? "127.0.0.1" : "0.0.0.0"),
     production,
     mode,
     providers,
@@ -180,6 +199,31 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,
   };
+}
+
+const BASE_URLS = [
+  "GST_BASE_URL",
+  "ITR_BASE_URL",
+  "DMT_BASE_URL",
+  "PAYTM_BASE_URL",
+  "PHONE_BASE_URL",
+] as const;
+
+/**
+ * Live provider URLs that are not `https://`: credentials, passwords and personal data go to them. Loopback
+ * (local fakes, tests) is the one exception.
+ */
+function plainHttpUrls(env: Env): string[] {
+  return BASE_URLS.filter((name) => {
+    const value = env[name];
+    if (value === undefined) return false;
+    const url = new URL(value);
+    return url.protocol !== "https:" && !isLoopback(url.hostname);
+  }).map((name) => `${name}: must be an https:// URL (plain http is allowed for loopback addresses only)`);
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** A provider is configured when all of its variables are set; some but not all is an error. */

@@ -4,7 +4,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { DestinationStream } from "pino";
+import type { DestinationStream, Logger } from "pino";
 import type { Config } from "./config.js";
 import { createContext, type GraphQLContext } from "./graphql/context.js";
 import { withoutInputValues } from "./graphql/input-errors.js";
@@ -19,6 +19,8 @@ import { createStore } from "./otp/store/index.js";
 import { StateKeys } from "./otp/store/state-keys.js";
 import { StoreUnavailableError } from "./otp/store/store.js";
 import { singleMutationRule } from "./graphql/single-mutation.rule.js";
+import { DocumentLimits, MAX_TOKENS } from "./graphql/document-limits.js";
+import { UnknownEntityError } from "./graphql/schema.js";
 
 /** What a caller may give besides the configuration. */
 export interface AppOptions {
@@ -104,8 +106,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // A oneOf or enum violation stays a plain BAD_USER_INPUT through the gateway, not an HTTP 400.
     status400ForVariableCoercionErrors: false,
     allowBatchedHttpRequests: false,
+    // Bounded before any rule runs (and by `DocumentLimits` before Apollo Server); our rules are linear.
+    parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: [singleMutationRule],
-    includeStacktraceInErrorResponses: !config.production,
+    // No "Did you mean" in production: a client learns only the names it wrote.
+    hideSchemaDetailsFromClientErrors: config.production,
+    // Stack traces go to the log (outside production), never to a client.
+    includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
       // Fail closed: no OTP goes out while the limits cannot be checked, and the caller is told so.
       if (unwrapResolverError(error) instanceof StoreUnavailableError) {
@@ -121,17 +128,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const message = withoutInputValues(formatted.message);
       // Two members or none, written in the document, is bad input like the same mistake in variables.
       const oneOf = code === "GRAPHQL_VALIDATION_FAILED" && ONE_OF_VIOLATION.test(formatted.message);
-      // The stack trace (outside production) repeats graphql-js's own message, value included.
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return {
         ...formatted,
         message,
-        extensions: { ...extensions, ...(oneOf && { code: "BAD_USER_INPUT" }) },
+        extensions: { ...formatted.extensions, ...(oneOf && { code: "BAD_USER_INPUT" }) },
       };
     },
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       validationFailureAsOk,
+      errorLog(logger, config.production),
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
     ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
@@ -151,6 +157,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }
     });
   }
+
+  const limits = new DocumentLimits();
+  fastify.addHook("preHandler", async (request, reply) => {
+    if (request.routeOptions.url !== "/graphql") return;
+    const source = request.method === "GET" ? request.query : request.body;
+    const query = (source as { query?: unknown } | null | undefined)?.query;
+    const problem = typeof query === "string" ? limits.check(query) : null;
+    if (problem === null) return;
+    // As a validation failure: 200 for application/json (see validationFailureAsOk), 400 for graphql-response.
+    const graphqlResponse = request.headers.accept?.includes("application/graphql-response+json");
+    return reply
+      .code(graphqlResponse ? 400 : 200)
+      .send({ errors: [{ message: problem, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
+  });
 
   await fastify.register(fastifyApollo(apollo), {
     path: "/graphql",
@@ -216,6 +236,39 @@ const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
     });
   },
 };
+
+/**
+ * Errors worth an operator's attention: a representation of no known entity (a router and subgraph out of
+ * step, or a probe), and anything unexpected, with its stack outside production (clients never get one).
+ */
+function errorLog(logger: Logger, production: boolean): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didEncounterErrors: ({ errors, request }) => {
+          for (const error of errors) {
+            const cause = unwrapResolverError(error);
+            if (cause instanceof StoreUnavailableError) continue;
+            if (cause instanceof UnknownEntityError) {
+              logger.warn(
+                { operationName: request.operationName, err: cause.message },
+                "unknown entity type",
+              );
+            } else if (
+              error.extensions.code === undefined ||
+              error.extensions.code === "INTERNAL_SERVER_ERROR"
+            ) {
+              logger.error(
+                { err: production || !(cause instanceof Error) ? String(cause) : cause.stack },
+                "request failed",
+              );
+            }
+          }
+          return Promise.resolve();
+        },
+      }),
+  };
+}
 
 /** graphql-js's messages for a oneOf input with two members, none, or a null one. */
 const ONE_OF_VIOLATION =

@@ -14,6 +14,7 @@ import { normaliseIndianMobile } from "../otp/validators/indian-mobile.js";
 import {
   asRecord,
   faultOutcome,
+  providerText,
   undocumentedReply,
   type UpstreamClient,
   type UpstreamReply,
@@ -261,7 +262,7 @@ export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): S
   const registration = request.otpType === DMT_OTP_TYPE.CUSTOMER_REGISTRATION;
   return {
     kind: "sent",
-    providerMessage: typeof body.statusDesc === "string" ? body.statusDesc : null,
+    providerMessage: providerText(reply, body.statusDesc),
     providerReference: registration ? null : (request.externalRefNumber ?? null),
     devOtp: null,
     validForSeconds: registration ? DMT_REGISTRATION_OTP.validForSeconds : null,

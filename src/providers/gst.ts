@@ -14,6 +14,7 @@ import { gstinProblems, normalizeGstin } from "../otp/validators/gstin.js";
 import {
   asRecord,
   faultOutcome,
+  providerText,
   undocumentedReply,
   type UpstreamClient,
   type UpstreamReply,
@@ -142,7 +143,7 @@ export function mapGstResponse(reply: UpstreamReply): SendResult {
   return {
     kind: "sent",
     providerReference: appKey,
-    providerMessage: typeof result?.message === "string" ? result.message : null,
+    providerMessage: providerText(reply, result?.message),
     devOtp: null,
     validForSeconds: null,
     resendGapSeconds: null,

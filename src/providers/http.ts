@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Agent, errors, request as undiciRequest, type Dispatcher } from "undici";
-import { scrubBody } from "../log.js";
+import { scrubBody, SentValues } from "../log.js";
 import type { OtpFailure, ProviderId } from "../otp/model.js";
 import type { SendFailure } from "./provider.js";
 import {
@@ -83,10 +83,13 @@ export interface UpstreamClientOptions {
 
 const DEFAULT_REFUSED_RETRY_DELAY_MS = 100;
 
-/** Replies whose raw body may be logged when an adapter finds them undocumented. */
-const rawBodies = new WeakMap<
+/**
+ * What a reply came with besides its parsed form: the raw body, to log when an adapter finds it undocumented,
+ * and the values its request sent, to mask wherever the provider echoes them (worked out only when needed).
+ */
+const exchanges = new WeakMap<
   UpstreamReply,
-  { text: string; log: (fields: Record<string, unknown>) => void }
+  { text: string; sent: () => SentValues; log: (fields: Record<string, unknown>) => void }
 >();
 
 /**
@@ -181,8 +184,10 @@ export class UpstreamClient {
           body: parseJson(text),
           ms: elapsed(),
         };
-        rawBodies.set(reply, {
+        let sent: SentValues | undefined;
+        exchanges.set(reply, {
           text,
+          sent: () => (sent ??= SentValues.of(request.json, request.headers)),
           log: (fields) => this.#options.logger?.warn(fields, "undocumented reply"),
         });
         return reply;
@@ -341,18 +346,33 @@ export function faultOutcome(provider: ProviderId, fault: UpstreamFault): SendFa
  * Its raw body is logged, scrubbed, and never returned.
  */
 export function undocumentedReply(provider: ProviderId, reply: UpstreamReply): OtpFailure {
-  const raw = rawBodies.get(reply);
-  raw?.log({
-    provider,
-    status: reply.status,
-    contentType: reply.headers.get("content-type"),
-    bytes: Buffer.byteLength(raw.text),
-    body: scrubBody(reply.body ?? raw.text),
-  });
+  const exchange = exchanges.get(reply);
+  if (exchange) {
+    const sent = exchange.sent();
+    exchange.log(
+      sent.maskDeep({
+        provider,
+        status: reply.status,
+        contentType: reply.headers.get("content-type"),
+        bytes: Buffer.byteLength(exchange.text),
+        body: scrubBody(reply.body ?? exchange.text, sent),
+      }),
+    );
+  }
   if (reply.status >= 500) {
     return faultOutcome(provider, { ok: false, fault: "network", status: reply.status, ms: reply.ms });
   }
   return unexpectedResponse(provider, reply.status);
+}
+
+/**
+ * A provider's free text that a documented success passes on (`providerMessage`), with every value the request
+ * sent masked: the text reaches the client and the store, and a provider may echo a phone number or a username.
+ * Null when it is not a string.
+ */
+export function providerText(reply: UpstreamReply, text: unknown): string | null {
+  if (typeof text !== "string") return null;
+  return exchanges.get(reply)?.sent().mask(text) ?? text;
 }
 
 function unexpectedResponse(provider: ProviderId, status: number | null): OtpFailure {

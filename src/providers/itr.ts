@@ -9,11 +9,12 @@
 import type { FieldError } from "../otp/model.js";
 import type { ItrOtpInput } from "../otp/inputs.js";
 import { maskId } from "../otp/mask.js";
-import { FieldErrors } from "../otp/validate.js";
+import { FieldErrors, textProblem } from "../otp/validate.js";
 import { normalizePan, panProblems } from "../otp/validators/pan.js";
 import {
   asRecord,
   faultOutcome,
+  providerText,
   undocumentedReply,
   type UpstreamClient,
   type UpstreamReply,
@@ -125,7 +126,10 @@ export function parseItrInput(input: ItrOtpInput): Parsed<ItrWireRequest> {
   if (password.trim() === "") errors.add("password", "Required.");
   else if (password.length > LIMITS.password)
     errors.add("password", `At most ${LIMITS.password} characters.`);
-  else if (/\p{Cc}/u.test(password)) errors.add("password", "Must not contain control characters.");
+  else {
+    const problem = textProblem(password);
+    if (problem) errors.add("password", problem);
+  }
 
   return errors.result(() => ({ pan, password }));
 }
@@ -140,7 +144,7 @@ export function mapItrResponse(reply: UpstreamReply): SendResult {
       return {
         kind: "sent",
         providerReference: null,
-        providerMessage: body.otp_status,
+        providerMessage: providerText(reply, body.otp_status),
         devOtp: null,
         validForSeconds: null,
         resendGapSeconds: null,

@@ -12,6 +12,7 @@ import { normaliseIndianMobile } from "../otp/validators/indian-mobile.js";
 import {
   asRecord,
   faultOutcome,
+  providerText,
   undocumentedReply,
   type UpstreamClient,
   type UpstreamReply,
@@ -267,7 +268,7 @@ export function mapPaytmResponse(reply: UpstreamReply): SendResult {
   if (typeof stateToken !== "string" || stateToken.trim() === "") return undocumentedReply("PAYTM", reply);
   return {
     kind: "sent",
-    providerMessage: typeof body.message === "string" ? body.message : null,
+    providerMessage: providerText(reply, body.message),
     providerReference: stateToken,
     devOtp: null,
     validForSeconds: null,

@@ -15,6 +15,7 @@ import {
   retryAfterSeconds,
   undocumentedReply,
   faultOutcome,
+  providerText,
   type UpstreamClient,
   type UpstreamReply,
 } from "./http.js";
@@ -137,7 +138,7 @@ export function mapPhoneResponse(reply: UpstreamReply): SendResult {
     const otp = asRecord(body.data)?.otp;
     return {
       kind: "sent",
-      providerMessage: typeof body.message === "string" ? body.message : null,
+      providerMessage: providerText(reply, body.message),
       providerReference: null,
       devOtp: typeof otp === "number" || typeof otp === "string" ? String(otp) : null,
       validForSeconds: null,
