@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FieldError, OtpOutcome, ProviderId } from "./model.js";
-import { textProblem } from "./validate.js";
+import { textProblem } from "./field-errors.js";
 import type { StateKeys } from "./store/state-keys.js";
 import { StoreUnavailableError, type OtpStore } from "./store/store.js";
 

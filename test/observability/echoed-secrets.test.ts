@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DMT_PATH } from "../../src/providers/dmt.js";
-import { ITR_PATH } from "../../src/providers/itr.js";
-import { PAYTM_PATH } from "../../src/providers/paytm.js";
-import { PHONE_PATH } from "../../src/providers/phone.js";
+import { DMT_PATH } from "../../src/providers/dmt/adapter.js";
+import { ITR_PATH } from "../../src/providers/itr/adapter.js";
+import { PAYTM_PATH } from "../../src/providers/paytm/adapter.js";
+import { PHONE_PATH } from "../../src/providers/phone/adapter.js";
 import { RequestOtpDocument, type RequestOtpInput } from "../__generated__/graphql.js";
 import { execute, post } from "../helpers/client.js";
 import { startUpstream, type RecordedRequest, type Upstream } from "../helpers/upstream.js";

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idempotencyKeyErrors } from "../../src/otp/idempotency.js";
 import type { FieldError } from "../../src/otp/model.js";
-import { parseDmtInput } from "../../src/providers/dmt.js";
-import { parseGstInput } from "../../src/providers/gst.js";
-import { parseItrInput } from "../../src/providers/itr.js";
-import { parsePaytmInput } from "../../src/providers/paytm.js";
-import { parsePhoneInput } from "../../src/providers/phone.js";
-import type { Parsed } from "../../src/providers/provider.js";
+import { parseDmtInput } from "../../src/providers/dmt/input.js";
+import { parseGstInput } from "../../src/providers/gst/input.js";
+import { parseItrInput } from "../../src/providers/itr/input.js";
+import { parsePaytmInput } from "../../src/providers/paytm/input.js";
+import { parsePhoneInput } from "../../src/providers/phone/input.js";
+import type { Parsed } from "../../src/otp/ports.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { post } from "../helpers/client.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";

@@ -1,5 +1,5 @@
 import type { FieldError } from "./model.js";
-import type { Parsed } from "../providers/provider.js";
+import type { Parsed } from "./ports.js";
 
 /** Characters that reorder how text is shown (Trojan Source, spoofed names): LRM/RLM, ALM, embeddings, isolates. */
 const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;

@@ -1,31 +1,24 @@
 /**
- * PHONE: a generic phone sign-in OTP, `POST /auth/otp/request` (seed 004_a92aefa6b35de21b.txt).
+ * PHONE: a generic phone sign-in OTP, `POST /auth/otp/request` (the phone sign-in "Request OTP" document).
  *
  * Request `{ phone, country, deviceId }` with the phone in international format. Answers
  * `{ success: true, message, data: { otp }, timestamp }` (the OTP only in development), or
  * `{ success: false, message: "Invalid phone number" | "Two many request" }`; the document gives no HTTP
  * statuses for the failures, so the status is reported as `providerCode` and a 429 counts as "too many".
  */
-import { isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import type { PhoneOtpInput } from "../otp/inputs.js";
-import { maskPhone } from "../otp/mask.js";
-import { FieldErrors } from "../otp/validate.js";
+import { maskPhone } from "../../otp/mask.js";
+import type { ProviderAdapter } from "../../otp/ports.js";
+import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
-  retryAfterSeconds,
-  undocumentedReply,
-  faultOutcome,
-  providerText,
-  type UpstreamClient,
-  type UpstreamReply,
-} from "./http.js";
-import {
   failureFromRow,
+  retryAfterSeconds,
+  sent,
   type DocumentedResponse,
-  type Parsed,
-  type ProviderAdapter,
-  type SendResult,
-} from "./provider.js";
+  providerText,
+} from "../outcomes.js";
+import { parsePhoneInput, type PhoneOtpFields } from "./input.js";
 
 export const PHONE_PATH = "/auth/otp/request";
 
@@ -44,7 +37,7 @@ export interface PhoneWireResponse {
   timestamp?: string;
 }
 
-/** Every response seed 004 documents. `code` is the `message` the provider answers with. */
+/** Every response the Request OTP document describes. `code` is the `message` the provider answers with. */
 export const PHONE_RESPONSES = [
   {
     code: "success: true",
@@ -72,8 +65,6 @@ export const PHONE_RESPONSES = [
 
 const [, INVALID_PHONE, TOO_MANY] = PHONE_RESPONSES;
 
-const LIMITS = { phone: 32, country: 2, deviceId: 128 };
-
 export interface PhoneSettings {
   baseUrl: string;
 }
@@ -81,51 +72,19 @@ export interface PhoneSettings {
 export function createPhoneAdapter(
   settings: PhoneSettings,
   http: UpstreamClient,
-): ProviderAdapter<PhoneOtpInput, PhoneWireRequest> {
-  const url = `${settings.baseUrl.replace(/\/+$/, "")}${PHONE_PATH}`;
+): ProviderAdapter<PhoneOtpFields, PhoneWireRequest> {
+  const url = joinUrl(settings.baseUrl, PHONE_PATH);
   return {
     id: "PHONE",
     parse: parsePhoneInput,
     destination: (request) => ({ key: request.phone, hint: maskPhone(request.phone) }),
     device: (request) => request.deviceId,
-    async send(request) {
-      const reply = await http.post({ url, headers: { "content-type": "application/json" }, json: request });
-      return reply.ok ? mapPhoneResponse(reply) : faultOutcome("PHONE", reply);
-    },
+    send: (request) => exchange(http, "PHONE", { url, json: request }, mapPhoneResponse),
   };
 }
 
-/** E.164 that parses as a valid number of `country` (ISO 3166-1 alpha-2). */
-export function parsePhoneInput(input: PhoneOtpInput): Parsed<PhoneWireRequest> {
-  const errors = new FieldErrors("phone");
-  const phone = errors.text("phone", input.phone, { max: LIMITS.phone, required: true });
-  const rawCountry = errors.text("country", input.country, { max: LIMITS.country, required: true });
-  const deviceId = errors.text("deviceId", input.deviceId, { max: LIMITS.deviceId, required: true });
-
-  const country = rawCountry?.toUpperCase();
-  const knownCountry = country && isSupportedCountry(country) ? country : undefined;
-  if (country && !knownCountry) errors.add("country", "Not an ISO 3166-1 alpha-2 country code.");
-
-  let e164: string | undefined;
-  if (phone) {
-    const parsed = /^\+[\d\s().-]+$/.test(phone) ? parsePhoneNumberFromString(phone) : undefined;
-    if (!parsed?.isValid()) {
-      errors.add("phone", "Not a valid phone number in international format (E.164, e.g. +919876543210).");
-    } else if (
-      knownCountry &&
-      parsed.country !== knownCountry &&
-      !parsed.getPossibleCountries().includes(knownCountry)
-    ) {
-      errors.add("phone", `Not a phone number of ${knownCountry}.`);
-    } else {
-      e164 = parsed.number;
-    }
-  }
-  return errors.result(() => ({ phone: e164 ?? "", country: knownCountry ?? "", deviceId: deviceId ?? "" }));
-}
-
 /** Map one reply of the PHONE provider to an outcome, by its documented `success` and `message`. */
-export function mapPhoneResponse(reply: UpstreamReply): SendResult {
+export function mapPhoneResponse(reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const status = String(reply.status);
   if (reply.status === 429 || body?.message === TOO_MANY.code) {
@@ -136,18 +95,13 @@ export function mapPhoneResponse(reply: UpstreamReply): SendResult {
   }
   if (body?.success === true && reply.status >= 200 && reply.status < 300) {
     const otp = asRecord(body.data)?.otp;
-    return {
-      kind: "sent",
+    return sent({
       providerMessage: providerText(reply, body.message),
-      providerReference: null,
       devOtp: typeof otp === "number" || typeof otp === "string" ? String(otp) : null,
-      validForSeconds: null,
-      resendGapSeconds: null,
-      attemptsAllowed: null,
-    };
+    });
   }
   if (body?.success === false && body.message === INVALID_PHONE.code) {
     return failureFromRow("PHONE", INVALID_PHONE, { providerCode: status });
   }
-  return undocumentedReply("PHONE", reply);
+  return UNDOCUMENTED;
 }

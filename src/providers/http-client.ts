@@ -2,9 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Agent, errors, request as undiciRequest, type Dispatcher } from "undici";
-import { scrubBody, SentValues } from "../log.js";
-import type { OtpFailure, ProviderId } from "../otp/model.js";
-import type { SendFailure } from "./provider.js";
+import type { ProviderId } from "../otp/model.js";
 import {
   isRefusal,
   ProviderPolicy,
@@ -13,11 +11,12 @@ import {
   type RefusalReason,
   type ResilienceSettings,
 } from "./resilience.js";
+import { SentValues } from "./sent-values.js";
 
-/** One upstream call as an adapter describes it. */
+/** One upstream call as an adapter describes it: a POST of `json`, with `content-type: application/json`. */
 export interface UpstreamRequest {
   url: string;
-  headers: Record<string, string>;
+  headers?: Record<string, string>;
   json: unknown;
 }
 
@@ -32,6 +31,13 @@ export interface UpstreamReply {
   status: number;
   headers: ReplyHeaders;
   body: unknown;
+  /** The body as received, for the log line of a reply no document describes (scrubbed there). */
+  text: string;
+  /**
+   * `text` with every value the request sent (its body's strings, its credential headers) masked, in every form a
+   * provider may echo it: for what is logged of the reply and for its free text passed on (`providerText`).
+   */
+  maskSent?: (text: string) => string;
   /** Upstream milliseconds, for logs and metrics. */
   ms: number;
 }
@@ -66,6 +72,12 @@ export interface UpstreamLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/**
+ * Makes a reply's body safe to log (the logger's scrubber: secrets, personal data and long digit runs removed),
+ * with `maskSent` applied to it first.
+ */
+export type BodyScrubber = (body: unknown, maskSent?: (text: string) => string) => string;
+
 export interface UpstreamClientOptions {
   /** The whole exchange, connection to last body byte, retry included. */
   timeoutMs: number;
@@ -77,20 +89,13 @@ export interface UpstreamClientOptions {
   resilience?: ResilienceSettings;
   observer?: UpstreamObserver;
   logger?: UpstreamLogger;
+  /** How an undocumented reply's body is logged; without it the body is not logged, only its size. */
+  scrubBody?: BodyScrubber;
   /** The pause before the one retry of a refused connection. */
   refusedRetryDelayMs?: number;
 }
 
 const DEFAULT_REFUSED_RETRY_DELAY_MS = 100;
-
-/**
- * What a reply came with besides its parsed form: the raw body, to log when an adapter finds it undocumented,
- * and the values its request sent, to mask wherever the provider echoes them (worked out only when needed).
- */
-const exchanges = new WeakMap<
-  UpstreamReply,
-  { text: string; sent: () => SentValues; log: (fields: Record<string, unknown>) => void }
->();
 
 /**
  * The HTTP client of one provider. A send is never retried once it may have reached the provider (a retried
@@ -120,8 +125,8 @@ export class UpstreamClient {
     }
   }
 
-  /** Send one request; never rejects for anything the provider or the network does. */
-  async post(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
+  /** POST one JSON request; never rejects for anything the provider or the network does. */
+  async postJson(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     if (!this.#policy) return this.#exchange(request);
     const result = await this.#policy.run(() => this.#exchange(request));
     if (!isRefusal(result)) return result;
@@ -139,6 +144,22 @@ export class UpstreamClient {
     const result = await this.#send(request);
     this.#observer.exchanged?.(result.ok ? "reply" : (result.fault as ExchangeFault), result.ms);
     return result;
+  }
+
+  /** Log a reply its provider's document does not describe: its size and type, and its body scrubbed. */
+  logUndocumented(reply: UpstreamReply): void {
+    const { logger, scrubBody, provider } = this.#options;
+    const contentType = reply.headers.get("content-type");
+    logger?.warn(
+      {
+        provider,
+        status: reply.status,
+        contentType: contentType && (reply.maskSent?.(contentType) ?? contentType),
+        bytes: Buffer.byteLength(reply.text),
+        ...(scrubBody && { body: scrubBody(reply.body ?? reply.text, reply.maskSent) }),
+      },
+      "undocumented reply",
+    );
   }
 
   /** Stop keeping connections to the provider. */
@@ -165,32 +186,31 @@ export class UpstreamClient {
   ): Promise<UpstreamReply | UpstreamFault> {
     let status: number | null = null;
     const body = JSON.stringify(request.json);
+    const headers = { ...request.headers, "content-type": "application/json" };
+    // Worked out only when something is logged or passed on: the regular-expression build costs microseconds.
+    let sent: SentValues | undefined;
+    const maskSent = (text: string) => (sent ??= SentValues.of(request.json, headers)).mask(text);
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await undiciRequest(request.url, {
           dispatcher: this.#agent,
           method: "POST",
-          headers: request.headers,
+          headers,
           body,
           signal: deadline.signal,
         });
         status = response.statusCode;
         const text = await readCapped(response, this.#options.maxBodyBytes);
         if (text === null) return { ok: false, fault: "tooLarge", status, ms: elapsed() };
-        const reply: UpstreamReply = {
+        return {
           ok: true,
           status,
           headers: replyHeaders(response.headers),
           body: parseJson(text),
+          text,
+          maskSent,
           ms: elapsed(),
         };
-        let sent: SentValues | undefined;
-        exchanges.set(reply, {
-          text,
-          sent: () => (sent ??= SentValues.of(request.json, request.headers)),
-          log: (fields) => this.#options.logger?.warn(fields, "undocumented reply"),
-        });
-        return reply;
       } catch (error) {
         if (deadline.passed) return { ok: false, fault: "timeout", status, ms: elapsed() };
         if (!isNetworkError(error)) throw error;
@@ -309,97 +329,4 @@ function isRefused(error: unknown): boolean {
     }
   }
   return false;
-}
-
-/** The outcome for a fault: the provider could not be heard, so the same request may work later. */
-export function faultOutcome(provider: ProviderId, fault: UpstreamFault): SendFailure {
-  const notSent = fault.notSent && { notSent: true as const };
-  switch (fault.fault) {
-    case "tooLarge":
-      return unexpectedResponse(provider, fault.status);
-    case "circuitOpen":
-    case "inFlightCap":
-      return {
-        kind: "ProviderUnavailable",
-        provider,
-        providerCode: null,
-        retryable: true,
-        retryAfterSeconds: fault.retryAfterSeconds ?? null,
-        message: `${provider} is not taking requests at the moment. Please try again shortly.`,
-        ...notSent,
-      };
-    default:
-      return {
-        kind: "ProviderUnavailable",
-        provider,
-        providerCode: fault.status === null ? null : String(fault.status),
-        retryable: true,
-        retryAfterSeconds: null,
-        message: `${provider} could not be reached. Please try again shortly.`,
-        ...notSent,
-      };
-  }
-}
-
-/**
- * A reply that matches no documented shape: an undocumented 5xx is an outage, anything else is unexpected.
- * Its raw body is logged, scrubbed, and never returned.
- */
-export function undocumentedReply(provider: ProviderId, reply: UpstreamReply): OtpFailure {
-  const exchange = exchanges.get(reply);
-  if (exchange) {
-    const sent = exchange.sent();
-    exchange.log(
-      sent.maskDeep({
-        provider,
-        status: reply.status,
-        contentType: reply.headers.get("content-type"),
-        bytes: Buffer.byteLength(exchange.text),
-        body: scrubBody(reply.body ?? exchange.text, sent),
-      }),
-    );
-  }
-  if (reply.status >= 500) {
-    return faultOutcome(provider, { ok: false, fault: "network", status: reply.status, ms: reply.ms });
-  }
-  return unexpectedResponse(provider, reply.status);
-}
-
-/**
- * A provider's free text that a documented success passes on (`providerMessage`), with every value the request
- * sent masked: the text reaches the client and the store, and a provider may echo a phone number or a username.
- * Null when it is not a string.
- */
-export function providerText(reply: UpstreamReply, text: unknown): string | null {
-  if (typeof text !== "string") return null;
-  return exchanges.get(reply)?.sent().mask(text) ?? text;
-}
-
-function unexpectedResponse(provider: ProviderId, status: number | null): OtpFailure {
-  return {
-    kind: "UnexpectedProviderResponse",
-    provider,
-    providerCode: status === null ? null : String(status),
-    retryable: false,
-    message: `${provider} gave an answer this service does not understand.`,
-  };
-}
-
-/** The largest `retryAfterSeconds` a GraphQL `Int` can carry. */
-const MAX_RETRY_AFTER_SECONDS = 2 ** 31 - 1;
-
-/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or null; capped to fit an `Int`. */
-export function retryAfterSeconds(headers: ReplyHeaders, now = Date.now()): number | null {
-  const value = headers.get("retry-after")?.trim();
-  if (value === undefined || value === "") return null;
-  const date = /^\d+$/.test(value) ? null : Date.parse(value);
-  const seconds = date === null ? Number(value) : Math.ceil((date - now) / 1000);
-  return Number.isNaN(seconds) ? null : Math.min(Math.max(0, seconds), MAX_RETRY_AFTER_SECONDS);
-}
-
-/** `value` when it is a plain object. */
-export function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
