@@ -44,6 +44,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #unrecognised = new Counter({
+    name: "otp_provider_unrecognised_total",
+    help: "Replies mapped although a field held a value the provider's document does not list, by field.",
+    labelNames: ["provider", "field"] as const,
+    registers: [this.registry],
+  });
+
   /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -68,6 +75,9 @@ export class Metrics {
       },
       refused: (reason) => {
         this.#refused.inc({ provider, reason });
+      },
+      unrecognised: (field) => {
+        this.#unrecognised.inc({ provider, field });
       },
     };
   }
