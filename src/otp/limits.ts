@@ -30,6 +30,8 @@ export interface SendSubject {
   country: string | null;
   device: string | null;
   clientIp: string | null;
+  /** A value the provider takes once within `seconds` (see `SingleUse`); counted like a cap of one. */
+  singleUse?: { value: string; seconds: number } | null;
 }
 
 /** The limits whose refusals are global budgets: logged once per window, not per request. */
@@ -45,6 +47,8 @@ export interface BudgetReached {
 
 /** The dimensions adaptive human verification looks at. */
 export type ActivityDimension = "device" | "ip" | "range";
+/** The name under which a repeated single-use value is refused. */
+export const SINGLE_USE_LIMIT = "singleUse";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -80,12 +84,18 @@ export class LocalLimits {
     this.#options = options;
   }
 
-  /** Count one send, or answer why not. Rejects with `StoreUnavailableError` when the store is away. */
-  async consume(subject: SendSubject): Promise<{ outcome: RateLimited; limit: string } | null> {
+  /**
+   * Count one send, or answer why not: `RateLimited` with the refusing limit's name, or {@link SINGLE_USE_LIMIT}
+   * for a repeated single-use value. Rejects with `StoreUnavailableError` when the store is away.
+   */
+  async consume(
+    subject: SendSubject,
+  ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | null> {
     const request = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
     if (!request.cooldown && request.caps.length === 0) return null;
     const decision = await this.#store.consumeLimits(request);
     if (decision.allowed) return null;
+    if (decision.limit === SINGLE_USE_LIMIT) return SINGLE_USE_LIMIT;
     if (decision.limit === "provider" || decision.limit === "country") {
       this.#reportBudget(decision.limit, subject);
     }
@@ -190,6 +200,17 @@ export function limitRequest(
   );
   cap("provider", () => hashed("provider", subject.provider), policy.maxPerProviderPerHour);
   cap("country", () => hashed("country", country), policy.maxPerCountryPerHour);
+  const { singleUse } = subject;
+  if (singleUse) {
+    const key = keys.key(SINGLE_USE_LIMIT, `${subject.provider}\0${singleUse.value}`);
+    caps.push({
+      name: SINGLE_USE_LIMIT,
+      key: `${SINGLE_USE_LIMIT}:${key}`,
+      max: 1,
+      keep: 1,
+      windowMs: singleUse.seconds * 1000,
+    });
+  }
   return {
     // Under the destination cap's key: the memory store keeps both in one entry.
     cooldown:

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Challenge, FieldError, OtpFailure, OtpOutcome, OutcomeKind, ProviderId } from "./model.js";
-import type { Destination, ProviderAdapter } from "./ports.js";
+import type { Destination, ProviderAdapter, SingleUse } from "./ports.js";
 import {
   CHALLENGE_TTL_SECONDS,
   StoreSaturatedError,
@@ -11,6 +11,7 @@ import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.j
 import {
   LocalLimits,
   localRefusal,
+  SINGLE_USE_LIMIT,
   type BudgetReached,
   type LimitPolicy,
   type SendSubject,
@@ -102,6 +103,9 @@ export type PolicyRefusal =
   | "countryNotAllowed"
   | "numberType"
   | "humanVerification";
+
+/** Who one send goes to and comes from, with the single-use value whose refusal names its input field. */
+type Subject = SendSubject & { singleUse: SingleUse | null };
 
 /** Filled in as one call goes; read once at its end. */
 interface Trace {
@@ -202,13 +206,14 @@ export class OtpService {
     const refusal = this.#phoneRefusal(provider, destination, trace);
     if (refusal) return refusal;
 
-    const subject: SendSubject = {
+    const subject: Subject = {
       provider,
       destination: destination.key,
       phone: destination.phone?.e164 ?? null,
       country: trace.country,
       device: adapter.device(parsed.value),
       clientIp: context.clientIp,
+      singleUse: adapter.singleUse?.(parsed.value) ?? null,
     };
     const attempt = () => this.#attempt(adapter, parsed.value, subject, humanProof, trace);
     try {
@@ -248,18 +253,23 @@ export class OtpService {
   async #attempt(
     adapter: ProviderAdapter,
     request: unknown,
-    subject: SendSubject,
+    subject: Subject,
     humanProof: string | null,
     trace: Trace,
   ): Promise<Attempt> {
-    const { provider } = subject;
+    const { provider, singleUse } = subject;
     const unverified = await this.#humanVerification(subject, humanProof);
     if (unverified) {
       trace.refusedBy = "humanVerification";
       return { outcome: unverified, final: false };
     }
     const limited = await this.#limits.consume(subject);
-    if (limited) {
+    // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
+    if (limited === SINGLE_USE_LIMIT && singleUse) {
+      const { field, message } = singleUse;
+      return { outcome: invalidInput(provider, [{ field, message }], message), final: false };
+    }
+    if (limited !== null && limited !== SINGLE_USE_LIMIT) {
       trace.refusedBy = limited.limit as PolicyRefusal;
       return { outcome: limited.outcome, final: false };
     }
@@ -350,15 +360,12 @@ function verificationRequired(
   };
 }
 
-function invalidInput(provider: ProviderId, fieldErrors: FieldError[]): OtpOutcome {
-  return {
-    kind: "InvalidInput",
-    provider,
-    providerCode: null,
-    retryable: false,
-    message: "Some fields are not valid.",
-    fieldErrors,
-  };
+function invalidInput(
+  provider: ProviderId,
+  fieldErrors: FieldError[],
+  message = "Some fields are not valid.",
+): OtpOutcome {
+  return { kind: "InvalidInput", provider, providerCode: null, retryable: false, message, fieldErrors };
 }
 
 /** A proof is a widget's token: opaque, bounded, printable. */

@@ -11,6 +11,7 @@ import {
   type RefusalReason,
   type ResilienceSettings,
 } from "./resilience.js";
+import { SentValues } from "./sent-values.js";
 
 /** One upstream call as an adapter describes it: a POST of `json`, with `content-type: application/json`. */
 export interface UpstreamRequest {
@@ -25,11 +26,12 @@ export interface UpstreamFormRequest {
   form: Record<string, string>;
 }
 
-/** What goes on the wire: the URL, every header, the encoded body. */
+/** What goes on the wire: the URL, every header, the encoded body, and the values it encodes (masked in logs). */
 interface WireRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  values: unknown;
 }
 
 /** A reply's headers, looked up by name in any case. */
@@ -45,6 +47,11 @@ export interface UpstreamReply {
   body: unknown;
   /** The body as received, for the log line of a reply no document describes (scrubbed there). */
   text: string;
+  /**
+   * `text` with every value the request sent (its body's strings, its credential headers) masked, in every form a
+   * provider may echo it: for what is logged of the reply and for its free text passed on (`providerText`).
+   */
+  maskSent?: (text: string) => string;
   /** Upstream milliseconds, for logs and metrics. */
   ms: number;
 }
@@ -72,6 +79,8 @@ export interface UpstreamFault {
 export interface UpstreamObserver extends PolicyObserver {
   /** One exchange ended (after its one retry, if any); not called for refused calls. */
   exchanged?(outcome: "reply" | ExchangeFault, ms: number): void;
+  /** A reply was mapped although `field` (a fixed name, e.g. `otp_status`) held a value its document lacks. */
+  unrecognised?(field: string): void;
 }
 
 /** The part of a pino logger the client uses. */
@@ -79,8 +88,11 @@ export interface UpstreamLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Makes a reply's body safe to log (the logger's scrubber: secrets, personal data and long digit runs removed). */
-export type BodyScrubber = (body: unknown) => string;
+/**
+ * Makes a reply's body safe to log (the logger's scrubber: secrets, personal data and long digit runs removed),
+ * with `maskSent` applied to it first.
+ */
+export type BodyScrubber = (body: unknown, maskSent?: (text: string) => string) => string;
 
 export interface UpstreamClientOptions {
   /** The whole exchange, connection to last body byte, retry included. */
@@ -132,13 +144,19 @@ export class UpstreamClient {
   /** POST one JSON request; never rejects for anything the provider or the network does. */
   async postJson(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     const headers = { ...request.headers, "content-type": "application/json" };
-    return this.#post({ url: request.url, headers, body: JSON.stringify(request.json) });
+    return this.#post({
+      url: request.url,
+      headers,
+      body: JSON.stringify(request.json),
+      values: request.json,
+    });
   }
 
   /** POST one form; never rejects for anything the upstream or the network does. */
   async postForm(request: UpstreamFormRequest): Promise<UpstreamReply | UpstreamFault> {
     const headers = { "content-type": "application/x-www-form-urlencoded" };
-    return this.#post({ url: request.url, headers, body: new URLSearchParams(request.form).toString() });
+    const body = new URLSearchParams(request.form).toString();
+    return this.#post({ url: request.url, headers, body, values: request.form });
   }
 
   async #post(request: WireRequest): Promise<UpstreamReply | UpstreamFault> {
@@ -164,16 +182,36 @@ export class UpstreamClient {
   /** Log a reply its provider's document does not describe: its size and type, and its body scrubbed. */
   logUndocumented(reply: UpstreamReply): void {
     const { logger, scrubBody, provider } = this.#options;
+    const contentType = reply.headers.get("content-type");
     logger?.warn(
       {
         provider,
         status: reply.status,
-        contentType: reply.headers.get("content-type"),
+        contentType: contentType && (reply.maskSent?.(contentType) ?? contentType),
         bytes: Buffer.byteLength(reply.text),
-        ...(scrubBody && { body: scrubBody(reply.body ?? reply.text) }),
+        ...(scrubBody && { body: scrubBody(reply.body ?? reply.text, reply.maskSent) }),
       },
       "undocumented reply",
     );
+  }
+
+  /**
+   * Note a reply that was mapped (as `mappedAs`) although `field` held a value its provider's document does not
+   * list: logged with the value scrubbed, and counted, so operators learn it.
+   */
+  noteUnrecognised(reply: UpstreamReply, field: string, value: unknown, mappedAs: string): void {
+    const { logger, scrubBody, provider } = this.#options;
+    logger?.warn(
+      {
+        provider,
+        status: reply.status,
+        field,
+        mappedAs,
+        ...(scrubBody && { value: scrubBody(value, reply.maskSent) }),
+      },
+      "unrecognised value in a reply",
+    );
+    this.#observer.unrecognised?.(field);
   }
 
   /** Stop keeping connections to the provider. */
@@ -200,6 +238,9 @@ export class UpstreamClient {
   ): Promise<UpstreamReply | UpstreamFault> {
     let status: number | null = null;
     const { headers, body } = request;
+    // Worked out only when something is logged or passed on: the regular-expression build costs microseconds.
+    let sent: SentValues | undefined;
+    const maskSent = (text: string) => (sent ??= SentValues.of(request.values, headers)).mask(text);
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await undiciRequest(request.url, {
@@ -218,6 +259,7 @@ export class UpstreamClient {
           headers: replyHeaders(response.headers),
           body: parseJson(text),
           text,
+          maskSent,
           ms: elapsed(),
         };
       } catch (error) {

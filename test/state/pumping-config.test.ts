@@ -61,6 +61,10 @@ describe("SMS-pumping settings", () => {
     [{ OTP_HUMAN_VERIFICATION: "sometimes" }, "OTP_HUMAN_VERIFICATION"],
     [{ OTP_HUMAN_VERIFIER: "captcha" }, "OTP_HUMAN_VERIFIER"],
     [
+      { ...live, OTP_HUMAN_VERIFIER_URL: "http://verifier.example.com/siteverify" },
+      "OTP_HUMAN_VERIFIER_URL: must be an https:// URL",
+    ],
+    [
       { ...live, OTP_HUMAN_VERIFICATION: "always" },
       "OTP_HUMAN_VERIFIER, OTP_HUMAN_VERIFIER_SECRET, OTP_HUMAN_VERIFIER_SITE_KEY: required when OTP_HUMAN_VERIFICATION=always",
     ],

@@ -10,7 +10,14 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, retryAfterSeconds, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  retryAfterSeconds,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { parsePhoneInput, type PhoneOtpFields } from "./input.js";
 
 export const PHONE_PATH = "/auth/otp/request";
@@ -51,8 +58,11 @@ export const PHONE_RESPONSES = [
     outcome: "RateLimited",
     limitedBy: "PROVIDER",
     retryable: true,
+    retryAfterSeconds: 60,
     message: "Too many OTP requests for this phone or device. Please wait before trying again.",
-    notes: "Retry-After header → retryAfterSeconds",
+    notes:
+      'the message in any case and with its likely corrections ("Too many requests", "too many request."), on any ' +
+      'HTTP status; Retry-After header → retryAfterSeconds, else 60 (the document\'s "wait a bit")',
   },
 ] as const satisfies readonly DocumentedResponse[];
 
@@ -80,20 +90,25 @@ export function createPhoneAdapter(
   };
 }
 
+/** "Two many request" as documented, in any case, and its likely corrections: "Too many requests". */
+function saysTooMany(message: unknown): boolean {
+  return typeof message === "string" && /^\s*t(?:wo|oo) many requests?\s*[.!]?\s*$/i.test(message);
+}
+
 /** Map one reply of the PHONE provider to an outcome, by its documented `success` and `message`. */
 export function mapPhoneResponse(reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const status = String(reply.status);
-  if (reply.status === 429 || body?.message === TOO_MANY.code) {
+  if (reply.status === 429 || saysTooMany(body?.message)) {
     return failureFromRow("PHONE", TOO_MANY, {
       providerCode: status,
-      retryAfterSeconds: retryAfterSeconds(reply.headers),
+      retryAfterSeconds: retryAfterSeconds(reply.headers) ?? TOO_MANY.retryAfterSeconds,
     });
   }
   if (body?.success === true && reply.status >= 200 && reply.status < 300) {
     const otp = asRecord(body.data)?.otp;
     return sent({
-      providerMessage: typeof body.message === "string" ? body.message : null,
+      providerMessage: providerText(reply, body.message),
       devOtp: typeof otp === "number" || typeof otp === "string" ? String(otp) : null,
     });
   }
