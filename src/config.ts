@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
+import { OTEL_ENV, readTracing, type TracingSettings } from "./tracing/settings.js";
 
 /** Settings of one provider, as the environment gives them. */
 export interface ProviderSettings {
@@ -45,6 +46,8 @@ export interface Config {
   logLevel: string;
   introspection: boolean;
   apolloKey: string | null;
+  /** OpenTelemetry traces, from the standard `OTEL_*` variables; null (off, and free) with no endpoint. */
+  tracing: TracingSettings | null;
 }
 
 /** A setting that is wrong; the message names the variable and what is wrong, never its value. */
@@ -86,6 +89,10 @@ const Env = z.object({
   OTP_MAX_PER_IP_PER_HOUR: count(30),
   OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_SENTINELS: text,
+  REDIS_SENTINEL_NAME: text,
+  REDIS_PASSWORD: text,
+  REDIS_SENTINEL_PASSWORD: text,
   REDIS_KEY_PREFIX: z.preprocess(blankToUndefined, z.string().max(64).default("otp:")),
   OTP_MEMORY_MAX_ENTRIES: z.preprocess(
     blankToUndefined,
@@ -122,6 +129,7 @@ const Env = z.object({
   ),
   INTROSPECTION: flag,
   APOLLO_KEY: text,
+  ...OTEL_ENV,
 });
 type Env = z.infer<typeof Env>;
 
@@ -142,10 +150,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 
   if (mode === "sandbox" && production)
     problems.push("OTP_MODE: sandbox is refused when NODE_ENV=production");
-  if (env.OTP_STORE === "redis" && !env.REDIS_URL) problems.push("REDIS_URL: required when OTP_STORE=redis");
-  if (env.OTP_STORE === "redis" && !env.OTP_STATE_SECRET) {
-    problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
-  }
+  const store = readStore(env, problems);
+  const tracing = readTracing(env, problems);
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
 
   return {
@@ -160,10 +166,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxPerDevicePerHour: env.OTP_MAX_PER_DEVICE_PER_HOUR,
       maxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
     },
-    store:
-      env.OTP_STORE === "redis" && env.REDIS_URL
-        ? { kind: "redis", url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
-        : { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES },
+    store,
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
@@ -179,7 +182,59 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,
+    tracing,
   };
+}
+
+/** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS) or through Sentinel. */
+function readStore(env: Env, problems: string[]): StoreSettings {
+  const sentinelVariables = env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_NAME !== undefined;
+  if (env.OTP_STORE !== "redis") return { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES };
+  if (!env.OTP_STATE_SECRET) {
+    problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
+  }
+  const keyPrefix = env.REDIS_KEY_PREFIX;
+  if (env.REDIS_URL && sentinelVariables) {
+    problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
+  }
+  if (env.REDIS_URL) {
+    return { kind: "redis", url: env.REDIS_URL, keyPrefix };
+  }
+  if (!env.REDIS_SENTINELS) {
+    problems.push(
+      "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel)",
+    );
+    return { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES };
+  }
+  const sentinels = parseSentinels(env.REDIS_SENTINELS);
+  if (sentinels === null) {
+    problems.push("REDIS_SENTINELS: expected host:port[,host:port...] with ports 1-65535");
+  }
+  if (!env.REDIS_SENTINEL_NAME) {
+    problems.push("REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the sentinels monitor)");
+  }
+  return {
+    kind: "redis",
+    sentinel: {
+      sentinels: sentinels ?? [],
+      name: env.REDIS_SENTINEL_NAME ?? "",
+      password: env.REDIS_PASSWORD ?? null,
+      sentinelPassword: env.REDIS_SENTINEL_PASSWORD ?? null,
+    },
+    keyPrefix,
+  };
+}
+
+/** `host:port,host:port` (IPv6 hosts in brackets), or null when any entry is not one. */
+export function parseSentinels(list: string): { host: string; port: number }[] | null {
+  const entries = list.split(",").map((entry) => entry.trim());
+  const parsed = entries.map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([\w.-]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    const host = match?.[1] ?? match?.[2];
+    return host && port >= 1 && port <= 65535 ? { host, port } : null;
+  });
+  return parsed.every((entry) => entry !== null) ? parsed : null;
 }
 
 /** A provider is configured when all of its variables are set; some but not all is an error. */

@@ -19,6 +19,7 @@ import { createStore } from "./otp/store/index.js";
 import { StateKeys } from "./otp/store/state-keys.js";
 import { StoreUnavailableError } from "./otp/store/store.js";
 import { singleMutationRule } from "./graphql/single-mutation.rule.js";
+import type { Tracing } from "./tracing/tracing.js";
 
 /** What a caller may give besides the configuration. */
 export interface AppOptions {
@@ -35,7 +36,11 @@ export interface App {
 
 /** Wire the configuration into a ready (not yet listening) application. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const logger = createLogger(config.logLevel, options.logDestination);
+  // Loaded only when tracing is configured: with it off, no span code runs.
+  const tracing: Tracing | null = config.tracing
+    ? new (await import("./tracing/tracing.js")).Tracing(config.tracing)
+    : null;
+  const logger = createLogger(config.logLevel, options.logDestination, tracing?.logFields);
   const metrics = new Metrics();
   const clients: UpstreamClient[] = [];
   const clientFor = (provider: ProviderId) => {
@@ -46,16 +51,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       resilience: config.resilience,
       observer: metrics.upstream(provider),
       logger,
+      ...(tracing && { tracer: tracing.upstream(provider) }),
     });
     clients.push(client);
     return client;
   };
-  const store = createStore(config.store, {
+  const untracedStore = createStore(config.store, {
     onConnectionChange: (state, error) => {
       if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
       else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
     },
   });
+  const store = tracing ? tracing.store(untracedStore, config.store.kind) : untracedStore;
   const otp = new OtpService({
     adapters: createAdapters(config.providers, clientFor),
     store,
@@ -79,6 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     bodyLimit: config.maxBodyBytes,
     // Trust exactly `trustProxy` hops of X-Forwarded-For, counted from the socket.
     trustProxy: (_address, hop) => hop < config.trustProxy,
+    ...(tracing && { serverFactory: tracing.serverFactory }),
     loggerInstance: fastifyLogger,
     logController: new RequestLogController(),
     genReqId: (request) => {
@@ -132,6 +140,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       validationFailureAsOk,
+      ...(tracing ? [tracing.apolloPlugin] : []),
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
     ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
@@ -152,10 +161,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
   }
 
+  if (tracing) fastify.addHook("preHandler", tracing.enterRequest);
+  // What resolvers call: with tracing, `requestOtp` in a span of its own.
+  const otpEntry: GraphQLContext["otp"] = tracing
+    ? { requestOtp: (input, context) => tracing.requestOtp(input, () => otp.requestOtp(input, context)) }
+    : otp;
   await fastify.register(fastifyApollo(apollo), {
     path: "/graphql",
     method: ["POST", "GET"],
-    context: (request) => Promise.resolve(createContext(otp, store, request.ip, request.id)),
+    context: (request) => Promise.resolve(createContext(otpEntry, store, request.ip, request.id)),
   });
   fastify.get("/healthz", () => ({ status: "ok" }));
   fastify.get("/metrics", async (_request, reply) =>
@@ -186,6 +200,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }
       await store.close();
       await Promise.all(clients.map((client) => client.close()));
+      await tracing?.shutdown();
     },
   };
 }

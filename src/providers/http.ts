@@ -66,6 +66,11 @@ export interface UpstreamLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** Told of each call as it starts; the function it returns is called with how the call ended. */
+export interface UpstreamTracer {
+  start(method: string, url: string): ((result: UpstreamReply | UpstreamFault) => void) | undefined;
+}
+
 export interface UpstreamClientOptions {
   /** The whole exchange, connection to last body byte, retry included. */
   timeoutMs: number;
@@ -77,6 +82,7 @@ export interface UpstreamClientOptions {
   resilience?: ResilienceSettings;
   observer?: UpstreamObserver;
   logger?: UpstreamLogger;
+  tracer?: UpstreamTracer;
   /** The pause before the one retry of a refused connection. */
   refusedRetryDelayMs?: number;
 }
@@ -119,6 +125,13 @@ export class UpstreamClient {
 
   /** Send one request; never rejects for anything the provider or the network does. */
   async post(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
+    const traced = this.#options.tracer?.start("POST", request.url);
+    const result = await this.#post(request);
+    traced?.(result);
+    return result;
+  }
+
+  async #post(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     if (!this.#policy) return this.#exchange(request);
     const result = await this.#policy.run(() => this.#exchange(request));
     if (!isRefusal(result)) return result;

@@ -1,10 +1,10 @@
 import { MemoryStore } from "./memory.js";
-import { RedisStore } from "./redis.js";
+import { RedisStore, type RedisConnection } from "./redis.js";
 import type { OtpStore } from "./store.js";
 
 /** Which backend holds the state, as the configuration names it. */
 export type StoreSettings =
-  { kind: "memory"; maxEntries: number } | { kind: "redis"; url: string; keyPrefix: string };
+  { kind: "memory"; maxEntries: number } | ({ kind: "redis"; keyPrefix: string } & RedisConnection);
 
 export interface CreateStoreOptions {
   now?: () => number;
@@ -17,5 +17,6 @@ export function createStore(settings: StoreSettings, options: CreateStoreOptions
   if (settings.kind === "memory") {
     return new MemoryStore({ maxEntries: settings.maxEntries, ...(options.now && { now: options.now }) });
   }
-  return new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, ...options });
+  const { kind: _kind, ...connection } = settings;
+  return new RedisStore({ ...connection, ...options });
 }
