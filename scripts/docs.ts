@@ -1,7 +1,7 @@
 /**
- * The README's "Every documented response, mapped" table, generated from `src/providers/tables.ts`.
+ * The "Every documented response, mapped" table of `docs/providers.md`, generated from `src/providers/tables.ts`.
  *   tsx scripts/docs.ts          print the table on stdout
- *   tsx scripts/docs.ts --write  rewrite the block between the mapping markers in README.md
+ *   tsx scripts/docs.ts --write  rewrite the block between the mapping markers in docs/providers.md
  *   tsx scripts/docs.ts --check  fail when that block is stale
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
 import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/tables.js";
 
-export const README_PATH = fileURLToPath(new URL("../README.md", import.meta.url));
+export const MAPPING_DOC_PATH = fileURLToPath(new URL("../docs/providers.md", import.meta.url));
 
 const START = /<!-- mapping:start[^\n]*?-->/;
 const END = "<!-- mapping:end -->";
@@ -41,7 +41,7 @@ export function mappingTable(tables: readonly MappingTable[] = MAPPING_TABLES): 
   ].join("\n");
 }
 
-/** The mapping block of a README (between its markers, markers excluded), or `undefined` if it has none. */
+/** The mapping block of a page (between its markers, markers excluded), or `undefined` if it has none. */
 export function mappingBlock(readme: string): string | undefined {
   const start = START.exec(readme);
   const end = readme.indexOf(END);
@@ -50,15 +50,15 @@ export function mappingBlock(readme: string): string | undefined {
 }
 
 /**
- * The README with its mapping block holding the generated table, as prettier formats it in place (so that
+ * The page with its mapping block holding the generated table, as prettier formats it in place (so that
  * `prettier --check` and `--check` here agree). Only the block changes.
  */
 export async function withMappingTable(readme: string, table = mappingTable()): Promise<string> {
   const start = START.exec(readme);
   if (!start || mappingBlock(readme) === undefined) {
-    throw new Error(`README.md has no "<!-- mapping:start … -->" … "${END}" block`);
+    throw new Error(`docs/providers.md has no "<!-- mapping:start … -->" … "${END}" block`);
   }
-  const options = (await resolveConfig(README_PATH)) ?? {};
+  const options = (await resolveConfig(MAPPING_DOC_PATH)) ?? {};
   const splice = (text: string, block: string) => {
     const at = (START.exec(text)?.index ?? 0) + start[0].length;
     return text.slice(0, at) + block + text.slice(text.indexOf(END));
@@ -73,12 +73,14 @@ function escapeCell(text: string): string {
 
 async function main(mode: string | undefined): Promise<void> {
   if (mode === "--write" || mode === "--check") {
-    const readme = await readFile(README_PATH, "utf8");
+    const readme = await readFile(MAPPING_DOC_PATH, "utf8");
     const updated = await withMappingTable(readme);
     if (mode === "--write") {
-      if (updated !== readme) await writeFile(README_PATH, updated);
+      if (updated !== readme) await writeFile(MAPPING_DOC_PATH, updated);
     } else if (updated !== readme) {
-      process.stderr.write("README.md's mapping table is stale: run `npm run docs:write` and commit it.\n");
+      process.stderr.write(
+        "docs/providers.md's mapping table is stale: run `npm run docs:write` and commit it.\n",
+      );
       process.exitCode = 1;
     }
   } else {

@@ -20,6 +20,17 @@ export interface LimitSettings {
   maxPerIpPerHour: number;
 }
 
+/**
+ * The local limits' defaults: the contract's, and the relaxed ones of sandbox mode, where one person walks through
+ * the magic inputs from one IP (a few destinations, many sends). A limit set explicitly is kept in either mode.
+ */
+export const LIMIT_DEFAULTS = {
+  OTP_COOLDOWN_SECONDS: { live: 30, sandbox: 1 },
+  OTP_MAX_PER_DESTINATION_PER_HOUR: { live: 5, sandbox: 1000 },
+  OTP_MAX_PER_DEVICE_PER_HOUR: { live: 10, sandbox: 1000 },
+  OTP_MAX_PER_IP_PER_HOUR: { live: 30, sandbox: 10_000 },
+} as const satisfies Record<string, { live: number; sandbox: number }>;
+
 /** The whole typed, validated configuration. */
 export interface Config {
   port: number;
@@ -29,6 +40,8 @@ export interface Config {
   mode: "sandbox" | "live";
   providers: ProviderSettings;
   limits: LimitSettings;
+  /** The limits that took sandbox mode's relaxed default (none set explicitly), for the start-up line. */
+  relaxedLimits: (keyof typeof LIMIT_DEFAULTS)[];
   store: StoreSettings;
   /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
   stateSecret: string | null;
@@ -61,6 +74,7 @@ const text = z.preprocess(blankToUndefined, z.string().trim().optional());
 const url = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
 const count = (fallback: number) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(fallback));
+const optionalCount = z.preprocess(blankToUndefined, z.coerce.number().int().min(0).optional());
 const flag = z
   .preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).optional())
   .transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
@@ -83,10 +97,10 @@ const Env = z.object({
   PAYTM_CLIENT_SECRET: text,
   PAYTM_SCOPES: z.preprocess(blankToUndefined, z.string().default("paytm")),
   PHONE_BASE_URL: url,
-  OTP_COOLDOWN_SECONDS: count(30),
-  OTP_MAX_PER_DESTINATION_PER_HOUR: count(5),
-  OTP_MAX_PER_DEVICE_PER_HOUR: count(10),
-  OTP_MAX_PER_IP_PER_HOUR: count(30),
+  OTP_COOLDOWN_SECONDS: optionalCount,
+  OTP_MAX_PER_DESTINATION_PER_HOUR: optionalCount,
+  OTP_MAX_PER_DEVICE_PER_HOUR: optionalCount,
+  OTP_MAX_PER_IP_PER_HOUR: optionalCount,
   OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_SENTINELS: text,
@@ -132,6 +146,7 @@ const Env = z.object({
   ...OTEL_ENV,
 });
 type Env = z.infer<typeof Env>;
+const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
 
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
@@ -148,11 +163,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const configured = PROVIDER_IDS.filter((id) => providers[id] !== undefined);
   const mode = env.OTP_MODE ?? (configured.length === 0 ? "sandbox" : "live");
 
-  if (mode === "sandbox" && production)
-    problems.push("OTP_MODE: sandbox is refused when NODE_ENV=production");
+  if (mode === "sandbox" && production) {
+    problems.push(
+      env.OTP_MODE === undefined
+        ? "no provider is configured, and the sandbox (the default without one) is refused when NODE_ENV=production: " +
+            "set the variables of at least one provider (e.g. PHONE_BASE_URL; see docs/settings.md)"
+        : "OTP_MODE: sandbox is refused when NODE_ENV=production",
+    );
+  }
   const store = readStore(env, problems);
   const tracing = readTracing(env, problems);
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
+
+  const relaxedLimits = mode === "sandbox" ? LIMIT_NAMES.filter((name) => env[name] === undefined) : [];
+  const limit = (name: keyof typeof LIMIT_DEFAULTS) => env[name] ?? LIMIT_DEFAULTS[name][mode];
 
   return {
     port: env.PORT,
@@ -161,11 +185,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     mode,
     providers,
     limits: {
-      cooldownSeconds: env.OTP_COOLDOWN_SECONDS,
-      maxPerDestinationPerHour: env.OTP_MAX_PER_DESTINATION_PER_HOUR,
-      maxPerDevicePerHour: env.OTP_MAX_PER_DEVICE_PER_HOUR,
-      maxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
+      cooldownSeconds: limit("OTP_COOLDOWN_SECONDS"),
+      maxPerDestinationPerHour: limit("OTP_MAX_PER_DESTINATION_PER_HOUR"),
+      maxPerDevicePerHour: limit("OTP_MAX_PER_DEVICE_PER_HOUR"),
+      maxPerIpPerHour: limit("OTP_MAX_PER_IP_PER_HOUR"),
     },
+    relaxedLimits,
     store,
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,

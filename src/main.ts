@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startSandbox, type Sandbox } from "./sandbox/index.js";
 import { createApp } from "./server.js";
+import { startupMessage } from "./startup-message.js";
 
 /** Process entry: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   const address = await app.http.listen({ port: config.port, host: config.host });
-  process.stdout.write(`OTP subgraph (${config.mode}) listening on ${address}/graphql\n`);
+  process.stdout.write(startupMessage(config, address));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -2,6 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
@@ -109,8 +110,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     schema: await buildOtpSchema(),
     logger,
     introspection: config.introspection,
-    // A oneOf or enum violation stays a plain BAD_USER_INPUT through the gateway, not an HTTP 400.
-    status400ForVariableCoercionErrors: false,
     allowBatchedHttpRequests: false,
     validationRules: [singleMutationRule],
     includeStacktraceInErrorResponses: !config.production,
@@ -140,6 +139,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       validationFailureAsOk,
+      // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
+      ApolloServerPluginInlineTrace(),
       ...(tracing ? [tracing.apolloPlugin] : []),
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
@@ -206,10 +207,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 }
 
 /**
- * GraphQL over HTTP: with `application/json`, a well-formed request that fails validation is still HTTP 200.
- * Apollo Server answers 400, which `@apollo/gateway` turns into INTERNAL_SERVER_ERROR "400: Bad Request"; and a
- * oneOf violation written inline in a document is a validation error that passes the gateway (its API schema has
- * no `@oneOf`), so it must reach the client as the subgraph's own error.
+ * GraphQL over HTTP: with `application/json`, a well-formed request that fails validation or variable coercion
+ * is still HTTP 200. Apollo Server answers 400, which `@apollo/gateway` turns into INTERNAL_SERVER_ERROR
+ * "400: Bad Request"; and a oneOf violation (in variables, or written inline in a document: the gateway's API
+ * schema has no `@oneOf`) must reach the client as the subgraph's own BAD_USER_INPUT. Setting the status in
+ * `willSendResponse` is Apollo's documented way; its `status400ForVariableCoercionErrors: false` is deprecated.
  */
 const validationFailureAsOk: ApolloServerPlugin<GraphQLContext> = {
   requestDidStart: ({ request }) => {

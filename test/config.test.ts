@@ -2,22 +2,50 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 
 describe("loadConfig", () => {
-  it("defaults to sandbox on port 4001 with the contract's limits when nothing is configured", () => {
+  it("defaults to sandbox on port 4001, with relaxed local limits, when nothing is configured", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 4001,
       mode: "sandbox",
       providers: {},
       limits: {
-        cooldownSeconds: 30,
-        maxPerDestinationPerHour: 5,
-        maxPerDevicePerHour: 10,
-        maxPerIpPerHour: 30,
+        cooldownSeconds: 1,
+        maxPerDestinationPerHour: 1000,
+        maxPerDevicePerHour: 1000,
+        maxPerIpPerHour: 10_000,
       },
+      relaxedLimits: [
+        "OTP_COOLDOWN_SECONDS",
+        "OTP_MAX_PER_DESTINATION_PER_HOUR",
+        "OTP_MAX_PER_DEVICE_PER_HOUR",
+        "OTP_MAX_PER_IP_PER_HOUR",
+      ],
       store: { kind: "memory", maxEntries: 20_000 },
       providerTimeoutMs: 8000,
       introspection: true,
     });
+  });
+
+  it("keeps a limit set explicitly in sandbox mode, and the contract's limits in live mode", () => {
+    const sandbox = loadConfig({ OTP_COOLDOWN_SECONDS: "30", OTP_MAX_PER_IP_PER_HOUR: "0" });
+    expect(sandbox.limits).toEqual({
+      cooldownSeconds: 30,
+      maxPerDestinationPerHour: 1000,
+      maxPerDevicePerHour: 1000,
+      maxPerIpPerHour: 0,
+    });
+    expect(sandbox.relaxedLimits).toEqual([
+      "OTP_MAX_PER_DESTINATION_PER_HOUR",
+      "OTP_MAX_PER_DEVICE_PER_HOUR",
+    ]);
+    const live = loadConfig({ PHONE_BASE_URL: "https://otp.example.com" });
+    expect(live.limits).toEqual({
+      cooldownSeconds: 30,
+      maxPerDestinationPerHour: 5,
+      maxPerDevicePerHour: 10,
+      maxPerIpPerHour: 30,
+    });
+    expect(live.relaxedLimits).toEqual([]);
   });
 
   it("is live when a provider is configured", () => {
@@ -40,7 +68,11 @@ describe("loadConfig", () => {
     [{ OTP_MEMORY_MAX_ENTRIES: "10" }, "OTP_MEMORY_MAX_ENTRIES"],
     [{ PHONE_BASE_URL: "not a url" }, "PHONE_BASE_URL"],
     [{ OTP_STORE: "redis" }, "REDIS_URL"],
-    [{ NODE_ENV: "production" }, "OTP_MODE: sandbox is refused when NODE_ENV=production"],
+    [{ NODE_ENV: "production" }, "no provider is configured"],
+    [
+      { NODE_ENV: "production", OTP_MODE: "sandbox" },
+      "OTP_MODE: sandbox is refused when NODE_ENV=production",
+    ],
     [
       { DMT_BASE_URL: "https://apidev.iserveu.online" },
       "DMT_CLIENT_ID, DMT_CLIENT_SECRET: required when DMT is configured",

@@ -1,18 +1,21 @@
+import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { mappingBlock, mappingTable, README_PATH, withMappingTable } from "../scripts/docs.js";
+import { mappingBlock, mappingTable, MAPPING_DOC_PATH, withMappingTable } from "../scripts/docs.js";
 import { MAPPING_TABLES } from "../src/providers/tables.js";
 
-describe("the README's mapping table", () => {
+describe("the mapping table of docs/providers.md", () => {
   it("is the table generated from the providers' tables (`npm run docs:write`)", async () => {
-    const readme = await readFile(README_PATH, "utf8");
+    const readme = await readFile(MAPPING_DOC_PATH, "utf8");
     const block = mappingBlock(readme);
-    expect(block, "README.md has no mapping block").toBeDefined();
+    expect(block, "docs/providers.md has no mapping block").toBeDefined();
     expect(block, "run `npm run docs:write`").toBe(mappingBlock(await withMappingTable(readme)));
   });
 
   it("has one row for every documented response of every provider, and the generic rows", async () => {
-    const block = mappingBlock(await readFile(README_PATH, "utf8")) ?? "";
+    const block = mappingBlock(await readFile(MAPPING_DOC_PATH, "utf8")) ?? "";
     const rows = block.split("\n").filter((line) => line.startsWith("|"));
     const documented = MAPPING_TABLES.flatMap((table) =>
       table.rows.map((row) => [table.provider, row] as const),
@@ -44,11 +47,36 @@ describe("the README's mapping table", () => {
     );
   });
 
-  it("refuses a README without the markers, and escapes pipes in cells", async () => {
+  it("refuses a page without the markers, and escapes pipes in cells", async () => {
     await expect(withMappingTable("# no block\n")).rejects.toThrow(/mapping:start/);
     const table = mappingTable([
       { provider: "any", rows: [{ code: "x", documented: "a | b", outcome: "AccountBlocked" }] },
     ]);
     expect(table.split("\n")[2]).toBe('| any | a \\| b | AccountBlocked | "x" | no |  |');
+  });
+});
+
+describe("the README and docs/", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const pages = [
+    "README.md",
+    "examples/README.md",
+    ...readdirSync(join(root, "docs")).map((name) => `docs/${name}`),
+  ];
+
+  it.each(pages)("%s links only to files that exist", async (page) => {
+    const text = await readFile(join(root, page), "utf8");
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((match) => match[1] ?? "")
+      .filter((target) => !/^(https?:|#)/.test(target))
+      .map((target) => target.replace(/#.*$/, ""));
+    const missing = targets.filter((target) => !existsSync(join(root, dirname(page), target)));
+    expect(missing).toEqual([]);
+  });
+
+  it("keeps the README short: the reference lives in docs/", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    expect(readme).not.toContain("<!-- mapping:start");
+    expect(Buffer.byteLength(readme)).toBeLessThan(16 * 1024);
   });
 });

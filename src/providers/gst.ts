@@ -116,7 +116,7 @@ export function maskGstin(gstin: string): string {
   return maskId(gstin, 2, 4);
 }
 
-/** GSTIN (state code, PAN part, entity character, check character) and a username; every failure at once. */
+/** A GSTIN of any structure (state code, shape, check character) and a username; every failure at once. */
 export function parseGstInput(input: GstOtpInput): Parsed<GstWireRequest> {
   const errors = new FieldErrors("gst");
   const rawGstin = errors.text("gstin", input.gstin, { max: LIMITS.gstin, required: true });

@@ -42,6 +42,14 @@ const phone = (number: string) => ({
   input: { phone: { phone: number, country: "IN", deviceId: "device-log" } },
 });
 
+describe("start-up", () => {
+  it("writes nothing of Apollo Server's (its deprecation warning, its inline-tracing notice) before the first request", () => {
+    // Fastify's "Server listening" lines are all there is.
+    const written = subgraph.lines().map((line) => line.msg);
+    expect(written.filter((msg) => !msg?.startsWith("Server listening at "))).toEqual([]);
+  });
+});
+
 describe("one structured log line per requestOtp", () => {
   it("an OtpSent writes exactly one line: request id, provider, member, upstream ms, masked destination, challenge id", async () => {
     const { result, requestId, written } = await requestOtp(phone("+919876543210"));

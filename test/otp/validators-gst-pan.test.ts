@@ -6,6 +6,7 @@ import {
   GST_STATE_CODES,
   gstinCheckCharacter,
   gstinProblems,
+  gstinStructure,
   isValidGstin,
   normalizeGstin,
 } from "../../src/otp/validators/gstin.js";
@@ -49,6 +50,61 @@ describe("GSTIN", () => {
     }
   });
 
+  it.each([
+    ["pan", "27AAPFU0939F1ZV", "a firm's PAN, 14th character Z"],
+    ["pan", "29AAACE1234F1CD", "an e-commerce operator collecting tax (TCS): a PAN, 14th character C"],
+    ["taxDeductor", "07DELA12345B1DE", "a tax deductor (TDS): a TAN, 14th character D"],
+    ["taxDeductor", "33CHEA01234G1DI", "a tax deductor in state 33"],
+    ["governmentDepartment", "09LKNG01234A1ZB", "a government department: a TAN-shaped id, a digit, Z"],
+    ["nonResident", "0720USA00001NRN", "a non-resident taxable person: year, country, number, NR"],
+    ["onlineServicesFromAbroad", "9917SGP29001OST", "online services from abroad (OIDAR): state code 99, OS"],
+    ["unBodyOrEmbassy", "0717UNO00157UNO", "a UN body: year, UNO, number, UN"],
+    ["unBodyOrEmbassy", "0718DEU00012ON2", "an embassy or other notified person: ON"],
+  ] as const)("accepts a %s GSTIN (%s: %s)", (structure, gstin, _holder) => {
+    expect(gstinProblems(gstin)).toEqual([]);
+    expect(gstinStructure(gstin)).toBe(structure);
+  });
+
+  it.each([
+    [
+      "99AAPFU0939F1Z",
+      "Characters 1–2 must be a GST state code (01–38 or 97; 99 only for online services from abroad).",
+    ],
+    [
+      "2717SGP29001OS",
+      "Characters 1–2 must be 99 in the GSTIN of a provider of online services from abroad.",
+    ],
+    [
+      "07DELA1234XB1D",
+      "Characters 3–12 must be the tax deductor's TAN (4 letters, 5 digits and a letter) or PAN.",
+    ],
+    ["07DELA12345B0D", "Character 13 must be the entity number, 1–9 or A–Z."],
+    [
+      "0720US100001NR",
+      "Characters 3–12 must be a 2-digit year, a 3-letter country code and a 5-digit number (a GSTIN ending in NR).",
+    ],
+    [
+      "07X7UNO00157UN",
+      "Characters 3–12 must be a 2-digit year, a 3-letter country code and a 5-digit number (a GSTIN ending in UN).",
+    ],
+    ["09LKNG01234A1Y", "Characters 3–12 must be the holder's PAN: 5 letters, 4 digits and a letter."],
+  ])("refuses %s with its check character: %s", (first14, problem) => {
+    // With the right check character, the one problem is the structure's.
+    expect(gstinProblems(`${first14}${gstinCheckCharacter(first14)}`)).toEqual([problem]);
+  });
+
+  it("checks the PAN's holder type only where characters 3–12 are a PAN", () => {
+    // The 6th character of a TAN, a department id or a foreign registration is no holder type.
+    for (const gstin of ["07DELX12345B1DK", "0720XYZ00001NRS"]) {
+      const valid = `${gstin.slice(0, 14)}${gstinCheckCharacter(gstin.slice(0, 14))}`;
+      expect(gstinProblems(valid), valid).toEqual([]);
+    }
+    const panWithBadHolderType = "27AAPXU0939F1Z";
+    expect(gstinProblems(`${panWithBadHolderType}${gstinCheckCharacter(panWithBadHolderType)}`)).toEqual([
+      "Character 6 (the PAN's 4th) must be a PAN holder type (P, C, H, A, B, G, J, L, F or T).",
+    ]);
+  });
+
   it("accepts every generated valid GSTIN", () => {
     fc.assert(
       fc.property(validGstin, (gstin) => {
@@ -76,12 +132,12 @@ describe("GSTIN", () => {
 
   it("explains each failure, all at once", () => {
     expect(gstinProblems("00AAPXU0939F0ZV")).toEqual([
-      "Characters 1–2 must be a GST state code (01–38, 97 or 99).",
+      "Characters 1–2 must be a GST state code (01–38 or 97; 99 only for online services from abroad).",
       "Character 6 (the PAN's 4th) must be a PAN holder type (P, C, H, A, B, G, J, L, F or T).",
       "Character 13 must be the entity number, 1–9 or A–Z.",
       "Character 15 does not match the check character of the first 14; look for a typo.",
     ]);
-    expect(gstinProblems("27AAPF10939F1ZV")).toEqual([
+    expect(gstinProblems("27AAP1U0939F1ZV")).toEqual([
       "Characters 3–12 must be the holder's PAN: 5 letters, 4 digits and a letter.",
       "Character 15 does not match the check character of the first 14; look for a typo.",
     ]);

@@ -1,0 +1,37 @@
+import { LIMIT_DEFAULTS, type Config } from "./config.js";
+
+/** A request anyone can paste into a shell: a PHONE OTP, answered by the sandbox with its `devOtp`. */
+export function exampleCurl(endpoint: string): string {
+  const body = {
+    query:
+      "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename " +
+      "... on OtpSent { challenge { id destinationHint devOtp } } ... on OtpError { message retryable } } }",
+    variables: { input: { phone: { phone: "+919876543210", country: "IN", deviceId: "device-1" } } },
+  };
+  return `curl -s ${endpoint} -H 'content-type: application/json' -d '${JSON.stringify(body)}'`;
+}
+
+/**
+ * What `npm start` prints once it listens: where GraphQL is, where Apollo Sandbox opens (outside production), a
+ * request to paste, and in sandbox mode which local limits were relaxed.
+ */
+export function startupMessage(config: Config, address: string): string {
+  // A browser cannot open 0.0.0.0 or [::]; the same port answers on localhost.
+  const origin = address.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, "$1localhost");
+  const endpoint = `${origin}/graphql`;
+  const lines = [`OTP subgraph (${config.mode}) listening on ${endpoint}`];
+  if (config.mode === "sandbox") {
+    lines.push(
+      "  sandbox: built-in fakes of the five providers answer; OtpSent shows devOtp; see README.md#sandbox",
+    );
+    if (config.relaxedLimits.length > 0) {
+      const relaxed = config.relaxedLimits.map((name) => `${name}=${LIMIT_DEFAULTS[name].sandbox}`);
+      lines.push(`  relaxed local limits for the sandbox (set them to change): ${relaxed.join(", ")}`);
+    }
+  }
+  if (config.introspection && !config.production) {
+    lines.push(`  Apollo Sandbox: open ${endpoint} in a browser`);
+  }
+  if (config.mode === "sandbox") lines.push(`  try: ${exampleCurl(endpoint)}`);
+  return `${lines.join("\n")}\n`;
+}
