@@ -57,8 +57,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clients.push(client);
     return client;
   };
+  // Redis counts as down until its first connection is up.
+  metrics.storeConnection(config.store.kind === "memory");
   const untracedStore = createStore(config.store, {
     onConnectionChange: (state, error) => {
+      metrics.storeConnection(state === "up");
       if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
       else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
     },

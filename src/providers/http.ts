@@ -59,6 +59,8 @@ export interface UpstreamFault {
 export interface UpstreamObserver extends PolicyObserver {
   /** One exchange ended (after its one retry, if any); not called for refused calls. */
   exchanged?(outcome: "reply" | ExchangeFault, ms: number): void;
+  /** An adapter found a reply undocumented. */
+  undocumented?(): void;
 }
 
 /** The part of a pino logger the client uses. */
@@ -196,7 +198,10 @@ export class UpstreamClient {
         };
         rawBodies.set(reply, {
           text,
-          log: (fields) => this.#options.logger?.warn(fields, "undocumented reply"),
+          log: (fields) => {
+            this.#observer.undocumented?.();
+            this.#options.logger?.warn(fields, "undocumented reply");
+          },
         });
         return reply;
       } catch (error) {

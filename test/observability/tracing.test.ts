@@ -179,6 +179,8 @@ describe.each(["http/protobuf", "http/json"])("traces exported over OTLP %s", (p
     expect(lines.map((line) => line.msg)).toEqual(
       expect.arrayContaining(["incoming request", "requestOtp", "undocumented reply", "request completed"]),
     );
+    const metrics = await (await fetch(`${subgraph.origin}/metrics`)).text();
+    expect(metrics).toContain('otp_upstream_undocumented_total{provider="PHONE"} 1');
     const spans = await spansOf(traceId);
     const spanIds = new Set(spans.map((span) => span.spanId));
     for (const line of lines) {

@@ -63,6 +63,10 @@ describe.skipIf(redisUrl === null)("Redis Sentinel failover", () => {
     return { phone, at: Date.now(), result };
   }
 
+  const storeUp = async () => {
+    const text = await (await fetch(subgraph.url.replace("/graphql", "/metrics"))).text();
+    return Number(/^otp_store_up (\d+)$/m.exec(text)?.[1]);
+  };
   const readyz = async () => (await fetch(subgraph.url.replace("/graphql", "/readyz"))).status;
 
   it("fails closed while the primary is lost, serves again on the promoted replica, and the caps hold", async () => {
@@ -87,8 +91,10 @@ describe.skipIf(redisUrl === null)("Redis Sentinel failover", () => {
     expect(answers.every((answer) => answer.result === "OtpSent")).toBe(true);
     expect(await redis.currentPrimaryPort()).toBe(redis.primaryPort);
 
+    expect(await storeUp()).toBe(1);
     redis.killPrimary();
     const killedAt = Date.now();
+    const storeUpDuring = await storeUp();
     // Served again: 40 answers in a row, after the last refusal, are OtpSent.
     const resumed = () => {
       const lastFailure = answers.findLastIndex((answer) => answer.result !== "OtpSent");
@@ -112,6 +118,8 @@ describe.skipIf(redisUrl === null)("Redis Sentinel failover", () => {
     expect(resumed()).toBe(true);
     expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
     expect(ready.at(-1)).toBe(200);
+    expect(storeUpDuring).toBe(0);
+    expect(await storeUp()).toBe(1);
 
     // No OTP went out while the limits could not be checked: what reached the provider is exactly what was
     // answered OtpSent, destination by destination.
