@@ -146,6 +146,8 @@ const Env = z.object({
   ...OTEL_ENV,
 });
 type Env = z.infer<typeof Env>;
+/** Every variable the configuration reads (the docs are checked against it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(Env.shape);
 const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
 
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
