@@ -18,6 +18,48 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  // Layers import one way: HTTP (server) → graphql → otp (use case, ports) ← providers.
+  {
+    files: ["src/otp/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "**/providers/**",
+                "**/graphql/**",
+                "**/server/**",
+                "**/server.js",
+                "**/config.js",
+                "**/log.js",
+              ],
+              message:
+                "The use case (src/otp/) imports no outer layer: providers implement its ports (otp/ports.ts).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/providers/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/graphql/**", "**/server/**", "**/server.js", "**/config.js", "**/log.js"],
+              message:
+                "Providers implement the use case's ports (src/otp/) and know nothing of the layers above it.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ["**/*.js"], extends: [tseslint.configs.disableTypeChecked] },
   prettier,
 );

@@ -1,5 +1,5 @@
 /**
- * The "Every documented response, mapped" table of `docs/providers.md`, generated from `src/providers/tables.ts`.
+ * The "Every documented response, mapped" table of `docs/providers.md`, generated from the registry of providers (`src/providers/mapping-tables.ts`).
  *   tsx scripts/docs.ts          print the table on stdout
  *   tsx scripts/docs.ts --write  rewrite the block between the mapping markers in docs/providers.md
  *   tsx scripts/docs.ts --check  fail when that block is stale
@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
-import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/tables.js";
+import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/mapping-tables.js";
 
 export const MAPPING_DOC_PATH = fileURLToPath(new URL("../docs/providers.md", import.meta.url));
 

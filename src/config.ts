@@ -1,17 +1,10 @@
 import { z } from "zod";
+import { count, flag, integer, optionalCount, text, variable } from "./env.js";
 import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
-import { PROVIDER_IDS, type ProviderId } from "./otp/model.js";
+import type { ProviderDescriptor } from "./providers/descriptor.js";
+import { PROVIDERS, type ProviderSettings } from "./providers/registry.js";
 import { OTEL_ENV, readTracing, type TracingSettings } from "./tracing/settings.js";
-
-/** Settings of one provider, as the environment gives them. */
-export interface ProviderSettings {
-  GST?: { baseUrl: string; otpPath: string; accessToken: string };
-  ITR?: { baseUrl: string; apiToken: string };
-  DMT?: { baseUrl: string; clientId: string; clientSecret: string };
-  PAYTM?: { baseUrl: string; clientId: string; clientSecret: string; scopes: string[] };
-  PHONE?: { baseUrl: string };
-}
 
 export interface LimitSettings {
   cooldownSeconds: number;
@@ -68,102 +61,76 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-const blankToUndefined = (value: unknown) =>
-  typeof value === "string" && value.trim() === "" ? undefined : value;
-const text = z.preprocess(blankToUndefined, z.string().trim().optional());
-const url = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
-const count = (fallback: number) =>
-  z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(fallback));
-const optionalCount = z.preprocess(blankToUndefined, z.coerce.number().int().min(0).optional());
-const flag = z
-  .preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).optional())
-  .transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
-
 const Env = z.object({
   NODE_ENV: text,
-  PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(4001)),
-  HOST: z.preprocess(blankToUndefined, z.string().default("0.0.0.0")),
-  OTP_MODE: z.preprocess(blankToUndefined, z.enum(["sandbox", "live"]).optional()),
-  GST_BASE_URL: url,
-  GST_OTP_PATH: z.preprocess(blankToUndefined, z.string().startsWith("/", "must start with /").optional()),
-  GST_ACCESS_TOKEN: text,
-  ITR_BASE_URL: url,
-  ITR_API_TOKEN: text,
-  DMT_BASE_URL: url,
-  DMT_CLIENT_ID: text,
-  DMT_CLIENT_SECRET: text,
-  PAYTM_BASE_URL: url,
-  PAYTM_CLIENT_ID: text,
-  PAYTM_CLIENT_SECRET: text,
-  PAYTM_SCOPES: z.preprocess(blankToUndefined, z.string().default("paytm")),
-  PHONE_BASE_URL: url,
+  PORT: integer(0, 65535, 4001),
+  HOST: variable(z.string().default("0.0.0.0")),
+  OTP_MODE: variable(z.enum(["sandbox", "live"]).optional()),
   OTP_COOLDOWN_SECONDS: optionalCount,
   OTP_MAX_PER_DESTINATION_PER_HOUR: optionalCount,
   OTP_MAX_PER_DEVICE_PER_HOUR: optionalCount,
   OTP_MAX_PER_IP_PER_HOUR: optionalCount,
-  OTP_STORE: z.preprocess(blankToUndefined, z.enum(["memory", "redis"]).default("memory")),
-  REDIS_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  OTP_STORE: variable(z.enum(["memory", "redis"]).default("memory")),
+  REDIS_URL: variable(z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_SENTINELS: text,
   REDIS_SENTINEL_NAME: text,
   REDIS_PASSWORD: text,
   REDIS_SENTINEL_PASSWORD: text,
-  REDIS_KEY_PREFIX: z.preprocess(blankToUndefined, z.string().max(64).default("otp:")),
-  OTP_MEMORY_MAX_ENTRIES: z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_MAX_ENTRIES),
-  ),
-  OTP_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(32).optional()),
+  REDIS_KEY_PREFIX: variable(z.string().max(64).default("otp:")),
+  OTP_MEMORY_MAX_ENTRIES: integer(100, 10_000_000, DEFAULT_MAX_ENTRIES),
+  OTP_STATE_SECRET: variable(z.string().min(32).optional()),
   ROUTER_SECRET: text,
-  OTP_PROVIDER_TIMEOUT_MS: z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int().min(1).max(120_000).default(8000),
-  ),
-  OTP_PROVIDER_MAX_RESPONSE_BYTES: z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int().min(1024).max(16_777_216).default(262_144),
-  ),
-  OTP_BREAKER_FAILURES: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(1000).default(5)),
-  OTP_BREAKER_HALF_OPEN_MS: z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int().min(1).max(3_600_000).default(30_000),
-  ),
-  OTP_PROVIDER_MAX_IN_FLIGHT: z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int().min(1).max(10_000).default(100),
-  ),
-  OTP_SHUTDOWN_DEADLINE_MS: z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int().min(0).max(600_000).default(10_000),
-  ),
+  OTP_PROVIDER_TIMEOUT_MS: integer(1, 120_000, 8000),
+  OTP_PROVIDER_MAX_RESPONSE_BYTES: integer(1024, 16_777_216, 262_144),
+  OTP_BREAKER_FAILURES: integer(1, 1000, 5),
+  OTP_BREAKER_HALF_OPEN_MS: integer(1, 3_600_000, 30_000),
+  OTP_PROVIDER_MAX_IN_FLIGHT: integer(1, 10_000, 100),
+  OTP_SHUTDOWN_DEADLINE_MS: integer(0, 600_000, 10_000),
   TRUST_PROXY: count(0),
-  OTP_MAX_BODY_BYTES: z.preprocess(blankToUndefined, z.coerce.number().int().min(1024).default(65_536)),
-  LOG_LEVEL: z.preprocess(
-    blankToUndefined,
-    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  ),
+  OTP_MAX_BODY_BYTES: variable(z.coerce.number().int().min(1024).default(65_536)),
+  LOG_LEVEL: variable(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   INTROSPECTION: flag,
   APOLLO_KEY: text,
   ...OTEL_ENV,
 });
 type Env = z.infer<typeof Env>;
-/** Every variable the configuration reads (the docs are checked against it). */
-export const SETTING_NAMES: readonly string[] = Object.keys(Env.shape);
+
+/** Every provider's variables, one object schema per provider (from the registry). */
+const PROVIDER_ENVS = PROVIDERS.map((provider) => {
+  const { id, settings } = provider;
+  const shape = Object.fromEntries(Object.entries(settings).map(([name, { schema }]) => [name, schema]));
+  return { id, settings, env: z.object(shape) };
+});
 const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
+
+/** Every variable the configuration reads, the providers' included (the docs are checked against it). */
+export const SETTING_NAMES: readonly string[] = [
+  ...Object.keys(Env.shape),
+  ...PROVIDERS.flatMap((provider) => Object.keys(provider.settings)),
+];
 
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Env.safeParse(environment);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
-    );
+  const issues: z.core.$ZodIssue[] = [];
+  const parse = <T>(schema: z.ZodType<T>): T | undefined => {
+    const parsed = schema.safeParse(environment);
+    if (parsed.success) return parsed.data;
+    issues.push(...parsed.error.issues);
+    return undefined;
+  };
+  const env = parse(Env);
+  const providerValues = PROVIDER_ENVS.map((provider) => ({ ...provider, values: parse(provider.env) }));
+  if (env === undefined || issues.length > 0) {
+    throw new ConfigError(issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
   }
-  const env = parsed.data;
   const problems: string[] = [];
   const production = env.NODE_ENV === "production";
-  const providers = readProviders(env, problems);
-  const configured = PROVIDER_IDS.filter((id) => providers[id] !== undefined);
-  const mode = env.OTP_MODE ?? (configured.length === 0 ? "sandbox" : "live");
+  const providers: Record<string, unknown> = {};
+  for (const { id, settings, values } of providerValues) {
+    const own = readProvider(id, settings, values ?? {}, problems);
+    if (own) providers[id] = own;
+  }
+  const mode = env.OTP_MODE ?? (Object.keys(providers).length === 0 ? "sandbox" : "live");
 
   if (mode === "sandbox" && production) {
     problems.push(
@@ -211,6 +178,26 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     apolloKey: env.APOLLO_KEY ?? null,
     tracing,
   };
+}
+
+/**
+ * A provider's settings, when all of its required variables are set; some but not all is a problem. Each variable
+ * fills its settings field.
+ */
+function readProvider(
+  id: string,
+  variables: ProviderDescriptor["settings"],
+  values: Readonly<Record<string, unknown>>,
+  problems: string[],
+): Record<string, unknown> | undefined {
+  const required = Object.entries(variables).filter(([, variable]) => !variable.optional);
+  const missing = required.filter(([name]) => values[name] === undefined).map(([name]) => name);
+  if (missing.length > 0) {
+    if (missing.length < required.length)
+      problems.push(`${missing.join(", ")}: required when ${id} is configured`);
+    return undefined;
+  }
+  return Object.fromEntries(Object.entries(variables).map(([name, { field }]) => [field, values[name]]));
 }
 
 /** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS) or through Sentinel. */
@@ -262,65 +249,4 @@ export function parseSentinels(list: string): { host: string; port: number }[] |
     return host && port >= 1 && port <= 65535 ? { host, port } : null;
   });
   return parsed.every((entry) => entry !== null) ? parsed : null;
-}
-
-/** A provider is configured when all of its variables are set; some but not all is an error. */
-function readProviders(env: Env, problems: string[]): ProviderSettings {
-  const groups: Record<ProviderId, Record<string, string | undefined>> = {
-    GST: {
-      GST_BASE_URL: env.GST_BASE_URL,
-      GST_OTP_PATH: env.GST_OTP_PATH,
-      GST_ACCESS_TOKEN: env.GST_ACCESS_TOKEN,
-    },
-    ITR: { ITR_BASE_URL: env.ITR_BASE_URL, ITR_API_TOKEN: env.ITR_API_TOKEN },
-    DMT: {
-      DMT_BASE_URL: env.DMT_BASE_URL,
-      DMT_CLIENT_ID: env.DMT_CLIENT_ID,
-      DMT_CLIENT_SECRET: env.DMT_CLIENT_SECRET,
-    },
-    PAYTM: {
-      PAYTM_BASE_URL: env.PAYTM_BASE_URL,
-      PAYTM_CLIENT_ID: env.PAYTM_CLIENT_ID,
-      PAYTM_CLIENT_SECRET: env.PAYTM_CLIENT_SECRET,
-    },
-    PHONE: { PHONE_BASE_URL: env.PHONE_BASE_URL },
-  };
-  const complete = (id: ProviderId): boolean => {
-    const entries = Object.entries(groups[id]);
-    const missing = entries.filter(([, value]) => value === undefined).map(([name]) => name);
-    if (missing.length > 0 && missing.length < entries.length) {
-      problems.push(`${missing.join(", ")}: required when ${id} is configured`);
-    }
-    return missing.length === 0;
-  };
-  const providers: ProviderSettings = {};
-  if (complete("GST") && env.GST_BASE_URL && env.GST_OTP_PATH && env.GST_ACCESS_TOKEN) {
-    providers.GST = {
-      baseUrl: env.GST_BASE_URL,
-      otpPath: env.GST_OTP_PATH,
-      accessToken: env.GST_ACCESS_TOKEN,
-    };
-  }
-  if (complete("ITR") && env.ITR_BASE_URL && env.ITR_API_TOKEN) {
-    providers.ITR = { baseUrl: env.ITR_BASE_URL, apiToken: env.ITR_API_TOKEN };
-  }
-  if (complete("DMT") && env.DMT_BASE_URL && env.DMT_CLIENT_ID && env.DMT_CLIENT_SECRET) {
-    providers.DMT = {
-      baseUrl: env.DMT_BASE_URL,
-      clientId: env.DMT_CLIENT_ID,
-      clientSecret: env.DMT_CLIENT_SECRET,
-    };
-  }
-  if (complete("PAYTM") && env.PAYTM_BASE_URL && env.PAYTM_CLIENT_ID && env.PAYTM_CLIENT_SECRET) {
-    providers.PAYTM = {
-      baseUrl: env.PAYTM_BASE_URL,
-      clientId: env.PAYTM_CLIENT_ID,
-      clientSecret: env.PAYTM_CLIENT_SECRET,
-      scopes: env.PAYTM_SCOPES.split(",")
-        .map((scope) => scope.trim())
-        .filter(Boolean),
-    };
-  }
-  if (complete("PHONE") && env.PHONE_BASE_URL) providers.PHONE = { baseUrl: env.PHONE_BASE_URL };
-  return providers;
 }

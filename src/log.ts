@@ -1,38 +1,31 @@
 import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import { pino, type DestinationStream, type Logger } from "pino";
+import { PROVIDER_SENSITIVE_FIELDS, PROVIDER_SENSITIVE_REPLY_FIELDS } from "./providers/registry.js";
 
-/**
- * Keys whose values are secrets or personal data wherever they appear. They are removed by configuration (the
- * {@link redactLine} formatter of every line, and {@link scrubBody} for upstream bodies), not by care at each call: a log line never carries an OTP,
- * a password, an Aadhaar number, a client secret, a token or a full phone number.
- */
-export const SENSITIVE_KEYS = [
+/** Keys of the service's own vocabulary whose values are secrets or personal data, whatever the provider. */
+const SERVICE_SENSITIVE_KEYS = [
   "password",
   "otp",
   "devOtp",
-  "ovdData",
-  "aadhaar",
-  "aadhaarNumber",
-  "clientSecret",
-  "client_secret",
   "secret",
-  "accessToken",
-  "access_token",
-  "apiToken",
-  "api_token",
   "token",
-  "stateToken",
-  "state_token",
   "authorization",
   "cookie",
   "phone",
   "mobile",
   "mobileNumber",
-  "customerMobileNumber",
-  "username",
-  "pan",
-  "gstin",
-] as const;
+];
+
+/**
+ * Keys whose values are secrets or personal data wherever they appear: the service's own, and every provider's
+ * (its descriptor's `sensitiveFields` and secret settings, from the registry). They are removed by configuration
+ * (the {@link redactLine} formatter of every line, and {@link scrubBody} for upstream bodies), not by care at
+ * each call: a log line never carries an OTP, a password, an Aadhaar number, a client secret, a token or a full
+ * phone number.
+ */
+export const SENSITIVE_KEYS: readonly string[] = [
+  ...new Set([...SERVICE_SENSITIVE_KEYS, ...PROVIDER_SENSITIVE_FIELDS]),
+];
 
 /** How deep below the top of a log line a sensitive key is still found. */
 const REDACT_DEPTH = 4;
@@ -65,8 +58,7 @@ export function redactLine<T>(value: T, depth = 0): T {
 }
 
 /** Keys that are secret only in what a provider sends back (GST echoes the access token as `id`). */
-const BODY_ONLY_KEYS = ["id", "patronId"];
-const bodyKeys = [...SENSITIVE_KEYS, ...BODY_ONLY_KEYS];
+const bodyKeys = [...new Set([...SENSITIVE_KEYS, ...PROVIDER_SENSITIVE_REPLY_FIELDS])];
 const sensitive = new Set<string>(bodyKeys.map((key) => key.toLowerCase()));
 const keyValue = new RegExp(
   `(["']?\\b(?:${bodyKeys.join("|")})["']?\\s*[:=]\\s*)((?:bearer|basic)\\s+\\S+|"[^"]*"?|'[^']*'?|[^\\s,&;}\\]]*)`,

@@ -1,26 +1,18 @@
-import "reflect-metadata";
-import { ConfigError, loadConfig, type Config } from "./config.js";
-import { startSandbox, type Sandbox } from "./sandbox/index.js";
-import { createApp } from "./server.js";
+import { startService, type Service } from "./bootstrap.js";
+import { ConfigError } from "./config.js";
 import { startupMessage } from "./startup-message.js";
 
 /** Process entry: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
-  let config: Config;
+  let service: Service;
   try {
-    config = loadConfig();
+    service = await startService();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`Configuration error: ${error.message}\n`);
     process.exit(1);
   }
-
-  let sandbox: Sandbox | undefined;
-  if (config.mode === "sandbox") {
-    sandbox = await startSandbox();
-    config = { ...config, providers: sandbox.providers };
-  }
-  const app = await createApp(config);
+  const { app, config } = service;
   const address = await app.http.listen({ port: config.port, host: config.host });
   process.stdout.write(startupMessage(config, address));
 
@@ -31,14 +23,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${signal}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
     );
-    // app.close() cuts what still runs at the deadline; this is the backstop if releasing anything hangs.
+    // Closing cuts what still runs at the deadline; this is the backstop if releasing anything hangs.
     setTimeout(() => {
       process.stderr.write("shutdown: still closing after the deadline, exiting\n");
       process.exit(0);
     }, config.shutdownDeadlineMs + 2_000).unref();
-    void app
+    void service
       .close()
-      .then(() => sandbox?.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         process.stderr.write(`shutdown failed: ${String(error)}\n`);

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { OutcomeKind, ProviderId } from "./otp/model.js";
-import type { UpstreamObserver } from "./providers/http.js";
+import type { UpstreamObserver } from "./providers/http-client.js";
 import type { BreakerState } from "./providers/resilience.js";
 
 /** The breaker state as a number, for `otp_provider_breaker_state`. */

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { mappingBlock, mappingTable, MAPPING_DOC_PATH, withMappingTable } from "../scripts/docs.js";
-import { MAPPING_TABLES } from "../src/providers/tables.js";
+import { MAPPING_TABLES } from "../src/providers/mapping-tables.js";
 
 describe("the mapping table of docs/providers.md", () => {
   it("is the table generated from the providers' tables (`npm run docs:write`)", async () => {

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Query, Resolver } from "type-graphql";
 import type { Challenge } from "../otp/model.js";
 import type { GraphQLContext } from "./context.js";
-import { OtpChallenge } from "./types.js";
+import { OtpChallenge } from "./challenge.js";
 
 /** Reading a challenge back, e.g. to show when another OTP may be asked for. */
 @Resolver()

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { Challenge } from "../otp/model.js";
-import type { OtpService } from "../otp/request-otp.js";
+import type { OtpService } from "../otp/otp-service.js";
 import type { OtpStore } from "../otp/store/store.js";
 
 /** What every resolver gets for one GraphQL request. */

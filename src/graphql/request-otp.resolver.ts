@@ -1,7 +1,8 @@
 import { Args, ArgsType, Ctx, Field, Mutation, Resolver } from "type-graphql";
 import type { OtpOutcome } from "../otp/model.js";
 import type { GraphQLContext } from "./context.js";
-import { RequestOtpInput, RequestOtpResult } from "./types.js";
+import { RequestOtpInput } from "./request-otp-input.js";
+import { RequestOtpResult } from "./results.js";
 
 @ArgsType()
 class RequestOtpArgs {

@@ -3,18 +3,11 @@
  * outcomes onto the schema's union once, and the adapters produce them from their providers' documents.
  */
 
-/** The providers this subgraph can ask to send an OTP, in the order of the contract. */
-export const PROVIDER_IDS = ["GST", "ITR", "DMT", "PAYTM", "PHONE"] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
-
-/** The `RequestOtpInput` member that selects each provider. */
-export const INPUT_MEMBER = {
-  GST: "gst",
-  ITR: "itr",
-  DMT: "dmt",
-  PAYTM: "paytm",
-  PHONE: "phone",
-} as const satisfies Record<ProviderId, string>;
+/**
+ * A provider's id (`GST`, `PHONE`, …). The use case knows no provider by name: the ids are those of the
+ * registry of providers (`src/providers/registry.ts`), which hands the use case their adapters.
+ */
+export type ProviderId = string;
 
 /** One failing input field; `field` is a path such as `dmt.ovdData`. */
 export interface FieldError {
@@ -35,8 +28,9 @@ export interface Challenge {
   providerReference: string | null;
 }
 
-/** Who refused the request when it was rate limited. */
-export type RateLimitSource = "LOCAL_POLICY" | "PROVIDER";
+/** Who refused the request when it was rate limited: this service's own limits, or the provider's. */
+export const RATE_LIMIT_SOURCES = ["LOCAL_POLICY", "PROVIDER"] as const;
+export type RateLimitSource = (typeof RATE_LIMIT_SOURCES)[number];
 
 interface FailureBase {
   /** Safe for an end user: no upstream internals, no secrets. */

@@ -1,10 +1,5 @@
-import type { ProviderSettings } from "../config.js";
-import { DMT_SANDBOX_CREDENTIALS, dmtSandbox } from "./dmt.js";
+import { PROVIDERS, type ProviderSettings } from "../providers/registry.js";
 import { startFake, type RunningFake } from "./fake-server.js";
-import { GST_SANDBOX_SETTINGS, gstSandbox } from "./gst.js";
-import { ITR_SANDBOX_API_TOKEN, itrSandbox } from "./itr.js";
-import { PAYTM_SANDBOX_CREDENTIALS, paytmSandbox } from "./paytm.js";
-import { phoneSandbox } from "./phone.js";
 
 /** The built-in fakes, running on loopback, and the provider settings that point at them. */
 export interface Sandbox {
@@ -12,25 +7,16 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Start a loopback fake of every provider, with sandbox credentials. */
+/** Start a loopback fake of every provider of the registry, with sandbox credentials. */
 export async function startSandbox(): Promise<Sandbox> {
   const fakes: RunningFake[] = [];
-  const start = async (handler: Parameters<typeof startFake>[0]) => {
-    const fake = await startFake(handler);
+  const providers: Record<string, unknown> = {};
+  for (const provider of PROVIDERS) {
+    const { id, sandbox } = provider;
+    const fake = await startFake(sandbox.fake);
     fakes.push(fake);
-    return fake.url;
-  };
-  const providers: ProviderSettings = {
-    GST: { baseUrl: await start(gstSandbox), ...GST_SANDBOX_SETTINGS },
-    ITR: { baseUrl: await start(itrSandbox), apiToken: ITR_SANDBOX_API_TOKEN },
-    DMT: { baseUrl: await start(dmtSandbox), ...DMT_SANDBOX_CREDENTIALS },
-    PAYTM: {
-      baseUrl: await start(paytmSandbox),
-      ...PAYTM_SANDBOX_CREDENTIALS,
-      scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
-    },
-    PHONE: { baseUrl: await start(phoneSandbox) },
-  };
+    providers[id] = sandbox.settings(fake.url);
+  }
   return {
     providers,
     close: async () => {

@@ -27,10 +27,9 @@ import { Kind } from "graphql";
 import type { FastifyServerFactory, onRequestHookHandler } from "fastify";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { RequestOtpInput } from "../otp/inputs.js";
-import { INPUT_MEMBER, PROVIDER_IDS, type OtpOutcome, type ProviderId } from "../otp/model.js";
+import type { OtpOutcome, ProviderId } from "../otp/model.js";
 import type { OtpStore } from "../otp/store/store.js";
-import type { UpstreamTracer } from "../providers/http.js";
+import type { UpstreamTracer } from "../providers/http-client.js";
 import type { TracingSettings } from "./settings.js";
 
 /** The routes whose requests are traced: GraphQL only, not probes or metrics scrapes. */
@@ -125,8 +124,7 @@ export class Tracing {
   };
 
   /** `requestOtp` in a span of its own: the provider, the result member, the providerCode, who limited it. */
-  async requestOtp(input: RequestOtpInput, run: () => Promise<OtpOutcome>): Promise<OtpOutcome> {
-    const provider = PROVIDER_IDS.find((id) => input[INPUT_MEMBER[id]] != null);
+  async requestOtp(provider: ProviderId | undefined, run: () => Promise<OtpOutcome>): Promise<OtpOutcome> {
     const observed = async () => {
       try {
         return await run();

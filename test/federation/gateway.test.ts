@@ -1,9 +1,9 @@
 import { Trace } from "@apollo/usage-reporting-protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GST_MAGIC_USERNAMES, GST_SANDBOX_GSTIN } from "../../src/sandbox/gst.js";
-import { ITR_MAGIC } from "../../src/sandbox/itr.js";
-import { PAYTM_MAGIC } from "../../src/sandbox/paytm.js";
-import { PHONE_MAGIC, PHONE_SANDBOX_RETRY_AFTER } from "../../src/sandbox/phone.js";
+import { GST_MAGIC_USERNAMES, GST_SANDBOX_GSTIN } from "../../src/providers/gst/sandbox.js";
+import { ITR_MAGIC } from "../../src/providers/itr/sandbox.js";
+import { PAYTM_MAGIC } from "../../src/providers/paytm/sandbox.js";
+import { PHONE_MAGIC, PHONE_SANDBOX_RETRY_AFTER } from "../../src/providers/phone/sandbox.js";
 import type { RequestOtpMutationVariables } from "../../examples/__generated__/graphql.js";
 import { GraphQLRequestError, requestOtp } from "../../examples/request-otp.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";

@@ -1,37 +1,36 @@
 import type { AddressInfo } from "node:net";
-import { loadConfig, type Config } from "../../src/config.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { createApp, type App } from "../../src/server.js";
+import type { App, AppOptions } from "../../src/server.js";
+import { startService } from "../../src/bootstrap.js";
+import type { Config } from "../../src/config.js";
 
 /** The subgraph listening on an ephemeral loopback port. */
 export interface TestApp {
+  /** The GraphQL endpoint. */
   url: string;
+  /** The server's origin, for `/metrics` and the probes. */
+  origin: string;
   app: App;
   config: Config;
   close(): Promise<void>;
 }
 
 /**
- * Start the subgraph as `npm start` would, from environment variables (sandbox when no provider is set),
- * on `127.0.0.1:0`.
+ * Start the subgraph as `npm start` would (`src/bootstrap.ts`), from environment variables (sandbox when no
+ * provider is set), on `127.0.0.1:0`.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  let config = loadConfig({ LOG_LEVEL: "silent", ...env, PORT: "0", HOST: "127.0.0.1" });
-  let sandbox: Sandbox | undefined;
-  if (config.mode === "sandbox") {
-    sandbox = await startSandbox();
-    config = { ...config, providers: sandbox.providers };
-  }
-  const app = await createApp(config);
-  await app.http.listen({ port: 0, host: "127.0.0.1" });
-  const { port } = app.http.server.address() as AddressInfo;
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<TestApp> {
+  const service = await startService({ LOG_LEVEL: "silent", ...env, PORT: "0", HOST: "127.0.0.1" }, options);
+  await service.app.http.listen({ port: 0, host: "127.0.0.1" });
+  const { port } = service.app.http.server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    app,
-    config,
-    close: async () => {
-      await app.close();
-      await sandbox?.close();
-    },
+    url: `${origin}/graphql`,
+    origin,
+    app: service.app,
+    config: service.config,
+    close: () => service.close(),
   };
 }

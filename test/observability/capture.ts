@@ -1,19 +1,10 @@
-import type { AddressInfo } from "node:net";
-import { loadConfig, type Config } from "../../src/config.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { createApp, type App } from "../../src/server.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
 
 /** One JSON log line as written. */
 export type LogLine = Record<string, unknown> & { msg?: string; level: number };
 
 /** The subgraph on an ephemeral loopback port, with every log line it writes kept in memory. */
-export interface CapturedApp {
-  /** The GraphQL endpoint. */
-  url: string;
-  /** The server's origin, for `/metrics` and the probes. */
-  origin: string;
-  app: App;
-  config: Config;
+export interface CapturedApp extends TestApp {
   /** Every line written, raw, as the process would print it. */
   raw: string[];
   /** Every line written, parsed. */
@@ -33,34 +24,22 @@ export const NO_LOCAL_LIMITS = {
 
 /** Start the app as `startTestApp` does (sandbox when no provider is set), its logs going to memory. */
 export async function startCapturedApp(env: Record<string, string> = {}): Promise<CapturedApp> {
-  let config = loadConfig({ LOG_LEVEL: "info", ...env, PORT: "0", HOST: "127.0.0.1" });
-  let sandbox: Sandbox | undefined;
-  if (config.mode === "sandbox") {
-    sandbox = await startSandbox();
-    config = { ...config, providers: sandbox.providers };
-  }
   const raw: string[] = [];
-  const app = await createApp(config, {
-    logDestination: {
-      write: (line: string) => {
-        raw.push(line);
+  const started = await startTestApp(
+    { LOG_LEVEL: "info", ...env },
+    {
+      logDestination: {
+        write: (line: string) => {
+          raw.push(line);
+        },
       },
     },
-  });
-  await app.http.listen({ port: 0, host: "127.0.0.1" });
-  const { port } = app.http.server.address() as AddressInfo;
+  );
   const lines = () => raw.map((line) => JSON.parse(line) as LogLine);
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    origin: `http://127.0.0.1:${port}`,
-    app,
-    config,
+    ...started,
     raw,
     lines,
     requestLines: () => lines().filter((line) => line.msg === "requestOtp"),
-    close: async () => {
-      await app.close();
-      await sandbox?.close();
-    },
   };
 }

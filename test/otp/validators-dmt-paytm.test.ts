@@ -1,7 +1,6 @@
 import { validateHeaderValue } from "node:http";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DmtOtpInput, PaytmOtpInput } from "../../src/otp/inputs.js";
 import {
   hasVerhoeffCheckDigit,
   normaliseAadhaar,
@@ -9,8 +8,8 @@ import {
 } from "../../src/otp/validators/aadhaar.js";
 import { isIpAddress, normaliseLatLong } from "../../src/otp/validators/geo-ip.js";
 import { normaliseIndianMobile } from "../../src/otp/validators/indian-mobile.js";
-import { parseDmtInput } from "../../src/providers/dmt.js";
-import { parsePaytmInput } from "../../src/providers/paytm.js";
+import { parseDmtInput, type DmtOtpFields } from "../../src/providers/dmt/input.js";
+import { parsePaytmInput, type PaytmOtpFields } from "../../src/providers/paytm/input.js";
 
 const digit = (min = 0, max = 9) => fc.integer({ min, max }).map(String);
 const digits = (length: number) =>
@@ -204,7 +203,7 @@ describe("arbitrary strings never make a validator throw", () => {
 
   it("parseDmtInput: refuses with field errors, or gives a request the document describes", () => {
     const optional = fc.option(anyString, { nil: null });
-    const input: fc.Arbitrary<DmtOtpInput> = fc.record({
+    const input: fc.Arbitrary<DmtOtpFields> = fc.record({
       customerMobileNumber: fc.oneof(anyString, mobile),
       otpType: fc.constantFrom("CUSTOMER_REGISTRATION", "TRANSACTION"),
       username: anyString,
@@ -239,7 +238,7 @@ describe("arbitrary strings never make a validator throw", () => {
   });
 
   it("parsePaytmInput: refuses with field errors, or gives a request that is safe to send as headers", () => {
-    const input: fc.Arbitrary<PaytmOtpInput> = fc.record({
+    const input: fc.Arbitrary<PaytmOtpFields> = fc.record({
       phone: fc.oneof(anyString, mobile),
       deviceIdentifier: anyString,
       scopes: fc.option(fc.array(anyString, { maxLength: 20 }), { nil: null }),

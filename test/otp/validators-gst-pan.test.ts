@@ -1,16 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseGstInput } from "../../src/providers/gst.js";
-import { parseItrInput } from "../../src/providers/itr.js";
+import { parseGstInput } from "../../src/providers/gst/input.js";
+import { parseItrInput } from "../../src/providers/itr/input.js";
 import {
   GST_STATE_CODES,
   gstinCheckCharacter,
   gstinProblems,
   gstinStructure,
   isValidGstin,
-  normalizeGstin,
+  normaliseGstin,
 } from "../../src/otp/validators/gstin.js";
-import { isValidPan, normalizePan, PAN_HOLDER_TYPES, panProblems } from "../../src/otp/validators/pan.js";
+import { isValidPan, normalisePan, PAN_HOLDER_TYPES, panProblems } from "../../src/otp/validators/pan.js";
 
 const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LETTERS = ALPHANUMERIC.slice(10);
@@ -46,7 +46,7 @@ const anyString = fc.oneof(
 describe("GSTIN", () => {
   it("accepts GSTINs issued to real taxpayers, in any case and with surrounding spaces", () => {
     for (const gstin of ["27AAPFU0939F1ZV", "29AAGCB7383J1Z4", "07AAGFF2194N1Z1", " 33aaach7409r1z8 "]) {
-      expect(gstinProblems(normalizeGstin(gstin)), gstin).toEqual([]);
+      expect(gstinProblems(normaliseGstin(gstin)), gstin).toEqual([]);
     }
   });
 
@@ -109,7 +109,7 @@ describe("GSTIN", () => {
     fc.assert(
       fc.property(validGstin, (gstin) => {
         expect(gstinProblems(gstin)).toEqual([]);
-        expect(gstinProblems(normalizeGstin(` ${gstin.toLowerCase()}\t`))).toEqual([]);
+        expect(gstinProblems(normaliseGstin(` ${gstin.toLowerCase()}\t`))).toEqual([]);
       }),
     );
   });
@@ -122,8 +122,8 @@ describe("GSTIN", () => {
         fc.oneof(char(ALPHANUMERIC), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })),
         (gstin, position, replacement) => {
           // A lower-case letter is the same character once normalised.
-          fc.pre(normalizeGstin(replacement) !== gstin.charAt(position));
-          const changed = normalizeGstin(gstin.slice(0, position) + replacement + gstin.slice(position + 1));
+          fc.pre(normaliseGstin(replacement) !== gstin.charAt(position));
+          const changed = normaliseGstin(gstin.slice(0, position) + replacement + gstin.slice(position + 1));
           expect(isValidGstin(changed), changed).toBe(false);
         },
       ),
@@ -151,15 +151,15 @@ describe("GSTIN", () => {
   });
 
   it("folds only ASCII letters to upper case", () => {
-    expect(normalizeGstin("  27aapfu0939f1zv ")).toBe("27AAPFU0939F1ZV");
+    expect(normaliseGstin("  27aapfu0939f1zv ")).toBe("27AAPFU0939F1ZV");
     // "ſ".toUpperCase() is "S": a look-alike must not become a valid GSTIN.
-    expect(normalizeGstin("ſ")).toBe("ſ");
+    expect(normaliseGstin("ſ")).toBe("ſ");
   });
 
   it("never throws, whatever the string", () => {
     fc.assert(
       fc.property(anyString, (text) => {
-        const normalised = normalizeGstin(text);
+        const normalised = normaliseGstin(text);
         expect(Array.isArray(gstinProblems(normalised))).toBe(true);
         expect(typeof isValidGstin(text)).toBe("boolean");
         const check = gstinCheckCharacter(text);
@@ -175,7 +175,7 @@ describe("PAN", () => {
     fc.assert(
       fc.property(validPan, (pan) => {
         expect(panProblems(pan)).toEqual([]);
-        expect(isValidPan(normalizePan(`  ${pan.toLowerCase()} `))).toBe(true);
+        expect(isValidPan(normalisePan(`  ${pan.toLowerCase()} `))).toBe(true);
       }),
     );
   });
@@ -203,7 +203,7 @@ describe("PAN", () => {
   it("never throws, whatever the string", () => {
     fc.assert(
       fc.property(anyString, (text) => {
-        expect(Array.isArray(panProblems(normalizePan(text)))).toBe(true);
+        expect(Array.isArray(panProblems(normalisePan(text)))).toBe(true);
       }),
       { numRuns: 300 },
     );

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument, type DmtOtpInput } from "../__generated__/graphql.js";
-import { createDmtAdapter, DMT_PATH, DMT_RESPONSES, parseDmtInput } from "../../src/providers/dmt.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { DMT_MAGIC } from "../../src/sandbox/dmt.js";
+import { createDmtAdapter, DMT_PATH, DMT_RESPONSES } from "../../src/providers/dmt/adapter.js";
+import { parseDmtInput } from "../../src/providers/dmt/input.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { DMT_MAGIC } from "../../src/providers/dmt/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";

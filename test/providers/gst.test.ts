@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { createGstAdapter, GST_RESPONSES, parseGstInput } from "../../src/providers/gst.js";
-import { GENERIC_RESPONSES } from "../../src/providers/tables.js";
-import { GST_MAGIC_USERNAMES, GST_SANDBOX_GSTIN } from "../../src/sandbox/gst.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createGstAdapter, GST_RESPONSES } from "../../src/providers/gst/adapter.js";
+import { parseGstInput } from "../../src/providers/gst/input.js";
+import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
+import { GST_MAGIC_USERNAMES, GST_SANDBOX_GSTIN } from "../../src/providers/gst/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";

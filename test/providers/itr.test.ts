@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { createItrAdapter, ITR_PATH, ITR_RESPONSES, parseItrInput } from "../../src/providers/itr.js";
-import { GENERIC_RESPONSES } from "../../src/providers/tables.js";
-import { ITR_MAGIC, ITR_SANDBOX_PAN } from "../../src/sandbox/itr.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createItrAdapter, ITR_PATH, ITR_RESPONSES } from "../../src/providers/itr/adapter.js";
+import { parseItrInput } from "../../src/providers/itr/input.js";
+import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
+import { ITR_MAGIC, ITR_SANDBOX_PAN } from "../../src/providers/itr/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument, type PaytmOtpInput } from "../__generated__/graphql.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import {
-  createPaytmAdapter,
-  PAYTM_PATH,
-  PAYTM_RESPONSES,
-  parsePaytmInput,
-} from "../../src/providers/paytm.js";
-import { PAYTM_MAGIC, PAYTM_SANDBOX_ALLOWED_SCOPES } from "../../src/sandbox/paytm.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createPaytmAdapter, PAYTM_PATH, PAYTM_RESPONSES } from "../../src/providers/paytm/adapter.js";
+import { parsePaytmInput } from "../../src/providers/paytm/input.js";
+import { PAYTM_MAGIC, PAYTM_SANDBOX_ALLOWED_SCOPES } from "../../src/providers/paytm/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { createPhoneAdapter, parsePhoneInput, PHONE_PATH } from "../../src/providers/phone.js";
-import type { ProviderAdapter } from "../../src/providers/provider.js";
-import type { PhoneOtpInput } from "../../src/otp/inputs.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createPhoneAdapter, PHONE_PATH } from "../../src/providers/phone/adapter.js";
+import { parsePhoneInput, type PhoneOtpFields } from "../../src/providers/phone/input.js";
+import type { ProviderAdapter } from "../../src/otp/ports.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
 
 const input = { phone: "+92 301 2345678", country: "pk", deviceId: "android.unique.device.id" };
 const wire = { phone: "+923012345678", country: "PK", deviceId: "android.unique.device.id" };
 
 let upstream: Upstream;
-let adapter: ProviderAdapter<PhoneOtpInput>;
+let adapter: ProviderAdapter<PhoneOtpFields>;
 const http = new UpstreamClient({ timeoutMs: 500, maxBodyBytes: 64 * 1024 });
 
 beforeAll(async () => {

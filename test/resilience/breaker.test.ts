@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { faultOutcome, UpstreamClient, type UpstreamFault } from "../../src/providers/http.js";
+import { UpstreamClient, type UpstreamFault } from "../../src/providers/http-client.js";
+import { faultOutcome } from "../../src/providers/outcomes.js";
 import type { BreakerState, ResilienceSettings } from "../../src/providers/resilience.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
@@ -49,7 +50,7 @@ function guardedClient(overrides: Partial<ResilienceSettings> = {}, timeoutMs = 
 
 async function openBreaker(client: UpstreamClient, failures = settings.breakerFailures) {
   upstream.respond(down);
-  for (let i = 0; i < failures; i++) await client.post(request());
+  for (let i = 0; i < failures; i++) await client.postJson(request());
   upstream.requests.length = 0;
 }
 
@@ -79,10 +80,11 @@ describe("circuit breaker, per provider client", () => {
   it("opens after the configured consecutive failures, then answers ProviderUnavailable with retryAfterSeconds without calling", async () => {
     const { client, states } = guardedClient({ breakerHalfOpenMs: 1_500 });
     upstream.respond(down);
-    for (let i = 0; i < 3; i++) expect(await client.post(request())).toMatchObject({ ok: true, status: 503 });
+    for (let i = 0; i < 3; i++)
+      expect(await client.postJson(request())).toMatchObject({ ok: true, status: 503 });
     expect(upstream.requests).toHaveLength(3);
 
-    const refused = await within(200, client.post(request()));
+    const refused = await within(200, client.postJson(request()));
 
     expect(refused).toMatchObject({ ok: false, fault: "circuitOpen", status: null });
     const retryAfter = (refused as UpstreamFault).retryAfterSeconds;
@@ -105,7 +107,7 @@ describe("circuit breaker, per provider client", () => {
     const { client, states } = guardedClient();
     for (const handler of [down, down, ok, down, down]) {
       upstream.respond(handler);
-      await client.post(request());
+      await client.postJson(request());
     }
     expect(upstream.requests).toHaveLength(5);
     expect(states).toEqual(["closed"]);
@@ -114,26 +116,27 @@ describe("circuit breaker, per provider client", () => {
   it("counts timeouts as failures, and not answers a user caused (4xx)", async () => {
     const timeouts = guardedClient({ breakerFailures: 2 }, 100);
     upstream.respond(hang);
-    await timeouts.client.post(request());
-    await timeouts.client.post(request());
-    expect(await timeouts.client.post(request())).toMatchObject({ fault: "circuitOpen" });
+    await timeouts.client.postJson(request());
+    await timeouts.client.postJson(request());
+    expect(await timeouts.client.postJson(request())).toMatchObject({ fault: "circuitOpen" });
     expect(upstream.requests).toHaveLength(2);
 
     const answers = guardedClient({ breakerFailures: 2 });
     upstream.respond(reply(429, { success: false, message: "Two many request" }));
-    for (let i = 0; i < 4; i++) expect(await answers.client.post(request())).toMatchObject({ status: 429 });
+    for (let i = 0; i < 4; i++)
+      expect(await answers.client.postJson(request())).toMatchObject({ status: 429 });
     expect(answers.states).toEqual(["closed"]);
   });
 
   it("half-opens after the configured time: one good trial call closes it", async () => {
     const { client, states } = guardedClient();
     await openBreaker(client);
-    expect(await client.post(request())).toMatchObject({ fault: "circuitOpen" });
+    expect(await client.postJson(request())).toMatchObject({ fault: "circuitOpen" });
 
     upstream.respond(ok);
     await sleep(HALF_OPEN_MS + 50);
-    expect(await client.post(request())).toMatchObject({ ok: true, status: 200 });
-    expect(await client.post(request())).toMatchObject({ ok: true, status: 200 });
+    expect(await client.postJson(request())).toMatchObject({ ok: true, status: 200 });
+    expect(await client.postJson(request())).toMatchObject({ ok: true, status: 200 });
 
     expect(upstream.requests).toHaveLength(2);
     expect(states).toEqual(["closed", "open", "halfOpen", "closed"]);
@@ -144,8 +147,8 @@ describe("circuit breaker, per provider client", () => {
     await openBreaker(client);
     await sleep(HALF_OPEN_MS + 50);
 
-    expect(await client.post(request())).toMatchObject({ ok: true, status: 503 });
-    expect(await client.post(request())).toMatchObject({ fault: "circuitOpen" });
+    expect(await client.postJson(request())).toMatchObject({ ok: true, status: 503 });
+    expect(await client.postJson(request())).toMatchObject({ fault: "circuitOpen" });
 
     expect(upstream.requests).toHaveLength(1);
     expect(states).toEqual(["closed", "open", "halfOpen", "open"]);
@@ -157,9 +160,9 @@ describe("circuit breaker, per provider client", () => {
     await sleep(HALF_OPEN_MS + 50);
     const held = holdResponses();
 
-    const trial = client.post(request());
+    const trial = client.postJson(request());
     await until(() => held.count === 1);
-    const others = await within(200, Promise.all([client.post(request()), client.post(request())]));
+    const others = await within(200, Promise.all([client.postJson(request()), client.postJson(request())]));
     held.release();
 
     expect(others).toMatchObject([{ fault: "circuitOpen" }, { fault: "circuitOpen" }]);
@@ -170,11 +173,14 @@ describe("circuit breaker, per provider client", () => {
   it("a burst of failures opens it; the next burst never reaches the provider", async () => {
     const { client } = guardedClient({ breakerHalfOpenMs: 5_000 });
     upstream.respond(down);
-    const first = await Promise.all(Array.from({ length: 10 }, () => client.post(request())));
+    const first = await Promise.all(Array.from({ length: 10 }, () => client.postJson(request())));
     expect(first.every((result) => result.ok && result.status === 503)).toBe(true);
     upstream.requests.length = 0;
 
-    const second = await within(500, Promise.all(Array.from({ length: 10 }, () => client.post(request()))));
+    const second = await within(
+      500,
+      Promise.all(Array.from({ length: 10 }, () => client.postJson(request()))),
+    );
 
     expect(second.every((result) => !result.ok && result.fault === "circuitOpen")).toBe(true);
     expect(upstream.requests).toHaveLength(0);
@@ -185,8 +191,8 @@ describe("circuit breaker, per provider client", () => {
     const second = guardedClient();
     await openBreaker(first.client);
     upstream.respond(ok);
-    expect(await first.client.post(request())).toMatchObject({ fault: "circuitOpen" });
-    expect(await second.client.post(request())).toMatchObject({ ok: true, status: 200 });
+    expect(await first.client.postJson(request())).toMatchObject({ fault: "circuitOpen" });
+    expect(await second.client.postJson(request())).toMatchObject({ ok: true, status: 200 });
   });
 });
 
@@ -194,10 +200,10 @@ describe("in-flight cap, per provider client", () => {
   it("past the cap, a call is refused at once without calling; below it again, calls go through", async () => {
     const { client, inFlight } = guardedClient({ maxInFlight: 2 });
     const held = holdResponses();
-    const running = [client.post(request()), client.post(request())];
+    const running = [client.postJson(request()), client.postJson(request())];
     await until(() => held.count === 2);
 
-    const refused = await within(200, client.post(request()));
+    const refused = await within(200, client.postJson(request()));
     expect(refused).toMatchObject({ ok: false, fault: "inFlightCap", status: null, retryAfterSeconds: 1 });
     expect(faultOutcome("PHONE", refused as UpstreamFault)).toMatchObject({
       kind: "ProviderUnavailable",
@@ -210,7 +216,7 @@ describe("in-flight cap, per provider client", () => {
     held.release();
     await Promise.all(running);
     upstream.respond(ok);
-    expect(await client.post(request())).toMatchObject({ ok: true, status: 200 });
+    expect(await client.postJson(request())).toMatchObject({ ok: true, status: 200 });
     expect(inFlight.at(-1)).toBe(0);
   });
 });

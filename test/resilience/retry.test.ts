@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { UpstreamClient, type UpstreamFault, type UpstreamReply } from "../../src/providers/http.js";
+import { UpstreamClient, type UpstreamFault, type UpstreamReply } from "../../src/providers/http-client.js";
 import { refusedUrl } from "../helpers/upstream.js";
 import { hang, ok, reply, resetMidBody, startFaultServer, type FaultServer } from "./fault-server.js";
 import { within } from "./within.js";
@@ -53,7 +53,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
       refusedRetryDelayMs: 200,
     });
 
-    const result = await within(3_000, client.post(request(url)));
+    const result = await within(3_000, client.postJson(request(url)));
 
     expect(result).toMatchObject({ ok: true, status: 200 });
     expect(refusals.refused).toBe(1);
@@ -67,7 +67,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
     cleanups.push(refusals.stop);
     const client = new UpstreamClient({ timeoutMs: 2_000, maxBodyBytes: 64 * 1024, refusedRetryDelayMs: 20 });
 
-    const result = await within(3_000, client.post(request(url)));
+    const result = await within(3_000, client.postJson(request(url)));
 
     expect(result).toMatchObject({ ok: false, fault: "network", status: null });
     expect(refusals.refused).toBe(2);
@@ -78,7 +78,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
     cleanups.push(() => upstream.close());
     const client = new UpstreamClient({ timeoutMs: 300, maxBodyBytes: 64 * 1024, refusedRetryDelayMs: 20 });
 
-    const result = await within(1_300, client.post(request(upstream.url)));
+    const result = await within(1_300, client.postJson(request(upstream.url)));
     // Long enough for a retry to have arrived, had there been one.
     await sleep(300);
 
@@ -96,7 +96,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
     cleanups.push(() => upstream.close());
     const client = new UpstreamClient({ timeoutMs: 1_000, maxBodyBytes: 64 * 1024, refusedRetryDelayMs: 20 });
 
-    const result: UpstreamReply | UpstreamFault = await within(2_000, client.post(request(upstream.url)));
+    const result: UpstreamReply | UpstreamFault = await within(2_000, client.postJson(request(upstream.url)));
     await sleep(100);
 
     expect(result).toMatchObject(expected);
@@ -111,7 +111,7 @@ describe("UpstreamClient: at most one retry, and only when nothing was sent", ()
       refusedRetryDelayMs: 5_000,
     });
 
-    const result = await within(1_200, client.post(request(url)));
+    const result = await within(1_200, client.postJson(request(url)));
 
     expect(result).toMatchObject({ ok: false, fault: "network", notSent: true });
   });

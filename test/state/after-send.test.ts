@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OtpService } from "../../src/otp/request-otp.js";
+import { OtpService } from "../../src/otp/otp-service.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import { StoreUnavailableError } from "../../src/otp/store/store.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { createPhoneAdapter } from "../../src/providers/phone.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
+import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { DEFAULT_LIMITS, phoneInput, STATE_SECRET } from "./fixtures.js";
 
@@ -29,12 +30,13 @@ describe("a store failure after the provider was asked", () => {
   it("still answers OtpSent (the SMS went out; a retry would send another) and reports each lost write", async () => {
     const lost: string[] = [];
     const service = new OtpService({
-      adapters: {
-        PHONE: createPhoneAdapter(
+      providers: PROVIDER_MEMBERS,
+      adapters: [
+        createPhoneAdapter(
           { baseUrl: upstream.url },
           new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 }),
         ),
-      },
+      ],
       store: new StoreLostAfterLimits(),
       sandbox: false,
       limits: DEFAULT_LIMITS,

@@ -1,11 +1,12 @@
 import type { LimitPolicy } from "../../src/otp/limits.js";
-import { OtpService } from "../../src/otp/request-otp.js";
+import { OtpService } from "../../src/otp/otp-service.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
-import { UpstreamClient } from "../../src/providers/http.js";
-import { createPhoneAdapter } from "../../src/providers/phone.js";
+import { UpstreamClient } from "../../src/providers/http-client.js";
+import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
+import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
 import { uniquePrefix } from "../helpers/redis.js";
 
 /** A clock the tests move by hand: limits and expiry never wait on wall time. */
@@ -66,7 +67,8 @@ export function phoneService(options: {
 }): OtpService {
   const http = new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 });
   return new OtpService({
-    adapters: { PHONE: createPhoneAdapter({ baseUrl: options.baseUrl }, http) },
+    providers: PROVIDER_MEMBERS,
+    adapters: [createPhoneAdapter({ baseUrl: options.baseUrl }, http)],
     store: options.store,
     sandbox: options.sandbox ?? false,
     limits: { ...DEFAULT_LIMITS, ...options.limits },

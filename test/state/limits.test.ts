@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { OtpOutcome } from "../../src/otp/model.js";
 import { clientNetwork } from "../../src/otp/limits.js";
-import type { OtpService } from "../../src/otp/request-otp.js";
+import type { OtpService } from "../../src/otp/otp-service.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
 import { StoreUnavailableError, type OtpStore } from "../../src/otp/store/store.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";

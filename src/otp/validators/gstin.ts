@@ -49,7 +49,7 @@ const FOREIGN_SUFFIXES: Readonly<Record<string, GstinStructure>> = {
 };
 
 /** Trims and upper-cases ASCII letters only, so that no other script is folded into a valid-looking GSTIN. */
-export function normalizeGstin(raw: string): string {
+export function normaliseGstin(raw: string): string {
   return raw.trim().replace(/[a-z]/g, (letter) => letter.toUpperCase());
 }
 

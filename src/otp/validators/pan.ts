@@ -22,7 +22,7 @@ export type PanHolderType = keyof typeof PAN_HOLDER_TYPES;
 const PAN_SHAPE = /^[A-Z]{5}\d{4}[A-Z]$/;
 
 /** Trims and upper-cases ASCII letters only, so that no other script is folded into a valid-looking PAN. */
-export function normalizePan(raw: string): string {
+export function normalisePan(raw: string): string {
   return raw.trim().replace(/[a-z]/g, (letter) => letter.toUpperCase());
 }
 

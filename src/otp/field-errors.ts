@@ -1,5 +1,5 @@
 import type { FieldError } from "./model.js";
-import type { Parsed } from "../providers/provider.js";
+import type { Parsed } from "./ports.js";
 
 /**
  * Collects every failing field of one input member, so a user sees all of them at once.

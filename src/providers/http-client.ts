@@ -2,9 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Agent, errors, request as undiciRequest, type Dispatcher } from "undici";
-import { scrubBody } from "../log.js";
-import type { OtpFailure, ProviderId } from "../otp/model.js";
-import type { SendFailure } from "./provider.js";
+import type { ProviderId } from "../otp/model.js";
 import {
   isRefusal,
   ProviderPolicy,
@@ -14,10 +12,10 @@ import {
   type ResilienceSettings,
 } from "./resilience.js";
 
-/** One upstream call as an adapter describes it. */
+/** One upstream call as an adapter describes it: a POST of `json`, with `content-type: application/json`. */
 export interface UpstreamRequest {
   url: string;
-  headers: Record<string, string>;
+  headers?: Record<string, string>;
   json: unknown;
 }
 
@@ -32,6 +30,8 @@ export interface UpstreamReply {
   status: number;
   headers: ReplyHeaders;
   body: unknown;
+  /** The body as received, for the log line of a reply no document describes (scrubbed there). */
+  text: string;
   /** Upstream milliseconds, for logs and metrics. */
   ms: number;
 }
@@ -63,15 +63,18 @@ export interface UpstreamObserver extends PolicyObserver {
   undocumented?(): void;
 }
 
+/** Told of each call as it starts; the function it returns is called with how the call ended. */
+export interface UpstreamTracer {
+  start(method: string, url: string): ((result: UpstreamReply | UpstreamFault) => void) | undefined;
+}
+
 /** The part of a pino logger the client uses. */
 export interface UpstreamLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Told of each call as it starts; the function it returns is called with how the call ended. */
-export interface UpstreamTracer {
-  start(method: string, url: string): ((result: UpstreamReply | UpstreamFault) => void) | undefined;
-}
+/** Makes a reply's body safe to log (the logger's scrubber: secrets, personal data and long digit runs removed). */
+export type BodyScrubber = (body: unknown) => string;
 
 export interface UpstreamClientOptions {
   /** The whole exchange, connection to last body byte, retry included. */
@@ -84,18 +87,15 @@ export interface UpstreamClientOptions {
   resilience?: ResilienceSettings;
   observer?: UpstreamObserver;
   logger?: UpstreamLogger;
+  /** How an undocumented reply's body is logged; without it the body is not logged, only its size. */
+  scrubBody?: BodyScrubber;
+  /** Spans of the calls (OpenTelemetry), when tracing is on. */
   tracer?: UpstreamTracer;
   /** The pause before the one retry of a refused connection. */
   refusedRetryDelayMs?: number;
 }
 
 const DEFAULT_REFUSED_RETRY_DELAY_MS = 100;
-
-/** Replies whose raw body may be logged when an adapter finds them undocumented. */
-const rawBodies = new WeakMap<
-  UpstreamReply,
-  { text: string; log: (fields: Record<string, unknown>) => void }
->();
 
 /**
  * The HTTP client of one provider. A send is never retried once it may have reached the provider (a retried
@@ -125,8 +125,8 @@ export class UpstreamClient {
     }
   }
 
-  /** Send one request; never rejects for anything the provider or the network does. */
-  async post(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
+  /** POST one JSON request; never rejects for anything the provider or the network does. */
+  async postJson(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     const traced = this.#options.tracer?.start("POST", request.url);
     const result = await this.#post(request);
     traced?.(result);
@@ -153,6 +153,22 @@ export class UpstreamClient {
     return result;
   }
 
+  /** Log a reply its provider's document does not describe: its size and type, and its body scrubbed. */
+  logUndocumented(reply: UpstreamReply): void {
+    const { logger, scrubBody, provider } = this.#options;
+    this.#observer.undocumented?.();
+    logger?.warn(
+      {
+        provider,
+        status: reply.status,
+        contentType: reply.headers.get("content-type"),
+        bytes: Buffer.byteLength(reply.text),
+        ...(scrubBody && { body: scrubBody(reply.body ?? reply.text) }),
+      },
+      "undocumented reply",
+    );
+  }
+
   /** Stop keeping connections to the provider. */
   async close(): Promise<void> {
     await this.#agent.close();
@@ -177,33 +193,27 @@ export class UpstreamClient {
   ): Promise<UpstreamReply | UpstreamFault> {
     let status: number | null = null;
     const body = JSON.stringify(request.json);
+    const headers = { ...request.headers, "content-type": "application/json" };
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await undiciRequest(request.url, {
           dispatcher: this.#agent,
           method: "POST",
-          headers: request.headers,
+          headers,
           body,
           signal: deadline.signal,
         });
         status = response.statusCode;
         const text = await readCapped(response, this.#options.maxBodyBytes);
         if (text === null) return { ok: false, fault: "tooLarge", status, ms: elapsed() };
-        const reply: UpstreamReply = {
+        return {
           ok: true,
           status,
           headers: replyHeaders(response.headers),
           body: parseJson(text),
+          text,
           ms: elapsed(),
         };
-        rawBodies.set(reply, {
-          text,
-          log: (fields) => {
-            this.#observer.undocumented?.();
-            this.#options.logger?.warn(fields, "undocumented reply");
-          },
-        });
-        return reply;
       } catch (error) {
         if (deadline.passed) return { ok: false, fault: "timeout", status, ms: elapsed() };
         if (!isNetworkError(error)) throw error;
@@ -322,82 +332,4 @@ function isRefused(error: unknown): boolean {
     }
   }
   return false;
-}
-
-/** The outcome for a fault: the provider could not be heard, so the same request may work later. */
-export function faultOutcome(provider: ProviderId, fault: UpstreamFault): SendFailure {
-  const notSent = fault.notSent && { notSent: true as const };
-  switch (fault.fault) {
-    case "tooLarge":
-      return unexpectedResponse(provider, fault.status);
-    case "circuitOpen":
-    case "inFlightCap":
-      return {
-        kind: "ProviderUnavailable",
-        provider,
-        providerCode: null,
-        retryable: true,
-        retryAfterSeconds: fault.retryAfterSeconds ?? null,
-        message: `${provider} is not taking requests at the moment. Please try again shortly.`,
-        ...notSent,
-      };
-    default:
-      return {
-        kind: "ProviderUnavailable",
-        provider,
-        providerCode: fault.status === null ? null : String(fault.status),
-        retryable: true,
-        retryAfterSeconds: null,
-        message: `${provider} could not be reached. Please try again shortly.`,
-        ...notSent,
-      };
-  }
-}
-
-/**
- * A reply that matches no documented shape: an undocumented 5xx is an outage, anything else is unexpected.
- * Its raw body is logged, scrubbed, and never returned.
- */
-export function undocumentedReply(provider: ProviderId, reply: UpstreamReply): OtpFailure {
-  const raw = rawBodies.get(reply);
-  raw?.log({
-    provider,
-    status: reply.status,
-    contentType: reply.headers.get("content-type"),
-    bytes: Buffer.byteLength(raw.text),
-    body: scrubBody(reply.body ?? raw.text),
-  });
-  if (reply.status >= 500) {
-    return faultOutcome(provider, { ok: false, fault: "network", status: reply.status, ms: reply.ms });
-  }
-  return unexpectedResponse(provider, reply.status);
-}
-
-function unexpectedResponse(provider: ProviderId, status: number | null): OtpFailure {
-  return {
-    kind: "UnexpectedProviderResponse",
-    provider,
-    providerCode: status === null ? null : String(status),
-    retryable: false,
-    message: `${provider} gave an answer this service does not understand.`,
-  };
-}
-
-/** The largest `retryAfterSeconds` a GraphQL `Int` can carry. */
-const MAX_RETRY_AFTER_SECONDS = 2 ** 31 - 1;
-
-/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or null; capped to fit an `Int`. */
-export function retryAfterSeconds(headers: ReplyHeaders, now = Date.now()): number | null {
-  const value = headers.get("retry-after")?.trim();
-  if (value === undefined || value === "") return null;
-  const date = /^\d+$/.test(value) ? null : Date.parse(value);
-  const seconds = date === null ? Number(value) : Math.ceil((date - now) / 1000);
-  return Number.isNaN(seconds) ? null : Math.min(Math.max(0, seconds), MAX_RETRY_AFTER_SECONDS);
-}
-
-/** `value` when it is a plain object. */
-export function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }

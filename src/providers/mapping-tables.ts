@@ -1,14 +1,10 @@
 /**
- * Every documented response of every provider, and the rows that hold for any provider, as data: the README's
- * mapping table is generated from this (`npm run docs:write`) and the tests are driven by it.
+ * The README's "Every documented response, mapped" table, as data: every provider's documented responses (from
+ * the registry) and the rows that hold for any provider. `npm run docs:write` renders it; the tests are driven by
+ * the same rows.
  */
-import type { ProviderId } from "../otp/model.js";
-import { DMT_RESPONSES } from "./dmt.js";
-import { GST_RESPONSES } from "./gst.js";
-import { ITR_RESPONSES } from "./itr.js";
-import { PAYTM_RESPONSES } from "./paytm.js";
-import { PHONE_RESPONSES } from "./phone.js";
-import type { DocumentedResponse } from "./provider.js";
+import type { DocumentedResponse } from "./outcomes.js";
+import { PROVIDERS, type ProviderId } from "./registry.js";
 
 /** A row of the mapping table that says in words where `providerCode` comes from, when it is no fixed code. */
 export interface MappingRow extends DocumentedResponse {
@@ -26,7 +22,7 @@ export interface MappingTable {
 
 /**
  * What holds for every provider, whatever its document says: the provider could not be heard (`faultOutcome`
- * in `http.ts`), or it answered something its document does not describe (`undocumentedReply`).
+ * in `outcomes.ts`), or it answered something its document does not describe (`UNDOCUMENTED` in `exchange.ts`).
  */
 export const GENERIC_RESPONSES = [
   {
@@ -46,12 +42,11 @@ export const GENERIC_RESPONSES = [
   },
 ] as const satisfies readonly MappingRow[];
 
-/** The whole mapping, in the contract's order: GST, ITR, DMT, PAYTM, PHONE, then `any`. */
+/** The whole mapping, in the registry's order, then `any`. */
 export const MAPPING_TABLES: readonly MappingTable[] = [
-  { provider: "GST", rows: GST_RESPONSES },
-  { provider: "ITR", rows: ITR_RESPONSES },
-  { provider: "DMT", rows: DMT_RESPONSES },
-  { provider: "PAYTM", rows: PAYTM_RESPONSES },
-  { provider: "PHONE", rows: PHONE_RESPONSES, providerCodeFrom: "provider's HTTP status" },
+  ...PROVIDERS.map((provider) => {
+    const { id, responses, providerCodeFrom } = provider;
+    return { provider: id, rows: responses, ...(providerCodeFrom && { providerCodeFrom }) };
+  }),
   { provider: "any", rows: GENERIC_RESPONSES },
 ];

@@ -1,11 +1,13 @@
 /**
- * A fake of Paytm's sign-in OTP send (seed 003) with its documented behaviour only: it checks the
+ * A fake of Paytm's sign-in OTP send (Paytm's Send OTP document) with its documented behaviour only: it checks the
  * `Authorization`, `x-device-identifier`, body and scopes as Paytm would, and a mobile number ending in the last
  * five digits of a `responseCode` reaches that code.
  */
 import { randomUUID } from "node:crypto";
-import { PAYTM_LOCALE, PAYTM_PATH } from "../providers/paytm.js";
-import type { FakeProvider, FakeResponse } from "./fake-server.js";
+import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
+import { PAYTM_PATH } from "./adapter.js";
+import { PAYTM_LOCALE } from "./input.js";
 
 /** The credentials and scopes the sandbox's PAYTM settings carry, and the fake expects. */
 export const PAYTM_SANDBOX_CREDENTIALS = {
@@ -83,7 +85,7 @@ export const paytmSandbox: FakeProvider = ({ method, path, query, headers, body 
   const device = headers["x-device-identifier"];
   if (typeof device !== "string" || device.trim() === "") return failure("BE1423012");
 
-  const request = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+  const request = asRecord(body);
   const phone = request?.phone;
   const scopes = request?.scopes;
   if (

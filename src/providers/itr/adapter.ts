@@ -1,31 +1,18 @@
 /**
- * ITR: the income-tax portal OTP through KwikID, `POST /verification/v2/itr/get_otp`
- * (seed 001_a58e365266956303.txt).
+ * ITR: the income-tax portal OTP through KwikID, `POST /verification/v2/itr/get_otp` (the KwikID ITR get_otp
+ * document).
  *
  * `Authorization: Bearer <token>` and `{ pan, password }` (the portal password). Answers 200
  * `{ otp_status }`, 400 `{ detail, message }` (validation error), 401 (invalid bearer token) or
  * 500 `{ error }`. The password is sent and nothing else: never logged, stored or echoed.
  */
-import type { FieldError } from "../otp/model.js";
-import type { ItrOtpInput } from "../otp/inputs.js";
-import { maskId } from "../otp/mask.js";
-import { FieldErrors } from "../otp/validate.js";
-import { normalizePan, panProblems } from "../otp/validators/pan.js";
-import {
-  asRecord,
-  faultOutcome,
-  undocumentedReply,
-  type UpstreamClient,
-  type UpstreamReply,
-} from "./http.js";
-import {
-  failureFromRow,
-  rowFor,
-  type DocumentedResponse,
-  type Parsed,
-  type ProviderAdapter,
-  type SendResult,
-} from "./provider.js";
+import type { FieldError } from "../../otp/model.js";
+import { maskId } from "../../otp/mask.js";
+import type { ProviderAdapter } from "../../otp/ports.js";
+import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { UpstreamClient, UpstreamReply } from "../http-client.js";
+import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import { parseItrInput, type ItrOtpFields } from "./input.js";
 
 export const ITR_PATH = "/verification/v2/itr/get_otp";
 
@@ -40,7 +27,7 @@ export interface ItrWireRequest {
 export type ItrWireResponse =
   { otp_status: string } | { detail: unknown; message: string } | { error: string };
 
-/** Every response seed 001 documents. `code` is the HTTP status. */
+/** Every response the KwikID ITR get_otp document describes. `code` is the HTTP status. */
 export const ITR_RESPONSES = [
   {
     code: "200",
@@ -81,8 +68,6 @@ const NAMED_FIELDS: Record<keyof ItrWireRequest, FieldError> = {
   password: { field: "itr.password", message: "The income-tax portal did not accept this password." },
 };
 
-const LIMITS = { pan: 32, password: 128 };
-
 /** Settings of the ITR provider, from `ITR_BASE_URL` and `ITR_API_TOKEN`. */
 export interface ItrSettings {
   baseUrl: string;
@@ -93,18 +78,15 @@ export interface ItrSettings {
 export function createItrAdapter(
   settings: ItrSettings,
   http: UpstreamClient,
-): ProviderAdapter<ItrOtpInput, ItrWireRequest> {
-  const url = `${settings.baseUrl.replace(/\/+$/, "")}${ITR_PATH}`;
-  const headers = { authorization: `Bearer ${settings.apiToken}`, "content-type": "application/json" };
+): ProviderAdapter<ItrOtpFields, ItrWireRequest> {
+  const url = joinUrl(settings.baseUrl, ITR_PATH);
+  const headers = { authorization: `Bearer ${settings.apiToken}` };
   return {
     id: "ITR",
     parse: parseItrInput,
     destination: ({ pan }) => ({ key: pan, hint: maskPan(pan) }),
     device: () => null,
-    async send(request) {
-      const reply = await http.post({ url, headers, json: request });
-      return reply.ok ? mapItrResponse(reply) : faultOutcome("ITR", reply);
-    },
+    send: (request) => exchange(http, "ITR", { url, headers, json: request }, mapItrResponse),
   };
 }
 
@@ -113,39 +95,14 @@ export function maskPan(pan: string): string {
   return maskId(pan, 2, 2);
 }
 
-/** A PAN with a valid holder type, and a password sent exactly as typed; every failure at once. */
-export function parseItrInput(input: ItrOtpInput): Parsed<ItrWireRequest> {
-  const errors = new FieldErrors("itr");
-  const rawPan = errors.text("pan", input.pan, { max: LIMITS.pan, required: true });
-  const pan = rawPan ? normalizePan(rawPan) : "";
-  if (rawPan) for (const problem of panProblems(pan)) errors.add("pan", problem);
-
-  // Not trimmed: spaces may be part of a password. The messages never quote it.
-  const { password } = input;
-  if (password.trim() === "") errors.add("password", "Required.");
-  else if (password.length > LIMITS.password)
-    errors.add("password", `At most ${LIMITS.password} characters.`);
-  else if (/\p{Cc}/u.test(password)) errors.add("password", "Must not contain control characters.");
-
-  return errors.result(() => ({ pan, password }));
-}
-
 /** Map one reply of KwikID's ITR OTP to an outcome, by its documented HTTP status and body. */
-export function mapItrResponse(reply: UpstreamReply): SendResult {
+export function mapItrResponse(reply: UpstreamReply): Mapped {
   const row = rowFor(ITR_RESPONSES, String(reply.status));
   const body = asRecord(reply.body);
   switch (row?.outcome) {
     case "OtpSent":
       if (typeof body?.otp_status !== "string") break;
-      return {
-        kind: "sent",
-        providerReference: null,
-        providerMessage: body.otp_status,
-        devOtp: null,
-        validForSeconds: null,
-        resendGapSeconds: null,
-        attemptsAllowed: null,
-      };
+      return sent({ providerMessage: body.otp_status });
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;
       return failureFromRow("ITR", row, { fieldErrors: namedFieldErrors(body.detail) });
@@ -155,7 +112,7 @@ export function mapItrResponse(reply: UpstreamReply): SendResult {
     case undefined:
       break;
   }
-  return undocumentedReply("ITR", reply);
+  return UNDOCUMENTED;
 }
 
 /**

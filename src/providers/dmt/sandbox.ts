@@ -1,10 +1,11 @@
 /**
- * A fake of iServeU DMT-lite's OTP send (seed 002) with its documented behaviour only: every answer is HTTP 200
+ * A fake of iServeU DMT-lite's OTP send (the DMT-lite OTP send document) with its documented behaviour only: every answer is HTTP 200
  * with a `statusCode` of "0" (sent), "-1" (requested amount empty or not digits) or "1" (failed to send).
  * Magic inputs reach the failures.
  */
-import { DMT_PATH } from "../providers/dmt.js";
-import type { FakeProvider, FakeResponse } from "./fake-server.js";
+import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
+import { DMT_PATH } from "./adapter.js";
 
 /** The credentials the sandbox's DMT settings carry, and the fake expects. */
 export const DMT_SANDBOX_CREDENTIALS = {
@@ -50,7 +51,7 @@ export const dmtSandbox: FakeProvider = ({ method, path, headers, body }) => {
   ) {
     return { status: 401, body: { message: "Unauthorized" } };
   }
-  const request = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+  const request = asRecord(body);
   const mobile = request?.customerMobileNumber;
   const otpType = request?.otpType;
   if (

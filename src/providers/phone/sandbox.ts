@@ -1,10 +1,11 @@
 /**
- * A fake of the PHONE provider (seed 004) with its documented behaviour only: success with `data.otp`,
+ * A fake of the phone sign-in provider (its Request OTP document) with its documented behaviour only: success with `data.otp`,
  * "Invalid phone number", and "Two many request". Magic national numbers reach the failures.
  */
 import { randomInt } from "node:crypto";
-import { PHONE_PATH } from "../providers/phone.js";
-import type { FakeProvider } from "./fake-server.js";
+import type { FakeProvider } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
+import { PHONE_PATH } from "./adapter.js";
 
 /** Numbers ending in these digits reach each documented failure (e.g. `+919876500400`). */
 export const PHONE_MAGIC = {
@@ -18,7 +19,7 @@ export const PHONE_SANDBOX_RETRY_AFTER = 60;
 export const phoneSandbox: FakeProvider = ({ method, path, body }) => {
   if (method !== "POST" || path !== PHONE_PATH)
     return { status: 404, body: { success: false, message: "Not found" } };
-  const request = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const request = asRecord(body) ?? {};
   const phone = typeof request.phone === "string" ? request.phone : "";
   if (!/^\+\d{8,15}$/.test(phone) || phone.endsWith(PHONE_MAGIC.invalidPhone)) {
     return { status: 400, body: { success: false, message: "Invalid phone number" } };

@@ -1,11 +1,12 @@
 /**
- * A fake of the GST OTP request (seed 000) with its documented behaviour only: 200 with `result.appKey`, or
+ * A fake of the GST portal's get-OTP request (the GSTR get-OTP document) with its documented behaviour only: 200 with `result.appKey`, or
  * 400, 401, 404, 422 by HTTP status. Like the real one it checks the method, the path, the access token in
  * `Authorization` and the body's shape; magic usernames reach each documented failure.
  */
 import { randomBytes } from "node:crypto";
-import { isValidGstin } from "../otp/validators/gstin.js";
-import type { FakeProvider, FakeResponse } from "./fake-server.js";
+import { isValidGstin } from "../../otp/validators/gstin.js";
+import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
 
 /** The path and access token the sandbox's GST settings carry, and the fake expects. */
 export const GST_SANDBOX_SETTINGS = {
@@ -29,8 +30,8 @@ const failure = (status: number, message: string): FakeResponse => ({ status, bo
 export const gstSandbox: FakeProvider = ({ method, path, headers, body }) => {
   if (method !== "POST" || path !== GST_SANDBOX_SETTINGS.otpPath) return failure(404, "not found");
   if (headers.authorization !== GST_SANDBOX_SETTINGS.accessToken) return failure(401, "unauthorised");
-  const request = record(body);
-  const essentials = record(request?.essentials);
+  const request = asRecord(body);
+  const essentials = asRecord(request?.essentials);
   const gstin = essentials?.gstin;
   const username = essentials?.username;
   if (
@@ -67,9 +68,3 @@ export const gstSandbox: FakeProvider = ({ method, path, headers, body }) => {
     },
   };
 };
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}

@@ -1,37 +1,28 @@
 import { randomBytes } from "node:crypto";
-import type {
-  DmtOtpInput,
-  GstOtpInput,
-  ItrOtpInput,
-  PaytmOtpInput,
-  PhoneOtpInput,
-  RequestOtpInput,
-} from "./inputs.js";
-import {
-  INPUT_MEMBER,
-  PROVIDER_IDS,
-  type Challenge,
-  type OtpOutcome,
-  type OutcomeKind,
-  type ProviderId,
-} from "./model.js";
-import { notConfigured, type ProviderAdapter } from "../providers/provider.js";
+import type { Challenge, OtpFailure, OtpOutcome, OutcomeKind, ProviderId } from "./model.js";
+import type { ProviderAdapter } from "./ports.js";
 import { CHALLENGE_TTL_SECONDS, StoreUnavailableError, type OtpStore } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
 import { LocalLimits, type LimitPolicy } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
 
-/** The adapters this deployment has, by provider; a missing one answers "not configured". */
-export interface Adapters {
-  GST?: ProviderAdapter<GstOtpInput>;
-  ITR?: ProviderAdapter<ItrOtpInput>;
-  DMT?: ProviderAdapter<DmtOtpInput>;
-  PAYTM?: ProviderAdapter<PaytmOtpInput>;
-  PHONE?: ProviderAdapter<PhoneOtpInput>;
+/**
+ * The members of `RequestOtpInput` as the use case sees them: one member set (graphql-js enforces `@oneOf` before
+ * the use case runs), holding that provider's input as it arrived (type-checked, not yet validated).
+ */
+export type RequestOtpInput = Readonly<Record<string, unknown>>;
+
+/** A provider the schema offers: the `RequestOtpInput` member that selects it. */
+export interface ProviderMember {
+  id: ProviderId;
+  inputMember: string;
 }
 
 export interface OtpServiceOptions {
-  adapters: Adapters;
+  /** Every provider the schema offers; one whose adapter is missing answers "not configured". */
+  providers: readonly ProviderMember[];
+  /** The adapters this deployment has (the providers with settings). */
+  adapters: readonly ProviderAdapter[];
   store: OtpStore;
   /** Sandbox mode: the only mode in which `devOtp` leaves this service. */
   sandbox: boolean;
@@ -86,9 +77,13 @@ export class OtpService {
   readonly #now: () => Date;
   readonly #limits: LocalLimits;
   readonly #idempotency: Idempotency;
+  readonly #providerOf: ReadonlyMap<string, ProviderId>;
+  readonly #adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
 
   constructor(options: OtpServiceOptions) {
     this.#options = options;
+    this.#providerOf = new Map(options.providers.map(({ id, inputMember }) => [inputMember, id]));
+    this.#adapters = new Map(options.adapters.map((adapter) => [adapter.id, adapter]));
     this.#now = options.now ?? (() => new Date());
     const keys = options.stateKeys ?? StateKeys.random();
     this.#limits = new LocalLimits(options.limits, options.store, keys);
@@ -106,10 +101,10 @@ export class OtpService {
    * no OTP is sent while the limits cannot be checked.
    */
   async requestOtp(input: RequestOtpInput, context: RequestContext): Promise<OtpOutcome> {
-    const provider = selectedProvider(input);
+    const [member, provider] = this.#selected(input);
     const trace: Trace = { destinationHint: null, upstreamMs: null };
     try {
-      const outcome = await this.#requestOtp(provider, input, context, trace);
+      const outcome = await this.#requestOtp(provider, input[member], context, trace);
       this.#options.observe?.(observation(provider, outcome, trace, context));
       return outcome;
     } catch (error) {
@@ -120,14 +115,14 @@ export class OtpService {
 
   async #requestOtp(
     provider: ProviderId,
-    input: RequestOtpInput,
+    input: unknown,
     context: RequestContext,
     trace: Trace,
   ): Promise<OtpOutcome> {
-    const adapter: ProviderAdapter | undefined = this.#options.adapters[provider];
+    const adapter = this.#adapters.get(provider);
     if (!adapter) return notConfigured(provider);
 
-    const parsed = adapter.parse(input[INPUT_MEMBER[provider]]);
+    const parsed = adapter.parse(input);
     const { idempotencyKey } = context;
     const keyErrors = idempotencyKey === null ? [] : idempotencyKeyErrors(idempotencyKey);
     if (!parsed.ok || keyErrors.length > 0) {
@@ -144,6 +139,17 @@ export class OtpService {
     const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp, trace);
     if (idempotencyKey === null) return (await attempt()).outcome;
     return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+  }
+
+  /** The one member that is set, and its provider; graphql-js has already refused zero or two. */
+  #selected(input: RequestOtpInput): [member: string, provider: ProviderId] {
+    const set = Object.keys(input).filter((member) => input[member] != null);
+    const [member] = set;
+    const provider = member === undefined ? undefined : this.#providerOf.get(member);
+    if (member === undefined || provider === undefined || set.length > 1) {
+      throw new TypeError("RequestOtpInput must have exactly one member of a known provider set");
+    }
+    return [member, provider];
   }
 
   /** One send: the local limits, then the provider, then the saved challenge. */
@@ -197,14 +203,16 @@ export class OtpService {
   }
 }
 
-/** The one member that is set; graphql-js has already refused zero or two. */
-function selectedProvider(input: RequestOtpInput): ProviderId {
-  const set = PROVIDER_IDS.filter((id) => input[INPUT_MEMBER[id]] != null);
-  const [provider] = set;
-  if (provider === undefined || set.length > 1) {
-    throw new TypeError("RequestOtpInput must have exactly one member set");
-  }
-  return provider;
+/** The answer for a provider that has no settings in this deployment. */
+function notConfigured(provider: ProviderId): OtpFailure {
+  return {
+    kind: "ProviderUnavailable",
+    provider,
+    providerCode: null,
+    retryable: false,
+    retryAfterSeconds: null,
+    message: `${provider} is not configured on this server.`,
+  };
 }
 
 /** The observation of a call that ended with `outcome`, or rejected (`null`). */

@@ -1,35 +1,19 @@
 /**
- * PAYTM: Paytm sign-in OTP, `POST /v4/signin/otp/sv1/?locale=en-IN` (seed 003_6babc98080133abf.txt).
+ * PAYTM: Paytm sign-in OTP, `POST /v4/signin/otp/sv1/?locale=en-IN` (Paytm's "Send OTP API" document).
  *
  * `Authorization: Basic base64(clientId:clientSecret)`, `x-device-identifier`, optionally `autoReadHash`; body
  * `{ phone, scopes }`. Answers `{ status, message, responseCode, state_token }`; the document gives no HTTP
  * statuses, so a reply is mapped by `responseCode` whatever its status.
  */
-import type { PaytmOtpInput } from "../otp/inputs.js";
-import { maskPhone } from "../otp/mask.js";
-import { FieldErrors } from "../otp/validate.js";
-import { normaliseIndianMobile } from "../otp/validators/indian-mobile.js";
-import {
-  asRecord,
-  faultOutcome,
-  undocumentedReply,
-  type UpstreamClient,
-  type UpstreamReply,
-} from "./http.js";
-import {
-  failureFromRow,
-  rowFor,
-  type DocumentedResponse,
-  type Parsed,
-  type ProviderAdapter,
-  type SendResult,
-} from "./provider.js";
+import { maskPhone } from "../../otp/mask.js";
+import type { ProviderAdapter } from "../../otp/ports.js";
+import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { UpstreamClient, UpstreamReply } from "../http-client.js";
+import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
 /** The documented endpoint, appended to the configured base URL; `?locale=` follows. */
 export const PAYTM_PATH = "/v4/signin/otp/sv1/";
-
-/** The only `locale` the document lists, and the default. */
-export const PAYTM_LOCALE = "en-IN";
 
 /** The wire body, as the document's example: `{"phone": "7777777777", "scopes": ["paytm"]}`. */
 export interface PaytmWireBody {
@@ -53,7 +37,7 @@ export interface PaytmWireResponse {
   state_token?: string;
 }
 
-/** Every response seed 003 documents. `code` is the `responseCode` the provider answers with. */
+/** Every response Paytm's Send OTP document describes. `code` is the `responseCode` answered. */
 export const PAYTM_RESPONSES = [
   {
     code: "BE1400001",
@@ -139,18 +123,6 @@ export const PAYTM_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const LIMITS = {
-  phone: 32,
-  deviceIdentifier: 256,
-  scopes: 16,
-  scope: 64,
-  autoReadHash: 64,
-  locale: 16,
-};
-
-/** Header values must be printable ASCII, or the HTTP client refuses to send them. */
-const HEADER_SAFE = /^[\x20-\x7e]+$/;
-
 /** `PAYTM_BASE_URL`, `PAYTM_CLIENT_ID`, `PAYTM_CLIENT_SECRET`, `PAYTM_SCOPES`. */
 export interface PaytmSettings {
   baseUrl: string;
@@ -164,114 +136,48 @@ export interface PaytmSettings {
 export function createPaytmAdapter(
   settings: PaytmSettings,
   http: UpstreamClient,
-): ProviderAdapter<PaytmOtpInput, PaytmRequest> {
-  const base = `${settings.baseUrl.replace(/\/+$/, "")}${PAYTM_PATH}`;
+): ProviderAdapter<PaytmOtpFields, PaytmRequest> {
+  const base = joinUrl(settings.baseUrl, PAYTM_PATH);
   const authorization = `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString("base64")}`;
   return {
     id: "PAYTM",
     parse: (input) => parsePaytmInput(input, settings.scopes),
     destination: (request) => ({ key: request.body.phone, hint: maskPhone(request.body.phone) }),
     device: (request) => request.deviceIdentifier,
-    async send(request) {
-      const reply = await http.post({
-        url: `${base}?${new URLSearchParams({ locale: request.locale }).toString()}`,
-        headers: {
-          authorization,
-          "x-device-identifier": request.deviceIdentifier,
-          ...(request.autoReadHash !== null && { autoReadHash: request.autoReadHash }),
-          "content-type": "application/json",
+    send: (request) =>
+      exchange(
+        http,
+        "PAYTM",
+        {
+          url: `${base}?${new URLSearchParams({ locale: request.locale }).toString()}`,
+          headers: {
+            authorization,
+            "x-device-identifier": request.deviceIdentifier,
+            ...(request.autoReadHash !== null && { autoReadHash: request.autoReadHash }),
+          },
+          json: request.body,
         },
-        json: request.body,
-      });
-      return reply.ok ? mapPaytmResponse(reply) : faultOutcome("PAYTM", reply);
-    },
+        mapPaytmResponse,
+      ),
   };
 }
 
-/**
- * Validate a Paytm input: an Indian mobile, a device identifier, scopes (the input's, else `defaultScopes`) as
- * non-empty strings, `en-IN` as the only locale; every string capped. Reports every failing field at once.
- */
-export function parsePaytmInput(
-  input: PaytmOtpInput,
-  defaultScopes: readonly string[],
-): Parsed<PaytmRequest> {
-  const errors = new FieldErrors("paytm");
-
-  const rawPhone = errors.text("phone", input.phone, { max: LIMITS.phone, required: true });
-  const phone = rawPhone ? normaliseIndianMobile(rawPhone) : null;
-  if (rawPhone && !phone) errors.add("phone", "Not an Indian mobile number (10 digits starting 6–9).");
-
-  const deviceIdentifier = errors.text("deviceIdentifier", input.deviceIdentifier, {
-    max: LIMITS.deviceIdentifier,
-    required: true,
-  });
-  if (deviceIdentifier && !HEADER_SAFE.test(deviceIdentifier)) {
-    errors.add("deviceIdentifier", "Printable ASCII characters only.");
-  }
-
-  const scopes = parseScopes(errors, input.scopes, defaultScopes);
-
-  const autoReadHash = errors.text("autoReadHash", input.autoReadHash, { max: LIMITS.autoReadHash });
-  if (autoReadHash && !/^[\x21-\x7e]+$/.test(autoReadHash)) {
-    errors.add("autoReadHash", "Printable ASCII characters only, no spaces.");
-  }
-
-  const locale = errors.text("locale", input.locale, { max: LIMITS.locale });
-  if (locale && locale.toLowerCase() !== PAYTM_LOCALE.toLowerCase()) {
-    errors.add("locale", `Paytm documents only ${PAYTM_LOCALE}.`);
-  }
-
-  return errors.result(() => ({
-    body: { phone: phone ?? "", scopes },
-    deviceIdentifier: deviceIdentifier ?? "",
-    autoReadHash: autoReadHash ?? null,
-    locale: PAYTM_LOCALE,
-  }));
-}
-
-function parseScopes(
-  errors: FieldErrors,
-  scopes: readonly string[] | null | undefined,
-  defaultScopes: readonly string[],
-): string[] {
-  if (scopes === null || scopes === undefined) {
-    if (defaultScopes.length === 0) errors.add("scopes", "Required: this server has no default scopes.");
-    return [...defaultScopes];
-  }
-  if (scopes.length === 0)
-    errors.add("scopes", "At least one scope, or none given for the server's default.");
-  if (scopes.length > LIMITS.scopes) {
-    errors.add("scopes", `At most ${LIMITS.scopes} scopes.`);
-    return [];
-  }
-  return scopes.flatMap((scope, index) => {
-    const checked = errors.text(`scopes.${index}`, scope, { max: LIMITS.scope, required: true });
-    return checked ? [checked] : [];
-  });
-}
-
 /** Map one reply of Paytm to an outcome, by its documented `responseCode` whatever the HTTP status. */
-export function mapPaytmResponse(reply: UpstreamReply): SendResult {
+export function mapPaytmResponse(reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const code = body?.responseCode;
   const row = typeof code === "string" ? rowFor(PAYTM_RESPONSES, code) : undefined;
   const status = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
   if (!body || !row || (body.status !== undefined && body.status !== status)) {
-    return undocumentedReply("PAYTM", reply);
+    return UNDOCUMENTED;
   }
   if (row.outcome !== "OtpSent") return failureFromRow("PAYTM", row);
 
   const stateToken = body.state_token;
   // A success with no state_token cannot be verified later: it is not the documented success.
-  if (typeof stateToken !== "string" || stateToken.trim() === "") return undocumentedReply("PAYTM", reply);
-  return {
-    kind: "sent",
+  if (typeof stateToken !== "string" || stateToken.trim() === "") return UNDOCUMENTED;
+  return sent({
     providerMessage: typeof body.message === "string" ? body.message : null,
     providerReference: stateToken,
-    devOtp: null,
-    validForSeconds: null,
-    resendGapSeconds: null,
-    attemptsAllowed: null,
-  };
+  });
 }

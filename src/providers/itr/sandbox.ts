@@ -1,12 +1,13 @@
 /**
- * A fake of KwikID's ITR get-OTP (seed 001) with its documented behaviour only: 200 `{ otp_status }`, 400
+ * A fake of KwikID's ITR get_otp (the KwikID ITR get_otp document) with its documented behaviour only: 200 `{ otp_status }`, 400
  * `{ detail, message }`, 401 for a bad bearer token, 500 `{ error }`. Like the real one it checks the method,
  * the path, the bearer token and the body's shape (a missing field is a FastAPI-style 400 naming it); magic
  * PANs and a magic password reach each documented failure. It never echoes the password.
  */
-import { ITR_PATH } from "../providers/itr.js";
-import { isValidPan } from "../otp/validators/pan.js";
-import type { FakeProvider, FakeResponse } from "./fake-server.js";
+import { isValidPan } from "../../otp/validators/pan.js";
+import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import { asRecord } from "../outcomes.js";
+import { ITR_PATH } from "./adapter.js";
 
 /** The API token the sandbox's ITR settings carry, and the fake expects as `Bearer <token>`. */
 export const ITR_SANDBOX_API_TOKEN = "sandbox-itr-api-token";
@@ -35,10 +36,7 @@ export const itrSandbox: FakeProvider = ({ method, path, headers, body }) => {
   if (headers.authorization !== `Bearer ${ITR_SANDBOX_API_TOKEN}`) {
     return { status: 401, body: { detail: {}, message: "Invalid Bearer token" } };
   }
-  const request =
-    typeof body === "object" && body !== null && !Array.isArray(body)
-      ? (body as Record<string, unknown>)
-      : {};
+  const request = asRecord(body) ?? {};
   const missing = (["pan", "password"] as const).filter(
     (field) => typeof request[field] !== "string" || request[field] === "",
   );

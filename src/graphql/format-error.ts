@@ -1,0 +1,34 @@
+/** How errors leave the GraphQL layer: no input value, no stack trace of one, and a store outage named as such. */
+import type { GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { StoreUnavailableError } from "../otp/store/store.js";
+import { withoutInputValues } from "./input-errors.js";
+
+/** graphql-js's messages for a oneOf input with two members, none, or a null one. */
+const ONE_OF_VIOLATION =
+  /^(OneOf Input Object "\w+" must specify exactly one key|Field "\w+\.\w+" must be non-null)\.$/;
+
+/** Apollo Server's `formatError`. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  // Fail closed: no OTP goes out while the limits cannot be checked, and the caller is told so.
+  if (unwrapResolverError(error) instanceof StoreUnavailableError) {
+    return {
+      message: "The service is temporarily unavailable. Please try again shortly.",
+      ...(formatted.path && { path: formatted.path }),
+      extensions: { code: "SERVICE_UNAVAILABLE" },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (code !== "GRAPHQL_VALIDATION_FAILED" && code !== "BAD_USER_INPUT") return formatted;
+  // graphql-js quotes input values in these messages; a value may be a password or an Aadhaar number.
+  const message = withoutInputValues(formatted.message);
+  // Two members or none, written in the document, is bad input like the same mistake in variables.
+  const oneOf = code === "GRAPHQL_VALIDATION_FAILED" && ONE_OF_VIOLATION.test(formatted.message);
+  // The stack trace (outside production) repeats graphql-js's own message, value included.
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  return {
+    ...formatted,
+    message,
+    extensions: { ...extensions, ...(oneOf && { code: "BAD_USER_INPUT" }) },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The use case's ports: what a provider adapter is to the use case. Providers implement these (`src/providers/`);
+ * nothing here knows of any one provider, of HTTP or of GraphQL.
+ */
+import type { FieldError, OtpFailure, ProviderId } from "./model.js";
+
+/** The result of validating and normalising one provider's input before anything is sent. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldError[] };
+
+/** What an adapter reports when the provider accepted the send. */
+export interface Sent {
+  kind: "sent";
+  providerReference: string | null;
+  providerMessage: string | null;
+  /** The OTP, only when the provider returns it (a sandbox or development upstream). */
+  devOtp: string | null;
+  /** How long the OTP is valid, where the provider documents it. */
+  validForSeconds: number | null;
+  /** The provider's documented gap before a resend, in seconds. */
+  resendGapSeconds: number | null;
+  attemptsAllowed: number | null;
+}
+
+/** A failure; `notSent` when the request never reached the provider (so nothing can have been sent). */
+export type SendFailure = OtpFailure & { notSent?: true };
+
+export type SendResult = Sent | SendFailure;
+
+/** Where an OTP goes: the key local limits count on, and what the user may be shown. */
+export interface Destination {
+  /** Normalised and stable (e.g. `+919876543210`, a GSTIN); never logged or stored in clear. */
+  key: string;
+  /** Masked: never more than the last 4 digits of a phone. */
+  hint: string;
+}
+
+/**
+ * One provider as the use case drives it: its input rules, and how to ask it for an OTP. Each provider module
+ * (`src/providers/<id>/`) implements this.
+ */
+export interface ProviderAdapter<Input = unknown, Request = unknown> {
+  readonly id: ProviderId;
+  /** Validate and normalise; reports every failing field at once. Never throws. */
+  parse(input: Input): Parsed<Request>;
+  destination(request: Request): Destination;
+  /** The device the request comes from, where the input names one (for per-device limits). */
+  device(request: Request): string | null;
+  /** Make the upstream call. Expected conditions are values; this rejects only on a bug. */
+  send(request: Request): Promise<SendResult>;
+}

@@ -1,0 +1,80 @@
+/**
+ * What a provider module exports: one descriptor. Everything the rest of the service knows of a provider is
+ * derived from the list of descriptors in `registry.ts`: the `OtpProvider` enum and the `RequestOtpInput` members,
+ * the settings read from the environment, the adapters, the README's mapping table, the sandbox and the keys the
+ * logs redact.
+ */
+import type { ClassType } from "type-graphql";
+import type { z } from "zod";
+import type { ProviderAdapter } from "../otp/ports.js";
+import type { FakeProvider } from "../sandbox/fake-server.js";
+import type { UpstreamClient } from "./http-client.js";
+import type { DocumentedResponse } from "./outcomes.js";
+
+/** An input class's fields as a plain object type: what `parse` takes (GraphQL gives plain objects). */
+export type Fields<InputClass> = { [Key in keyof InputClass]: InputClass[Key] };
+
+/** One environment variable of a provider: the settings field it fills. */
+export interface SettingVariable<Field extends string = string> {
+  field: Field;
+  /** Reads the raw value (see `src/env.ts`); undefined when unset. */
+  schema: z.ZodType;
+  /** A credential: its settings field is redacted in logs wherever it appears. */
+  secret?: true;
+  /** Has a default, so it is not needed for the provider to count as configured. */
+  optional?: true;
+}
+
+/**
+ * A provider's environment variables by name, each filling one field of its settings. The provider is configured
+ * when all of its required variables are set; some but not all is an error at start.
+ */
+export type ProviderSettingsSchema<Settings> = Readonly<
+  Record<string, SettingVariable<keyof Settings & string>>
+>;
+
+/** A loopback fake of the provider with its documented behaviour only, reached by magic inputs. */
+export interface ProviderSandbox<Settings> {
+  fake: FakeProvider;
+  /** Settings that point at the fake running at `baseUrl`, with the credentials it expects. */
+  settings(baseUrl: string): Settings;
+}
+
+export interface ProviderDescriptor<
+  Settings = unknown,
+  Input = unknown,
+  Request = unknown,
+  Id extends string = string,
+> {
+  /** The `OtpProvider` value, e.g. `GST`. */
+  readonly id: Id;
+  /** The `OtpProvider` value's description. */
+  readonly description: string;
+  /** The `RequestOtpInput` member that selects this provider, and its GraphQL input class. */
+  readonly input: { member: string; type: ClassType; description: string };
+  /** Its environment variables, by name. */
+  readonly settings: Readonly<Record<string, SettingVariable>>;
+  /** The adapter, with a client of its own (so a breaker or an in-flight cap never spans two providers). */
+  createAdapter(settings: Settings, http: UpstreamClient): ProviderAdapter<Input, Request>;
+  /** Every response the provider's document describes: the adapter maps by it, the README shows it. */
+  readonly responses: readonly DocumentedResponse[];
+  /** Where `providerCode` comes from for every row, when it is not the row's code (for the README). */
+  readonly providerCodeFrom?: string;
+  /**
+   * Field names of its input, wire request and replies that hold secrets or personal data: never logged (besides
+   * its secret settings' fields and the service's own, `src/log.ts`).
+   */
+  readonly sensitiveFields: readonly string[];
+  /** Field names that are secret only in what the provider sends back (redacted from logged reply bodies). */
+  readonly sensitiveReplyFields?: readonly string[];
+  readonly sandbox: ProviderSandbox<Settings>;
+}
+
+/** A provider descriptor, with its types checked against each other (its variables fill its settings). */
+export function defineProvider<Settings, Input, Request, const Id extends string>(
+  descriptor: ProviderDescriptor<Settings, Input, Request, Id> & {
+    settings: ProviderSettingsSchema<Settings>;
+  },
+): ProviderDescriptor<Settings, Input, Request, Id> {
+  return descriptor;
+}

@@ -1,0 +1,35 @@
+/** The one upstream exchange every adapter makes: POST the documented request, map the reply to an outcome. */
+import type { ProviderId } from "../otp/model.js";
+import type { SendResult } from "../otp/ports.js";
+import type { UpstreamClient, UpstreamReply, UpstreamRequest } from "./http-client.js";
+import { faultOutcome, undocumentedOutcome } from "./outcomes.js";
+
+/** What a mapping answers for a reply its provider's document does not describe. */
+export const UNDOCUMENTED = { kind: "undocumented" } as const;
+
+/** What an adapter's mapping makes of a reply: an outcome, or {@link UNDOCUMENTED}. */
+export type Mapped = SendResult | typeof UNDOCUMENTED;
+
+/**
+ * Send `request` and map the reply with `map`. A fault (timeout, refused, too large, open breaker) becomes its
+ * outcome; an undocumented reply is logged (scrubbed) and becomes `UnexpectedProviderResponse`, or
+ * `ProviderUnavailable` for a 5xx. Its raw body is never returned.
+ */
+export async function exchange(
+  http: UpstreamClient,
+  provider: ProviderId,
+  request: UpstreamRequest,
+  map: (reply: UpstreamReply) => Mapped,
+): Promise<SendResult> {
+  const reply = await http.postJson(request);
+  if (!reply.ok) return faultOutcome(provider, reply);
+  const result = map(reply);
+  if (result.kind !== UNDOCUMENTED.kind) return result;
+  http.logUndocumented(reply);
+  return undocumentedOutcome(provider, reply.status);
+}
+
+/** `baseUrl + path`, keeping any path prefix of the base (a URL resolution would drop it). */
+export function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}${path}`;
+}

@@ -1,0 +1,23 @@
+/** The ITR provider: the income-tax portal's OTP, through KwikID. */
+import { text, url } from "../../env.js";
+import { defineProvider } from "../descriptor.js";
+import { createItrAdapter, ITR_RESPONSES } from "./adapter.js";
+import { ItrOtpInput } from "./input.js";
+import { ITR_SANDBOX_API_TOKEN, itrSandbox } from "./sandbox.js";
+
+export const itr = defineProvider({
+  id: "ITR",
+  description: "The income-tax portal, through KwikID.",
+  input: { member: "itr", type: ItrOtpInput, description: "The income-tax portal, through KwikID." },
+  settings: {
+    ITR_BASE_URL: { field: "baseUrl", schema: url },
+    ITR_API_TOKEN: { field: "apiToken", schema: text, secret: true },
+  },
+  createAdapter: createItrAdapter,
+  responses: ITR_RESPONSES,
+  sensitiveFields: ["pan", "password", "api_token"],
+  sandbox: {
+    fake: itrSandbox,
+    settings: (baseUrl) => ({ baseUrl, apiToken: ITR_SANDBOX_API_TOKEN }),
+  },
+});

@@ -1,0 +1,39 @@
+/** The PAYTM provider: Paytm sign-in. */
+import { z } from "zod";
+import { text, url, variable } from "../../env.js";
+import { defineProvider } from "../descriptor.js";
+import { createPaytmAdapter, PAYTM_RESPONSES } from "./adapter.js";
+import { PaytmOtpInput } from "./input.js";
+import { PAYTM_SANDBOX_CREDENTIALS, paytmSandbox } from "./sandbox.js";
+
+export const paytm = defineProvider({
+  id: "PAYTM",
+  description: "Paytm sign-in.",
+  input: { member: "paytm", type: PaytmOtpInput, description: "Paytm sign-in." },
+  settings: {
+    PAYTM_BASE_URL: { field: "baseUrl", schema: url },
+    PAYTM_CLIENT_ID: { field: "clientId", schema: text },
+    PAYTM_CLIENT_SECRET: { field: "clientSecret", schema: text, secret: true },
+    PAYTM_SCOPES: {
+      field: "scopes",
+      optional: true,
+      schema: variable(z.string().default("paytm")).transform((scopes) =>
+        scopes
+          .split(",")
+          .map((scope) => scope.trim())
+          .filter(Boolean),
+      ),
+    },
+  },
+  createAdapter: createPaytmAdapter,
+  responses: PAYTM_RESPONSES,
+  sensitiveFields: ["phone", "stateToken", "state_token", "client_secret"],
+  sandbox: {
+    fake: paytmSandbox,
+    settings: (baseUrl) => ({
+      baseUrl,
+      ...PAYTM_SANDBOX_CREDENTIALS,
+      scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
+    }),
+  },
+});

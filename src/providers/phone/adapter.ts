@@ -1,0 +1,100 @@
+/**
+ * PHONE: a generic phone sign-in OTP, `POST /auth/otp/request` (the phone sign-in "Request OTP" document).
+ *
+ * Request `{ phone, country, deviceId }` with the phone in international format. Answers
+ * `{ success: true, message, data: { otp }, timestamp }` (the OTP only in development), or
+ * `{ success: false, message: "Invalid phone number" | "Two many request" }`; the document gives no HTTP
+ * statuses for the failures, so the status is reported as `providerCode` and a 429 counts as "too many".
+ */
+import { maskPhone } from "../../otp/mask.js";
+import type { ProviderAdapter } from "../../otp/ports.js";
+import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { UpstreamClient, UpstreamReply } from "../http-client.js";
+import { asRecord, failureFromRow, retryAfterSeconds, sent, type DocumentedResponse } from "../outcomes.js";
+import { parsePhoneInput, type PhoneOtpFields } from "./input.js";
+
+export const PHONE_PATH = "/auth/otp/request";
+
+/** The wire request, as the document's example. */
+export interface PhoneWireRequest {
+  phone: string;
+  country: string;
+  deviceId: string;
+}
+
+/** The wire response, success or failure. */
+export interface PhoneWireResponse {
+  success: boolean;
+  message: string;
+  data?: { otp?: number | string };
+  timestamp?: string;
+}
+
+/** Every response the Request OTP document describes. `code` is the `message` the provider answers with. */
+export const PHONE_RESPONSES = [
+  {
+    code: "success: true",
+    documented: "`success: true`",
+    outcome: "OtpSent",
+    notes: "devOtp = data.otp in sandbox only",
+  },
+  {
+    code: "Invalid phone number",
+    documented: '"Invalid phone number"',
+    outcome: "InvalidInput",
+    field: "phone.phone",
+    message: "The provider did not accept this phone number.",
+  },
+  {
+    code: "Two many request",
+    documented: '"Two many request" (sic) / HTTP 429',
+    outcome: "RateLimited",
+    limitedBy: "PROVIDER",
+    retryable: true,
+    message: "Too many OTP requests for this phone or device. Please wait before trying again.",
+    notes: "Retry-After header → retryAfterSeconds",
+  },
+] as const satisfies readonly DocumentedResponse[];
+
+const [, INVALID_PHONE, TOO_MANY] = PHONE_RESPONSES;
+
+export interface PhoneSettings {
+  baseUrl: string;
+}
+
+export function createPhoneAdapter(
+  settings: PhoneSettings,
+  http: UpstreamClient,
+): ProviderAdapter<PhoneOtpFields, PhoneWireRequest> {
+  const url = joinUrl(settings.baseUrl, PHONE_PATH);
+  return {
+    id: "PHONE",
+    parse: parsePhoneInput,
+    destination: (request) => ({ key: request.phone, hint: maskPhone(request.phone) }),
+    device: (request) => request.deviceId,
+    send: (request) => exchange(http, "PHONE", { url, json: request }, mapPhoneResponse),
+  };
+}
+
+/** Map one reply of the PHONE provider to an outcome, by its documented `success` and `message`. */
+export function mapPhoneResponse(reply: UpstreamReply): Mapped {
+  const body = asRecord(reply.body);
+  const status = String(reply.status);
+  if (reply.status === 429 || body?.message === TOO_MANY.code) {
+    return failureFromRow("PHONE", TOO_MANY, {
+      providerCode: status,
+      retryAfterSeconds: retryAfterSeconds(reply.headers),
+    });
+  }
+  if (body?.success === true && reply.status >= 200 && reply.status < 300) {
+    const otp = asRecord(body.data)?.otp;
+    return sent({
+      providerMessage: typeof body.message === "string" ? body.message : null,
+      devOtp: typeof otp === "number" || typeof otp === "string" ? String(otp) : null,
+    });
+  }
+  if (body?.success === false && body.message === INVALID_PHONE.code) {
+    return failureFromRow("PHONE", INVALID_PHONE, { providerCode: status });
+  }
+  return UNDOCUMENTED;
+}

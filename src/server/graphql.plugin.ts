@@ -1,0 +1,55 @@
+/** `/graphql`: Apollo Server with the subgraph schema, one context per request; stopped on close. */
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
+import fastifyApollo from "@as-integrations/fastify";
+import type { FastifyPluginAsync } from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import { createContext, type GraphQLContext } from "../graphql/context.js";
+import { formatError } from "../graphql/format-error.js";
+import { buildOtpSchema } from "../graphql/schema.js";
+import { singleMutationRule } from "../graphql/single-mutation.rule.js";
+import { validationFailureAsOk } from "../graphql/validation-status.plugin.js";
+
+export interface GraphQLPluginOptions {
+  config: Config;
+  logger: Logger;
+  /** More Apollo Server plugins (the tracing one, when tracing is on). */
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
+}
+
+const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
+  fastify,
+  { config, logger, plugins = [] },
+) => {
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildOtpSchema(),
+    logger,
+    introspection: config.introspection,
+    allowBatchedHttpRequests: false,
+    validationRules: [singleMutationRule],
+    includeStacktraceInErrorResponses: !config.production,
+    formatError,
+    plugins: [
+      validationFailureAsOk,
+      // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
+      ApolloServerPluginInlineTrace(),
+      ...plugins,
+      ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
+    ],
+    ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
+  });
+  await apollo.start();
+  // Requests have finished by now (fastify closes its server first): stopping flushes Apollo's own plugins.
+  fastify.addHook("onClose", () => apollo.stop());
+
+  const { otp, store } = fastify;
+  await fastify.register(fastifyApollo(apollo), {
+    path: "/graphql",
+    method: ["POST", "GET"],
+    context: (request) => Promise.resolve(createContext(otp, store, request.ip, request.id)),
+  });
+};
+
+export default graphqlPlugin;

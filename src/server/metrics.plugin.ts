@@ -1,0 +1,12 @@
+/** `/metrics`: the Prometheus text exposition. */
+import type { FastifyPluginAsync } from "fastify";
+import type { Metrics } from "../metrics.js";
+
+const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics }> = (fastify, { metrics }) => {
+  fastify.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
+  );
+  return Promise.resolve();
+};
+
+export default metricsPlugin;
