@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { count, flag, integer, optionalCount, text, variable } from "./env.js";
-import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
+import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import type { ProviderDescriptor } from "./providers/descriptor.js";
 import { PROVIDERS, type ProviderSettings } from "./providers/registry.js";
@@ -77,7 +77,8 @@ const Env = z.object({
   REDIS_PASSWORD: text,
   REDIS_SENTINEL_PASSWORD: text,
   REDIS_KEY_PREFIX: variable(z.string().max(64).default("otp:")),
-  OTP_MEMORY_MAX_ENTRIES: integer(100, 10_000_000, DEFAULT_MAX_ENTRIES),
+  OTP_MEMORY_MAX_MB: integer(1, 1024, DEFAULT_MAX_MB),
+  OTP_REDIS_ALLOW_EVICTION: flag,
   OTP_STATE_SECRET: variable(z.string().min(32).optional()),
   ROUTER_SECRET: text,
   OTP_PROVIDER_TIMEOUT_MS: integer(1, 120_000, 8000),
@@ -203,22 +204,23 @@ function readProvider(
 /** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS) or through Sentinel. */
 function readStore(env: Env, problems: string[]): StoreSettings {
   const sentinelVariables = env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_NAME !== undefined;
-  if (env.OTP_STORE !== "redis") return { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES };
+  if (env.OTP_STORE !== "redis") return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
   if (!env.OTP_STATE_SECRET) {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
   }
   const keyPrefix = env.REDIS_KEY_PREFIX;
+  const allowEviction = env.OTP_REDIS_ALLOW_EVICTION ?? false;
   if (env.REDIS_URL && sentinelVariables) {
     problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
   }
   if (env.REDIS_URL) {
-    return { kind: "redis", url: env.REDIS_URL, keyPrefix };
+    return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction };
   }
   if (!env.REDIS_SENTINELS) {
     problems.push(
       "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel)",
     );
-    return { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES };
+    return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
   }
   const sentinels = parseSentinels(env.REDIS_SENTINELS);
   if (sentinels === null) {
@@ -236,6 +238,7 @@ function readStore(env: Env, problems: string[]): StoreSettings {
       sentinelPassword: env.REDIS_SENTINEL_PASSWORD ?? null,
     },
     keyPrefix,
+    allowEviction,
   };
 }
 

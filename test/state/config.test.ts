@@ -14,7 +14,12 @@ describe("state settings", () => {
       REDIS_URL: "redis://10.0.0.5:6379",
       OTP_STATE_SECRET: secret,
     });
-    expect(config.store).toEqual({ kind: "redis", url: "redis://10.0.0.5:6379", keyPrefix: "otp:" });
+    expect(config.store).toEqual({
+      kind: "redis",
+      url: "redis://10.0.0.5:6379",
+      keyPrefix: "otp:",
+      allowEviction: false,
+    });
     expect(config.stateSecret).toBe(secret);
     const prefixed = loadConfig({
       OTP_STORE: "redis",
@@ -28,7 +33,7 @@ describe("state settings", () => {
   it("reads rediss:// (TLS) URLs with credentials and a database as given", () => {
     const url = "rediss://otp:p%40ss@redis.internal.example:6380/2";
     const config = loadConfig({ OTP_STORE: "redis", REDIS_URL: url, OTP_STATE_SECRET: secret });
-    expect(config.store).toEqual({ kind: "redis", url, keyPrefix: "otp:" });
+    expect(config.store).toEqual({ kind: "redis", url, keyPrefix: "otp:", allowEviction: false });
   });
 
   it("reads Sentinel: the sentinels, the monitored name and both passwords", () => {
@@ -43,6 +48,7 @@ describe("state settings", () => {
     expect(config.store).toEqual({
       kind: "redis",
       keyPrefix: "otp:",
+      allowEviction: false,
       sentinel: {
         sentinels: [
           { host: "10.0.0.1", port: 26379 },
@@ -61,6 +67,14 @@ describe("state settings", () => {
       OTP_STATE_SECRET: secret,
     });
     expect(open.store).toMatchObject({ sentinel: { password: null, sentinelPassword: null } });
+  });
+
+  it("bounds the memory store by megabytes, and reads the Redis eviction override", () => {
+    expect(loadConfig({ OTP_MEMORY_MAX_MB: "64" }).store).toEqual({ kind: "memory", maxMb: 64 });
+    const redis = { OTP_STORE: "redis", REDIS_URL: "redis://10.0.0.5:6379", OTP_STATE_SECRET: secret };
+    expect(loadConfig({ ...redis, OTP_REDIS_ALLOW_EVICTION: "true" }).store).toMatchObject({
+      allowEviction: true,
+    });
   });
 
   it.each([

@@ -4,7 +4,8 @@ import type { OtpStore } from "./store.js";
 
 /** Which backend holds the state, as the configuration names it. */
 export type StoreSettings =
-  { kind: "memory"; maxEntries: number } | ({ kind: "redis"; keyPrefix: string } & RedisConnection);
+  | { kind: "memory"; maxMb: number }
+  | ({ kind: "redis"; keyPrefix: string; allowEviction: boolean } & RedisConnection);
 
 export interface CreateStoreOptions {
   now?: () => number;
@@ -15,7 +16,10 @@ export interface CreateStoreOptions {
 /** The configured store: memory (one process) or Redis (shared by replicas). */
 export function createStore(settings: StoreSettings, options: CreateStoreOptions = {}): OtpStore {
   if (settings.kind === "memory") {
-    return new MemoryStore({ maxEntries: settings.maxEntries, ...(options.now && { now: options.now }) });
+    return new MemoryStore({
+      maxBytes: settings.maxMb * 1024 * 1024,
+      ...(options.now && { now: options.now }),
+    });
   }
   const { kind: _kind, ...connection } = settings;
   return new RedisStore({ ...connection, ...options });
