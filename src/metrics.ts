@@ -56,6 +56,13 @@ export class Metrics {
     help: "Whether the state store is connected: 1 yes, 0 no (sends are refused with SERVICE_UNAVAILABLE). Always 1 for memory.",
     registers: [this.registry],
   });
+  readonly #unrecognised = new Counter({
+    name: "otp_provider_unrecognised_total",
+    help: "Replies mapped although a field held a value the provider's document does not list, by field.",
+    labelNames: ["provider", "field"] as const,
+    registers: [this.registry],
+  });
+
   readonly #saturated = new Counter({
     name: "otp_store_saturated_total",
     help: "Sends refused (RateLimited, LOCAL_POLICY) because the state store was full of live state.",
@@ -118,6 +125,9 @@ export class Metrics {
       },
       undocumented: () => {
         this.#undocumented.inc({ provider });
+      },
+      unrecognised: (field) => {
+        this.#unrecognised.inc({ provider, field });
       },
     };
   }

@@ -52,7 +52,7 @@ describe("docs/operations.md against the code", () => {
     const labelsBy = [...runbook.matchAll(/by \(([\w, ]+)\)/g)].flatMap((match) =>
       (match[1] ?? "").split(",").map((label) => label.trim()),
     );
-    const known = new Set(["instance", "le", "provider", "result", "outcome", "reason"]);
+    const known = new Set(["instance", "le", "provider", "result", "outcome", "reason", "field"]);
     for (const label of labelsBy) expect(known, label).toContain(label);
   });
 

@@ -6,6 +6,7 @@ import { parseItrInput } from "../../src/providers/itr/input.js";
 import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
 import { ITR_MAGIC, ITR_SANDBOX_PAN } from "../../src/providers/itr/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
+import { startCapturedApp } from "../observability/capture.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
@@ -34,6 +35,7 @@ const PASSWORD_ERROR = {
 /** What the upstream answers for each documented row, in the seed's shapes. */
 const REPLIES: Record<ItrCode, { status: number; body: unknown }> = {
   "200": { status: 200, body: { otp_status: "OTP sent to registered mobile" } },
+  "200 not triggered": { status: 200, body: { otp_status: "OTP not sent" } },
   "400": {
     status: 400,
     body: { detail: { pan: `PAN ${WIRE.pan} is invalid`, password: PASSWORD }, message: "Validation error" },
@@ -45,6 +47,7 @@ const REPLIES: Record<ItrCode, { status: number; body: unknown }> = {
 /** What the contract's mapping table says a user sees for each row. */
 const CONTRACT: Record<ItrCode, Record<string, unknown>> = {
   "200": { __typename: "OtpSent" },
+  "200 not triggered": { __typename: "ProviderUnavailable", providerCode: "200", retryable: true },
   "400": {
     __typename: "InvalidInput",
     providerCode: "400",
@@ -110,6 +113,46 @@ describe("ITR over HTTP against a loopback provider", () => {
     expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(request?.headers["content-type"]).toBe("application/json");
     expect(request?.json).toEqual(WIRE);
+  });
+
+  it.each([
+    ["OTP_SENT", "OtpSent", "OTP_SENT"],
+    ["success", "OtpSent", "success"],
+    ["Triggered", "OtpSent", "Triggered"],
+    ["true", "OtpSent", "true"],
+    ["FAILED", "ProviderUnavailable", null],
+    ["error", "ProviderUnavailable", null],
+    ["Not Triggered", "ProviderUnavailable", null],
+    ["otp_not_sent", "ProviderUnavailable", null],
+    ["false", "ProviderUnavailable", null],
+    ["PENDING 9876543210", "OtpSent", null],
+    ["", "OtpSent", null],
+  ])("otp_status %j is %s", async (otpStatus, typename, providerMessage) => {
+    const result = await requestOtp(json(200, { otp_status: otpStatus }));
+    expect(result?.__typename).toBe(typename);
+    if (result?.__typename === "OtpSent") expect(result.challenge.providerMessage).toBe(providerMessage);
+    else expect(result).toMatchObject({ providerCode: "200", retryable: true });
+  });
+
+  it("logs an unrecognised otp_status scrubbed, and counts it", async () => {
+    const captured = await startCapturedApp({
+      ITR_BASE_URL: upstream.url,
+      ITR_API_TOKEN: TOKEN,
+      ...NO_LOCAL_LIMITS,
+    });
+    try {
+      upstream.respond(json(200, { otp_status: "QUEUED for 9876543210" }));
+      const { body } = await execute(captured.url, RequestOtpDocument, { input: { itr: INPUT } });
+      expect(body.data?.requestOtp.__typename).toBe("OtpSent");
+      const line = captured.lines().find((logged) => logged.msg === "unrecognised value in a reply");
+      expect(line).toMatchObject({ provider: "ITR", field: "otp_status", mappedAs: "OtpSent" });
+      expect(JSON.stringify(line)).toContain("QUEUED");
+      expect(captured.raw.join("")).not.toContain("9876543210");
+      const metrics = await (await fetch(`${captured.origin}/metrics`)).text();
+      expect(metrics).toContain('otp_provider_unrecognised_total{provider="ITR",field="otp_status"} 1');
+    } finally {
+      await captured.close();
+    }
   });
 
   it("a 400's detail names fields as an object or a FastAPI list; anything else names none", async () => {
@@ -254,6 +297,7 @@ describe("ITR in sandbox mode", () => {
   /** The input that reaches each documented row in the sandbox, and the fields a 400 names. */
   const MAGIC: Record<ItrCode, { pan: string; password: string }[]> = {
     "200": [{ pan: ITR_SANDBOX_PAN, password: PASSWORD }],
+    "200 not triggered": [{ pan: withDigits(ITR_MAGIC.notTriggeredDigits), password: PASSWORD }],
     "400": [
       { pan: withDigits(ITR_MAGIC.invalidPanDigits), password: PASSWORD },
       { pan: ITR_SANDBOX_PAN, password: ITR_MAGIC.wrongPassword },

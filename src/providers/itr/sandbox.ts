@@ -14,12 +14,14 @@ export const ITR_SANDBOX_API_TOKEN = "sandbox-itr-api-token";
 
 /**
  * Inputs that reach each documented failure: a PAN whose digits are `0400` (e.g. `ABCPE0400F`) is a 400 naming
- * the PAN, `0401` a 401, `0500` a 500; the password `wrong-password` is a 400 naming the password.
+ * the PAN, `0401` a 401, `0500` a 500, `0200` a 200 whose `otp_status` says no OTP was triggered; the password
+ * `wrong-password` is a 400 naming the password.
  */
 export const ITR_MAGIC = {
   invalidPanDigits: "0400",
   unauthorisedDigits: "0401",
   serverErrorDigits: "0500",
+  notTriggeredDigits: "0200",
   wrongPassword: "wrong-password",
 } as const;
 
@@ -54,6 +56,8 @@ export const itrSandbox: FakeProvider = ({ method, path, headers, body }) => {
       return { status: 401, body: { detail: {}, message: "Invalid Bearer token" } };
     case ITR_MAGIC.serverErrorDigits:
       return { status: 500, body: { error: "Internal server error" } };
+    case ITR_MAGIC.notTriggeredDigits:
+      return { status: 200, body: { otp_status: "FAILED" } };
   }
   if (request.password === ITR_MAGIC.wrongPassword) {
     return validationError([{ loc: ["body", "password"], msg: "Incorrect password", type: "value_error" }]);
