@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { count, flag, integer, optionalCount, text, variable } from "./env.js";
-import { DEFAULT_MAX_ENTRIES } from "./otp/store/memory.js";
+import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import type { ProviderDescriptor } from "./providers/descriptor.js";
 import { PROVIDERS, type ProviderSettings } from "./providers/registry.js";
@@ -70,7 +70,8 @@ const Env = z.object({
   OTP_STORE: variable(z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: variable(z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: variable(z.string().max(64).default("otp:")),
-  OTP_MEMORY_MAX_ENTRIES: integer(100, 10_000_000, DEFAULT_MAX_ENTRIES),
+  OTP_MEMORY_MAX_MB: integer(1, 1024, DEFAULT_MAX_MB),
+  OTP_REDIS_ALLOW_EVICTION: flag,
   OTP_STATE_SECRET: variable(z.string().min(32).optional()),
   ROUTER_SECRET: text,
   OTP_PROVIDER_TIMEOUT_MS: integer(1, 120_000, 8000),
@@ -149,8 +150,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     relaxedLimits,
     store:
       env.OTP_STORE === "redis" && env.REDIS_URL
-        ? { kind: "redis", url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
-        : { kind: "memory", maxEntries: env.OTP_MEMORY_MAX_ENTRIES },
+        ? {
+            kind: "redis",
+            url: env.REDIS_URL,
+            keyPrefix: env.REDIS_KEY_PREFIX,
+            allowEviction: env.OTP_REDIS_ALLOW_EVICTION ?? false,
+          }
+        : { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB },
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,

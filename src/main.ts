@@ -1,5 +1,6 @@
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
+import { memoryCapacity } from "./otp/memory-capacity.js";
 import { startupMessage } from "./startup-message.js";
 
 /** Process entry: config → (sandbox) → server → signals. */
@@ -15,6 +16,14 @@ async function main(): Promise<void> {
   const { app, config } = service;
   const address = await app.http.listen({ port: config.port, host: config.host });
   process.stdout.write(startupMessage(config, address));
+  if (config.store.kind === "memory") {
+    const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
+    process.stdout.write(
+      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
+        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
+        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { OutcomeKind, ProviderId } from "./otp/model.js";
+import type { MemoryStoreUsage } from "./otp/store/memory.js";
 import type { UpstreamObserver } from "./providers/http-client.js";
 import type { BreakerState } from "./providers/resilience.js";
 
@@ -44,6 +45,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #saturated = new Counter({
+    name: "otp_store_saturated_total",
+    help: "Sends refused (RateLimited, LOCAL_POLICY) because the state store was full of live state.",
+    registers: [this.registry],
+  });
+
   /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -52,6 +59,30 @@ export class Metrics {
   /** Count one requestOtp call by its provider and result member. */
   requestOtp(provider: ProviderId, result: OutcomeKind | "error"): void {
     this.#requests.inc({ provider, result });
+  }
+
+  /** Count one send refused because the store was full. */
+  storeSaturated(): void {
+    this.#saturated.inc();
+  }
+
+  /** Expose how full the memory store is, read at every scrape. */
+  memoryStore(usage: () => MemoryStoreUsage): void {
+    const gauge = (name: string, help: string, read: (usage: MemoryStoreUsage) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(usage()));
+        },
+      });
+    gauge(
+      "otp_memory_store_bytes",
+      "Heap the memory store's entries take (counted from above).",
+      (u) => u.usedBytes,
+    );
+    gauge("otp_memory_store_max_bytes", "The memory store's bound (OTP_MEMORY_MAX_MB).", (u) => u.maxBytes);
   }
 
   /** The observer one provider's HTTP client reports to. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
+import type { OtpStore } from "./otp/store/store.js";
 import { createLogger, RequestLogController } from "./log.js";
 import { Metrics } from "./metrics.js";
 import drainPlugin from "./server/drain.plugin.js";
@@ -15,6 +16,8 @@ import routerAuthPlugin from "./server/router-auth.plugin.js";
 export interface AppOptions {
   /** Where log lines go (tests capture them); standard output when absent. */
   logDestination?: DestinationStream;
+  /** A store to use instead of the configured one (tests give one already full); closed with the app. */
+  store?: OtpStore;
 }
 
 /** The running HTTP application: `/graphql`, `/healthz`, `/readyz`, `/metrics`. */
@@ -53,7 +56,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   await fastify.register(drainPlugin, { deadlineMs: config.shutdownDeadlineMs });
-  await fastify.register(otpPlugin, { config, logger, metrics });
+  await fastify.register(otpPlugin, {
+    config,
+    logger,
+    metrics,
+    ...(options.store && { store: options.store }),
+  });
   await fastify.register(routerAuthPlugin, { secret: config.routerSecret });
   await fastify.register(graphqlPlugin, { config, logger });
   await fastify.register(probesPlugin);

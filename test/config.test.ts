@@ -20,7 +20,7 @@ describe("loadConfig", () => {
         "OTP_MAX_PER_DEVICE_PER_HOUR",
         "OTP_MAX_PER_IP_PER_HOUR",
       ],
-      store: { kind: "memory", maxEntries: 20_000 },
+      store: { kind: "memory", maxMb: 256 },
       providerTimeoutMs: 8000,
       introspection: true,
     });
@@ -65,7 +65,8 @@ describe("loadConfig", () => {
     [{ PORT: "70000" }, "PORT"],
     [{ OTP_MODE: "demo" }, "OTP_MODE"],
     [{ OTP_COOLDOWN_SECONDS: "-1" }, "OTP_COOLDOWN_SECONDS"],
-    [{ OTP_MEMORY_MAX_ENTRIES: "10" }, "OTP_MEMORY_MAX_ENTRIES"],
+    [{ OTP_MEMORY_MAX_MB: "0" }, "OTP_MEMORY_MAX_MB"],
+    [{ OTP_MEMORY_MAX_MB: "4096" }, "OTP_MEMORY_MAX_MB"],
     [{ PHONE_BASE_URL: "not a url" }, "PHONE_BASE_URL"],
     [{ OTP_STORE: "redis" }, "REDIS_URL"],
     [{ NODE_ENV: "production" }, "no provider is configured"],

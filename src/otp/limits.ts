@@ -28,6 +28,7 @@ const MESSAGES: Record<string, string> = {
   destination: "Too many OTPs were requested for this destination. Please try again later.",
   device: "Too many OTPs were requested from this device. Please try again later.",
   ip: "Too many OTP requests from this network. Please try again later.",
+  saturated: "The service is receiving too many OTP requests. Please try again later.",
 };
 
 /**
@@ -52,16 +53,24 @@ export class LocalLimits {
     if (!request.cooldown && request.caps.length === 0) return null;
     const decision = await this.#store.consumeLimits(request);
     if (decision.allowed) return null;
-    return {
-      kind: "RateLimited",
-      provider: subject.provider,
-      providerCode: null,
-      retryable: true,
-      limitedBy: "LOCAL_POLICY",
-      retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
-      message: MESSAGES[decision.limit] ?? "Too many OTP requests. Please try again later.",
-    };
+    return localRefusal(subject.provider, decision.limit, decision.retryAfterMs);
   }
+}
+
+/**
+ * The answer to a send the local policy refused: by one of the limits, or `saturated` when the store is full of
+ * live state and cannot count one more send.
+ */
+export function localRefusal(provider: ProviderId, limit: string, retryAfterMs: number): RateLimited {
+  return {
+    kind: "RateLimited",
+    provider,
+    providerCode: null,
+    retryable: true,
+    limitedBy: "LOCAL_POLICY",
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    message: MESSAGES[limit] ?? "Too many OTP requests. Please try again later.",
+  };
 }
 
 /** The store request for one send: only the limits that are on, keyed by HMACs of the values. */
@@ -82,9 +91,10 @@ export function limitRequest(policy: LimitPolicy, subject: SendSubject, keys: St
     policy.maxPerIpPerHour,
   );
   return {
+    // Under the destination cap's key: the memory store keeps both in one entry.
     cooldown:
       policy.cooldownSeconds > 0
-        ? { key: `cooldown:${destination}`, ms: policy.cooldownSeconds * 1000 }
+        ? { key: `destination:${destination}`, ms: policy.cooldownSeconds * 1000 }
         : null,
     caps,
   };

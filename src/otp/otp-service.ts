@@ -1,9 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Challenge, OtpFailure, OtpOutcome, OutcomeKind, ProviderId } from "./model.js";
 import type { ProviderAdapter } from "./ports.js";
-import { CHALLENGE_TTL_SECONDS, StoreUnavailableError, type OtpStore } from "./store/store.js";
+import {
+  CHALLENGE_TTL_SECONDS,
+  StoreSaturatedError,
+  StoreUnavailableError,
+  type OtpStore,
+} from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
-import { LocalLimits, type LimitPolicy } from "./limits.js";
+import { LocalLimits, localRefusal, type LimitPolicy } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
 
 /**
@@ -39,6 +44,8 @@ export interface OtpServiceOptions {
   onStateError?: (error: StoreUnavailableError, step: "saveChallenge" | "completeIdempotency") => void;
   /** Called once per `requestOtp`, however it ended (its one log line and the request counter). */
   observe?: (observation: RequestOtpObservation) => void;
+  /** Called when a send was refused because the store is full of live state (it forgets none to make room). */
+  onSaturated?: (error: StoreSaturatedError) => void;
   now?: () => Date;
 }
 
@@ -137,8 +144,15 @@ export class OtpService {
     }
 
     const attempt = () => this.#attempt(provider, adapter, parsed.value, context.clientIp, trace);
-    if (idempotencyKey === null) return (await attempt()).outcome;
-    return this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+    try {
+      if (idempotencyKey === null) return (await attempt()).outcome;
+      return await this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+    } catch (error) {
+      // Full of live state, the store keeps it and this send is refused: fail closed, with a typed answer.
+      if (!(error instanceof StoreSaturatedError)) throw error;
+      this.#options.onSaturated?.(error);
+      return localRefusal(provider, "saturated", error.retryAfterMs);
+    }
   }
 
   /** The one member that is set, and its provider; graphql-js has already refused zero or two. */

@@ -5,11 +5,13 @@
 import type { FastifyPluginAsync } from "fastify";
 import { fastifyPlugin } from "fastify-plugin";
 import type { Logger } from "pino";
-import type { Config } from "../config.js";
+import { ConfigError, type Config } from "../config.js";
 import { scrubBody } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { OtpService } from "../otp/otp-service.js";
 import { createStore } from "../otp/store/index.js";
+import { MemoryStore } from "../otp/store/memory.js";
+import { RedisStore, SAFE_EVICTION_POLICY } from "../otp/store/redis.js";
 import { StateKeys } from "../otp/store/state-keys.js";
 import type { OtpStore } from "../otp/store/store.js";
 import { UpstreamClient } from "../providers/http-client.js";
@@ -26,9 +28,15 @@ export interface OtpPluginOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /** A store to use instead of the configured one. */
+  store?: OtpStore;
 }
 
-const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, { config, logger, metrics }) => {
+/** During a flood of refusals, one warning every this long (with the count), not one per request. */
+const SATURATION_WARN_INTERVAL_MS = 10_000;
+
+const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options) => {
+  const { config, logger, metrics } = options;
   const clients: UpstreamClient[] = [];
   const clientFor = (provider: ProviderId) => {
     const client = new UpstreamClient({
@@ -43,12 +51,24 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, { config
     clients.push(client);
     return client;
   };
-  const store = createStore(config.store, {
-    onConnectionChange: (state, error) => {
-      if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
-      else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
-    },
-  });
+  const store =
+    options.store ??
+    createStore(config.store, {
+      onConnectionChange: (state, error) => {
+        if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
+        else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
+      },
+    });
+  if (store instanceof MemoryStore) metrics.memoryStore(() => store.usage());
+  if (store instanceof RedisStore) {
+    const allowEviction = config.store.kind === "redis" && config.store.allowEviction;
+    await checkEvictionPolicy(store, allowEviction, logger).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  }
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  let refusedSinceWarning = 0;
   const otp = new OtpService({
     providers: PROVIDER_MEMBERS,
     adapters: createAdapters(config.providers, clientFor),
@@ -60,6 +80,17 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, { config
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
     onStateError: (error, step) => {
       logger.error({ step, err: error.message }, "state store failed after an OTP was sent");
+    },
+    onSaturated: (error) => {
+      metrics.storeSaturated();
+      refusedSinceWarning += 1;
+      if (Date.now() - warnedAt < SATURATION_WARN_INTERVAL_MS) return;
+      warnedAt = Date.now();
+      logger.warn(
+        { store: config.store.kind, refused: refusedSinceWarning, retryAfterMs: error.retryAfterMs },
+        "state store saturated: new sends refused (RateLimited), no live state forgotten",
+      );
+      refusedSinceWarning = 0;
     },
     observe: (observation) => {
       metrics.requestOtp(observation.provider, observation.result);
@@ -74,5 +105,31 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, { config
   });
   return Promise.resolve();
 };
+
+/**
+ * Refuse to start on a Redis whose `maxmemory-policy` evicts keys (every key here has a TTL, so `volatile-*`
+ * policies evict live limits as surely as `allkeys-*`), unless `OTP_REDIS_ALLOW_EVICTION=true`; warn when the
+ * policy cannot be read (`CONFIG` refused, or Redis not reachable yet).
+ */
+async function checkEvictionPolicy(store: RedisStore, allowEviction: boolean, logger: Logger): Promise<void> {
+  const advice = `set maxmemory-policy to ${SAFE_EVICTION_POLICY}`;
+  let policy: string | null;
+  try {
+    policy = await store.evictionPolicy();
+  } catch {
+    logger.warn(`Redis not reachable at start: its maxmemory-policy was not checked (${advice})`);
+    return;
+  }
+  if (policy === null) {
+    logger.warn(`Redis refused CONFIG GET maxmemory-policy: it was not checked (${advice})`);
+    return;
+  }
+  if (policy === SAFE_EVICTION_POLICY) return;
+  const problem = `Redis maxmemory-policy is ${policy}: at maxmemory it evicts live limits and idempotency records`;
+  if (!allowEviction) {
+    throw new ConfigError(`${problem}; ${advice}, or OTP_REDIS_ALLOW_EVICTION=true to start anyway`);
+  }
+  logger.warn({ policy }, `${problem} (started with OTP_REDIS_ALLOW_EVICTION=true; ${advice})`);
+}
 
 export default fastifyPlugin(otpPlugin, { name: "otp" });

@@ -18,8 +18,11 @@ export function hasRedisServer(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-/** Start `redis-server` on a free loopback port; resolves once it answers PING. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * Start `redis-server` on a free loopback port, with `args` added to its command line (`--maxmemory 2mb`, say);
+ * resolves once it answers PING.
+ */
+export async function startRedisServer(args: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -36,6 +39,7 @@ export async function startRedisServer(): Promise<RedisServer> {
         "no",
         "--loglevel",
         "warning",
+        ...args,
       ],
       { stdio: "ignore" },
     );

@@ -1,3 +1,4 @@
+import type { AppOptions } from "../../src/server.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 /** One JSON log line as written. */
@@ -15,11 +16,15 @@ export interface CapturedApp extends TestApp {
 }
 
 /** Start the app as `startTestApp` does (sandbox when no provider is set), its logs going to memory. */
-export async function startCapturedApp(env: Record<string, string> = {}): Promise<CapturedApp> {
+export async function startCapturedApp(
+  env: Record<string, string> = {},
+  options: Omit<AppOptions, "logDestination"> = {},
+): Promise<CapturedApp> {
   const raw: string[] = [];
   const started = await startTestApp(
     { LOG_LEVEL: "info", ...env },
     {
+      ...options,
       logDestination: {
         write: (line: string) => {
           raw.push(line);

@@ -14,7 +14,12 @@ describe("state settings", () => {
       REDIS_URL: "redis://10.0.0.5:6379",
       OTP_STATE_SECRET: secret,
     });
-    expect(config.store).toEqual({ kind: "redis", url: "redis://10.0.0.5:6379", keyPrefix: "otp:" });
+    expect(config.store).toEqual({
+      kind: "redis",
+      url: "redis://10.0.0.5:6379",
+      keyPrefix: "otp:",
+      allowEviction: false,
+    });
     expect(config.stateSecret).toBe(secret);
     const prefixed = loadConfig({
       OTP_STORE: "redis",
@@ -23,6 +28,14 @@ describe("state settings", () => {
       REDIS_KEY_PREFIX: "otp-staging:",
     });
     expect(prefixed.store).toMatchObject({ keyPrefix: "otp-staging:" });
+  });
+
+  it("bounds the memory store by megabytes, and reads the Redis eviction override", () => {
+    expect(loadConfig({ OTP_MEMORY_MAX_MB: "64" }).store).toEqual({ kind: "memory", maxMb: 64 });
+    const redis = { OTP_STORE: "redis", REDIS_URL: "redis://10.0.0.5:6379", OTP_STATE_SECRET: secret };
+    expect(loadConfig({ ...redis, OTP_REDIS_ALLOW_EVICTION: "true" }).store).toMatchObject({
+      allowEviction: true,
+    });
   });
 
   it.each([

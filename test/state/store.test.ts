@@ -1,9 +1,6 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Challenge } from "../../src/otp/model.js";
-import { limitRequest } from "../../src/otp/limits.js";
-import { MemoryStore } from "../../src/otp/store/memory.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
-import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { backends, manualClock, type ManualClock } from "./fixtures.js";
@@ -219,46 +216,5 @@ describe.skipIf(redisUrl === null)("redis store shared by two clients", () => {
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
-  });
-});
-
-describe("memory store bounds", () => {
-  it("stays bounded after 100k distinct destinations, and sweeps what expired", () => {
-    const clock = manualClock();
-    const store = new MemoryStore({ maxEntries: 10_000, now: clock.now });
-    const keys = StateKeys.random();
-    const policy = {
-      cooldownSeconds: 30,
-      maxPerDestinationPerHour: 5,
-      maxPerDevicePerHour: 0,
-      maxPerIpPerHour: 0,
-    };
-    const sends: Promise<unknown>[] = [];
-    for (let index = 0; index < 100_000; index += 1) {
-      const request = limitRequest(
-        policy,
-        {
-          provider: "PHONE",
-          destination: `+9198${String(index).padStart(8, "0")}`,
-          device: null,
-          clientIp: null,
-        },
-        keys,
-      );
-      sends.push(store.consumeLimits(request));
-    }
-    // Never more than the bound; when full, the oldest tenth goes at once.
-    const { cooldowns, counters, challenges, idempotency } = store.sizes();
-    expect({ challenges, idempotency }).toEqual({ challenges: 0, idempotency: 0 });
-    for (const size of [cooldowns, counters]) {
-      expect(size).toBeLessThanOrEqual(10_000);
-      expect(size).toBeGreaterThanOrEqual(9_000);
-    }
-
-    clock.advance(HOUR);
-    void store.consumeLimits(caps(cap("after an hour", 1)));
-    void store.consumeLimits({ cooldown: { key: "after an hour", ms: 30_000 }, caps: [] });
-    expect(store.sizes()).toEqual({ challenges: 0, cooldowns: 1, counters: 1, idempotency: 0 });
-    return Promise.all(sends);
   });
 });

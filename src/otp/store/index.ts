@@ -4,7 +4,8 @@ import type { OtpStore } from "./store.js";
 
 /** Which backend holds the state, as the configuration names it. */
 export type StoreSettings =
-  { kind: "memory"; maxEntries: number } | { kind: "redis"; url: string; keyPrefix: string };
+  | { kind: "memory"; maxMb: number }
+  | { kind: "redis"; url: string; keyPrefix: string; allowEviction: boolean };
 
 export interface CreateStoreOptions {
   now?: () => number;
@@ -15,7 +16,10 @@ export interface CreateStoreOptions {
 /** The configured store: memory (one process) or Redis (shared by replicas). */
 export function createStore(settings: StoreSettings, options: CreateStoreOptions = {}): OtpStore {
   if (settings.kind === "memory") {
-    return new MemoryStore({ maxEntries: settings.maxEntries, ...(options.now && { now: options.now }) });
+    return new MemoryStore({
+      maxBytes: settings.maxMb * 1024 * 1024,
+      ...(options.now && { now: options.now }),
+    });
   }
   return new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, ...options });
 }

@@ -3,12 +3,21 @@ import { Redis } from "ioredis";
 import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
 import {
+  StoreSaturatedError,
   StoreUnavailableError,
   type IdempotencyRecord,
   type LimitDecision,
   type LimitRequest,
   type OtpStore,
 } from "./store.js";
+
+/*
+ * At maxmemory (with `noeviction`) Redis refuses a script's first write that needs room (SET, ZADD, HSET), and
+ * lets a script that has already written go on (a script is atomic). So the scripts that admit new state read
+ * first and make such a write their first: refused, they changed nothing and the send is refused too. The writes
+ * that follow a send (its challenge, its idempotency outcome) start with a PEXPIRE, which needs no room, so they
+ * go through: a send that was made keeps its answer. Reads (a replayed key, a capped destination) still work.
+ */
 
 /**
  * Check the cooldown and every cap, and count the send against all of them only when all allow it.
@@ -26,10 +35,10 @@ if cooldown > 0 then
 end
 for i = 2, #KEYS do
   local name, max, window = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-  local count = redis.call('ZCARD', KEYS[i])
+  local since = '(' .. (now - window)
+  local count = redis.call('ZCOUNT', KEYS[i], since, '+inf')
   if count >= max then
-    local oldest = redis.call('ZRANGE', KEYS[i], count - max, count - max, 'WITHSCORES')
+    local oldest = redis.call('ZRANGEBYSCORE', KEYS[i], since, '+inf', 'WITHSCORES', 'LIMIT', count - max, 1)
     local w = tonumber(oldest[2]) + window - now
     if w > wait then wait, limit = w, name end
   end
@@ -38,6 +47,7 @@ if wait > 0 then return {0, wait, limit} end
 if cooldown > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', cooldown) end
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[i], ARGV[1], ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - tonumber(ARGV[3 * i]))
   redis.call('PEXPIRE', KEYS[i], ARGV[3 * i])
 end
 return {1}
@@ -49,8 +59,8 @@ local live = tonumber(redis.call('HGET', KEYS[1], 'until'))
 if live and live > tonumber(ARGV[1]) then
   return {redis.call('HGET', KEYS[1], 'fp'), redis.call('HGET', KEYS[1], 'outcome')}
 end
-redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'token', ARGV[3], 'until', tonumber(ARGV[1]) + tonumber(ARGV[4]))
+redis.call('HDEL', KEYS[1], 'outcome')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return nil
 `;
@@ -58,9 +68,15 @@ return nil
 /** KEYS[1] = record. ARGV = now, token, outcome, ttlMs. */
 const COMPLETE = `
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'outcome', ARGV[3], 'until', tonumber(ARGV[1]) + tonumber(ARGV[4]))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[1], 'outcome', ARGV[3], 'until', tonumber(ARGV[1]) + tonumber(ARGV[4]))
 return 1
+`;
+
+/** KEYS[1] = challenge. ARGV = stored value, ttlMs. */
+const SAVE_CHALLENGE = `
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 `;
 
 /** KEYS[1] = record. ARGV = token. Deletes a pending claim made with that token. */
@@ -71,6 +87,16 @@ end
 return 0
 `;
 
+/**
+ * The one `maxmemory-policy` that never drops a live key: at `maxmemory` Redis refuses writes that need room
+ * (the subgraph then refuses new sends) and keeps every key. Every key this store writes has a TTL, so the
+ * `volatile-*` policies would evict live limits and idempotency records as `allkeys-*` do.
+ */
+export const SAFE_EVICTION_POLICY = "noeviction";
+
+/** What a refusal at maxmemory tells the caller to wait: Redis does not say when keys will expire. */
+const FULL_RETRY_AFTER_MS = 60_000;
+
 /** How long calls made while the first connection is being opened wait for it. */
 const FIRST_CONNECTION_WAIT_MS = 2000;
 
@@ -79,6 +105,7 @@ interface Scripts {
   otpClaim(key: string, ...args: (string | number)[]): Promise<unknown>;
   otpComplete(key: string, ...args: (string | number)[]): Promise<unknown>;
   otpRelease(key: string, token: string): Promise<unknown>;
+  otpSaveChallenge(key: string, value: string, ttlMs: number): Promise<unknown>;
 }
 
 /** A stored challenge: when it expires by the store's clock, then the packed challenge. */
@@ -120,6 +147,7 @@ export class RedisStore implements OtpStore {
     redis.defineCommand("otpClaim", { lua: CLAIM, numberOfKeys: 1 });
     redis.defineCommand("otpComplete", { lua: COMPLETE, numberOfKeys: 1 });
     redis.defineCommand("otpRelease", { lua: RELEASE, numberOfKeys: 1 });
+    redis.defineCommand("otpSaveChallenge", { lua: SAVE_CHALLENGE, numberOfKeys: 1 });
     let state: "unknown" | "up" | "down" = "unknown";
     const change = (next: "up" | "down", error?: Error) => {
       if (state !== next && !this.#closing) options.onConnectionChange?.(next, error);
@@ -146,7 +174,7 @@ export class RedisStore implements OtpStore {
   async saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
     const stored = `${this.#now() + ttlSeconds * 1000}${EXPIRY_SEPARATOR}${packChallenge(challenge)}`;
     await this.#call(() =>
-      this.#redis.set(this.#key("challenge", challenge.id), stored, "PX", ttlSeconds * 1000),
+      this.#redis.otpSaveChallenge(this.#key("challenge", challenge.id), stored, ttlSeconds * 1000),
     );
   }
 
@@ -163,14 +191,16 @@ export class RedisStore implements OtpStore {
   }
 
   async consumeLimits(request: LimitRequest): Promise<LimitDecision> {
-    const keys = [request.cooldown?.key ?? "cooldown-off", ...request.caps.map((cap) => cap.key)];
+    // A cooldown may share its key with a cap (a sorted set): it is a string under a name of its own.
+    const keys = [
+      this.#key("cooldown", request.cooldown?.key ?? "off"),
+      ...request.caps.map((cap) => this.#key("limit", cap.key)),
+    ];
     const now = this.#now();
     const member = `${now}:${randomUUID()}`;
     const args = [now, member, request.cooldown?.ms ?? 0];
     for (const cap of request.caps) args.push(cap.name, cap.max, cap.windowMs);
-    const reply = await this.#call(() =>
-      this.#redis.otpConsumeLimits(keys.length, ...keys.map((key) => this.#key("limit", key)), ...args),
-    );
+    const reply = await this.#call(() => this.#redis.otpConsumeLimits(keys.length, ...keys, ...args));
     const [allowed, wait, limit] = reply as [number, number?, string?];
     return allowed === 1
       ? { allowed: true }
@@ -224,11 +254,36 @@ export class RedisStore implements OtpStore {
     return `${this.#prefix}${kind}:${id}`;
   }
 
+  /**
+   * The server's `maxmemory-policy`, or null when it does not say (`CONFIG` is often refused on managed Redis).
+   * Rejects with `StoreUnavailableError` when Redis cannot be reached.
+   */
+  async evictionPolicy(): Promise<string | null> {
+    await this.#firstConnection;
+    let reply: unknown;
+    try {
+      reply = await this.#redis.config("GET", "maxmemory-policy");
+    } catch (error) {
+      if (this.#redis.status !== "ready") {
+        throw new StoreUnavailableError("The state store (Redis) did not answer.", { cause: error });
+      }
+      return null;
+    }
+    const [, policy] = reply as [string?, string?];
+    return policy ?? null;
+  }
+
   async #call<T>(command: () => Promise<T>): Promise<T> {
     await this.#firstConnection;
     try {
       return await command();
     } catch (error) {
+      // At maxmemory with `noeviction`, Redis refuses writes that need room and keeps every key.
+      if (error instanceof Error && error.message.startsWith("OOM ")) {
+        throw new StoreSaturatedError("The state store (Redis) is at maxmemory.", FULL_RETRY_AFTER_MS, {
+          cause: error,
+        });
+      }
       throw new StoreUnavailableError("The state store (Redis) did not answer.", { cause: error });
     }
   }

@@ -65,8 +65,24 @@ export interface OtpStore {
 
 /** The store could not be reached or did not answer: the caller must fail closed (send nothing). */
 export class StoreUnavailableError extends Error {
-  override readonly name = "StoreUnavailableError";
+  override readonly name: string = "StoreUnavailableError";
 }
 
 /** How long a challenge can be resolved by other subgraphs after it was sent. */
 export const CHALLENGE_TTL_SECONDS = 60 * 60;
+
+/**
+ * The store is full of live state and keeps it: a write that needs new room is refused, and the caller must
+ * fail closed (send nothing). `retryAfterMs` is the time until the oldest live entry expires, where known.
+ */
+export class StoreSaturatedError extends StoreUnavailableError {
+  override readonly name = "StoreSaturatedError";
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

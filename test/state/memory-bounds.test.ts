@@ -1,0 +1,157 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { encodeOutcome } from "../../src/otp/idempotency.js";
+import { limitRequest, type LimitPolicy } from "../../src/otp/limits.js";
+import { memoryCapacity } from "../../src/otp/memory-capacity.js";
+import type { Challenge } from "../../src/otp/model.js";
+import { MemoryStore } from "../../src/otp/store/memory.js";
+import { StateKeys } from "../../src/otp/store/state-keys.js";
+import { StoreSaturatedError, type LimitRequest } from "../../src/otp/store/store.js";
+import { DEFAULT_LIMITS, manualClock } from "./fixtures.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const KB = 1024;
+const MB = KB * KB;
+
+const cap = (key: string, max = 5): LimitRequest => ({
+  cooldown: null,
+  caps: [{ name: "destination", key, max, windowMs: HOUR }],
+});
+
+function challenge(id: string, sentAt: number): Challenge {
+  return {
+    id,
+    provider: "PHONE",
+    destinationHint: "******3210",
+    sentAt: new Date(sentAt),
+    expiresAt: null,
+    resendAvailableAt: new Date(sentAt + 30_000),
+    attemptsAllowed: null,
+    providerMessage: "request processed successfully",
+    providerReference: null,
+  };
+}
+
+/** Fill `store` with hourly counters until it refuses one; answers how many it took. */
+async function fill(store: MemoryStore, prefix: string): Promise<number> {
+  for (let index = 0; ; index++) {
+    try {
+      await store.consumeLimits(cap(`${prefix}:${index}`));
+    } catch (error) {
+      expect(error).toBeInstanceOf(StoreSaturatedError);
+      return index;
+    }
+  }
+}
+
+describe("memory store bound", () => {
+  it("when full of live entries, refuses a new one with the time until the oldest expires, and forgets none", async () => {
+    const clock = manualClock();
+    const store = new MemoryStore({ maxBytes: 64 * KB, now: clock.now });
+    expect(await store.consumeLimits(cap("capped", 1))).toEqual({ allowed: true });
+    clock.advance(MINUTE);
+    const admitted = await fill(store, "flood");
+    expect(admitted).toBeGreaterThan(100);
+
+    // Refused: the oldest entry ("capped") expires 59 minutes from now.
+    await expect(store.consumeLimits(cap("one more"))).rejects.toMatchObject({
+      name: "StoreSaturatedError",
+      retryAfterMs: 59 * MINUTE,
+    });
+    await expect(store.claimIdempotency("new key", "fp", "token", 30)).rejects.toBeInstanceOf(
+      StoreSaturatedError,
+    );
+    // Every live entry is still there: the capped key is still capped, each flood key still counts.
+    expect(await store.consumeLimits(cap("capped", 1))).toMatchObject({
+      allowed: false,
+      limit: "destination",
+      retryAfterMs: 59 * MINUTE,
+    });
+    expect(await store.consumeLimits(cap("flood:0", 1))).toMatchObject({ allowed: false });
+    expect(store.usage().usedBytes).toBeLessThanOrEqual(64 * KB);
+  });
+
+  it("expired entries go first: once they expire, new entries fit again", async () => {
+    const clock = manualClock();
+    const store = new MemoryStore({ maxBytes: 64 * KB, now: clock.now });
+    // Entries that live 30 s (a cooldown alone) fill the store...
+    let admitted = 0;
+    for (; ; admitted++) {
+      const request: LimitRequest = { cooldown: { key: `short:${admitted}`, ms: 30_000 }, caps: [] };
+      const refused = await store.consumeLimits(request).catch((error: unknown) => error);
+      if (refused instanceof StoreSaturatedError) break;
+    }
+    await expect(store.consumeLimits(cap("hourly"))).rejects.toMatchObject({ retryAfterMs: 30_000 });
+    clock.advance(30_000);
+    // ...and go, all of them, when they expire: as many new ones fit as before.
+    expect(await fill(store, "hourly")).toBeGreaterThanOrEqual(admitted * 0.6);
+    expect(store.usage().counters).toBeLessThan(admitted);
+  });
+
+  it("keeps what follows a send even when full: the challenge and the first answer of its key", async () => {
+    const clock = manualClock();
+    const store = new MemoryStore({ maxBytes: 64 * KB, now: clock.now });
+    expect(await store.claimIdempotency("key", "fp", "token", 30)).toBeNull();
+    await fill(store, "flood");
+    const sent = challenge("sent-while-full", clock.now());
+    await store.saveChallenge(sent, 3600);
+    const outcome = encodeOutcome({ kind: "OtpSent", challenge: sent, devOtp: null });
+    await store.completeIdempotency("key", "token", outcome, 86_400);
+    expect(await store.loadChallenges([sent.id])).toEqual([sent]);
+    expect(await store.claimIdempotency("key", "fp", "other", 30)).toEqual({ fingerprint: "fp", outcome });
+    // The headroom kept for such writes is an eighth of a small bound: they stay within it.
+    expect(store.usage().usedBytes).toBeLessThanOrEqual(64 * KB);
+  });
+});
+
+describe("memory store size", () => {
+  // A full collection before each reading, so the heap holds what the store keeps and no garbage.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const heapUsed = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const policy: LimitPolicy = DEFAULT_LIMITS;
+
+  it("counts at least the heap its entries take, and 100 000 distinct destinations take under 64 MB", async () => {
+    const clock = manualClock();
+    const keys = StateKeys.random();
+    const store = new MemoryStore({ maxBytes: 256 * MB, now: clock.now });
+    const sends = 100_000;
+    const before = heapUsed();
+    for (let index = 0; index < sends; index++) {
+      const subject = {
+        provider: "PHONE" as const,
+        destination: `+9198${String(index).padStart(8, "0")}`,
+        device: `device-${index}`,
+        clientIp: `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`,
+      };
+      await store.consumeLimits(limitRequest(policy, subject, keys));
+      await store.saveChallenge(
+        challenge(keys.key("challenge", String(index)).slice(0, 24), clock.now()),
+        3600,
+      );
+      clock.advance(10);
+    }
+    const grown = heapUsed() - before;
+    const { usedBytes, counters, challenges } = store.usage();
+    // One entry per destination (its cooldown and its cap), one per device and per network, one challenge.
+    expect({ counters, challenges }).toEqual({ counters: 3 * sends, challenges: sends });
+    expect(usedBytes).toBeGreaterThanOrEqual(grown);
+    // ...and not far above it, so the capacity it reports is not understated either.
+    expect(usedBytes).toBeLessThan(grown * 1.5);
+    expect(grown).toBeLessThan(64 * MB);
+  });
+
+  it("reports what one send costs and the sends an hour a bound keeps", async () => {
+    const capacity = await memoryCapacity(256 * MB, policy);
+    expect(capacity.bytesPerSend).toBeGreaterThan(200);
+    expect(capacity.bytesPerSend).toBeLessThan(1000);
+    expect(capacity.sendsPerHour).toBe(Math.floor((256 * MB - 4 * MB) / capacity.bytesPerSend));
+    expect(capacity.sendsPerHourWithKeys).toBeLessThan(capacity.sendsPerHour / 10);
+  });
+});
