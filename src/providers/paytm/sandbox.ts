@@ -123,8 +123,6 @@ export const paytmSandbox: ProviderSandbox<PaytmSettings, PaytmOtpFields> = {
   }),
   magic: {
     BE1400001: phoneEndingIn("43210"),
-    ...Object.fromEntries(
-      Object.entries(PAYTM_MAGIC).map(([code, digits]) => [code, phoneEndingIn(digits)]),
-    ),
+    ...Object.fromEntries(Object.entries(PAYTM_MAGIC).map(([code, digits]) => [code, phoneEndingIn(digits)])),
   },
 };
