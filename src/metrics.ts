@@ -45,6 +45,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #unrecognised = new Counter({
+    name: "otp_provider_unrecognised_total",
+    help: "Replies mapped although a field held a value the provider's document does not list, by field.",
+    labelNames: ["provider", "field"] as const,
+    registers: [this.registry],
+  });
+
   readonly #saturated = new Counter({
     name: "otp_store_saturated_total",
     help: "Sends refused (RateLimited, LOCAL_POLICY) because the state store was full of live state.",
@@ -99,6 +106,9 @@ export class Metrics {
       },
       refused: (reason) => {
         this.#refused.inc({ provider, reason });
+      },
+      unrecognised: (field) => {
+        this.#unrecognised.inc({ provider, field });
       },
     };
   }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "./__generated__/graphql.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { execute } from "./helpers/client.js";
+import { PHONE_MAGIC } from "../src/providers/phone/sandbox.js";
 import { startupMessage } from "../src/startup-message.js";
 
 const run = promisify(execFile);
@@ -85,6 +86,20 @@ describe("the sandbox walk", () => {
       });
       expect(body.data?.requestOtp.__typename, `send ${suffix + 1}`).toBe("OtpSent");
     }
+  });
+
+  it('answers the corrected "Too many requests" of PHONE (a number ending 00430) with a 60 s wait', async () => {
+    const { body } = await execute(subgraph.url, RequestOtpDocument, {
+      input: {
+        phone: { phone: `+9198765${PHONE_MAGIC.tooManyCorrected}`, country: "IN", deviceId: "device-1" },
+      },
+    });
+    expect(body.data?.requestOtp).toMatchObject({
+      __typename: "RateLimited",
+      limitedBy: "PROVIDER",
+      providerCode: "400",
+      retryAfterSeconds: 60,
+    });
   });
 
   it("serves Apollo Sandbox to a browser's GET", async () => {

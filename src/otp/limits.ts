@@ -18,7 +18,12 @@ export interface SendSubject {
   destination: string;
   device: string | null;
   clientIp: string | null;
+  /** A value the provider takes once within `seconds` (see `SingleUse`); counted like a cap of one. */
+  singleUse?: { value: string; seconds: number } | null;
 }
+
+/** The name under which a repeated single-use value is refused. */
+export const SINGLE_USE_LIMIT = "singleUse";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -47,12 +52,16 @@ export class LocalLimits {
     this.#keys = keys;
   }
 
-  /** Count one send, or answer why not. Rejects with `StoreUnavailableError` when the store is away. */
-  async consume(subject: SendSubject): Promise<RateLimited | null> {
+  /**
+   * Count one send, or answer why not: `RateLimited`, or {@link SINGLE_USE_LIMIT} for a repeated single-use
+   * value. Rejects with `StoreUnavailableError` when the store is away.
+   */
+  async consume(subject: SendSubject): Promise<RateLimited | typeof SINGLE_USE_LIMIT | null> {
     const request = limitRequest(this.#policy, subject, this.#keys);
     if (!request.cooldown && request.caps.length === 0) return null;
     const decision = await this.#store.consumeLimits(request);
     if (decision.allowed) return null;
+    if (decision.limit === SINGLE_USE_LIMIT) return SINGLE_USE_LIMIT;
     return localRefusal(subject.provider, decision.limit, decision.retryAfterMs);
   }
 }
@@ -90,6 +99,16 @@ export function limitRequest(policy: LimitPolicy, subject: SendSubject, keys: St
     () => hashed("ip", subject.clientIp === null ? null : clientNetwork(subject.clientIp)),
     policy.maxPerIpPerHour,
   );
+  const { singleUse } = subject;
+  if (singleUse) {
+    const key = keys.key(SINGLE_USE_LIMIT, `${subject.provider}\0${singleUse.value}`);
+    caps.push({
+      name: SINGLE_USE_LIMIT,
+      key: `${SINGLE_USE_LIMIT}:${key}`,
+      max: 1,
+      windowMs: singleUse.seconds * 1000,
+    });
+  }
   return {
     // Under the destination cap's key: the memory store keeps both in one entry.
     cooldown:

@@ -8,7 +8,7 @@ import {
   type OtpStore,
 } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
-import { LocalLimits, localRefusal, type LimitPolicy } from "./limits.js";
+import { LocalLimits, localRefusal, SINGLE_USE_LIMIT, type LimitPolicy } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
 
 /**
@@ -176,13 +176,28 @@ export class OtpService {
   ): Promise<Attempt> {
     const destination = adapter.destination(request);
     trace.destinationHint = destination.hint;
+    const singleUse = adapter.singleUse?.(request) ?? null;
     const limited = await this.#limits.consume({
       provider,
       destination: destination.key,
       device: adapter.device(request),
       clientIp,
+      singleUse,
     });
-    if (limited) return { outcome: limited, final: false };
+    if (limited !== null && limited !== SINGLE_USE_LIMIT) return { outcome: limited, final: false };
+    // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
+    if (limited === SINGLE_USE_LIMIT && singleUse) {
+      const { field, message } = singleUse;
+      const outcome: OtpOutcome = {
+        kind: "InvalidInput",
+        provider,
+        providerCode: null,
+        retryable: false,
+        message,
+        fieldErrors: [{ field, message }],
+      };
+      return { outcome, final: false };
+    }
 
     const sendStarted = performance.now();
     const result = await adapter.send(request);

@@ -35,6 +35,19 @@ export interface Destination {
 }
 
 /**
+ * A value the provider refuses to see again within `seconds`: checked and recorded with the local limits (as an
+ * HMAC, never in clear); a repeat is `InvalidInput` on `field` and is never sent.
+ */
+export interface SingleUse {
+  /** Normalised, with whatever scopes it (e.g. the customer); never logged or stored in clear. */
+  value: string;
+  seconds: number;
+  field: string;
+  /** Safe for an end user. */
+  message: string;
+}
+
+/**
  * One provider as the use case drives it: its input rules, and how to ask it for an OTP. Each provider module
  * (`src/providers/<id>/`) implements this.
  */
@@ -45,6 +58,8 @@ export interface ProviderAdapter<Input = unknown, Request = unknown> {
   destination(request: Request): Destination;
   /** The device the request comes from, where the input names one (for per-device limits). */
   device(request: Request): string | null;
+  /** A value the provider takes only once for a while (DMT's reference number), where the request has one. */
+  singleUse?(request: Request): SingleUse | null;
   /** Make the upstream call. Expected conditions are values; this rejects only on a bug. */
   send(request: Request): Promise<SendResult>;
 }

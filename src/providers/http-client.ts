@@ -59,6 +59,8 @@ export interface UpstreamFault {
 export interface UpstreamObserver extends PolicyObserver {
   /** One exchange ended (after its one retry, if any); not called for refused calls. */
   exchanged?(outcome: "reply" | ExchangeFault, ms: number): void;
+  /** A reply was mapped although `field` (a fixed name, e.g. `otp_status`) held a value its document lacks. */
+  unrecognised?(field: string): void;
 }
 
 /** The part of a pino logger the client uses. */
@@ -150,6 +152,19 @@ export class UpstreamClient {
       },
       "undocumented reply",
     );
+  }
+
+  /**
+   * Note a reply that was mapped (as `mappedAs`) although `field` held a value its provider's document does not
+   * list: logged with the value scrubbed, and counted, so operators learn it.
+   */
+  noteUnrecognised(reply: UpstreamReply, field: string, value: unknown, mappedAs: string): void {
+    const { logger, scrubBody, provider } = this.#options;
+    logger?.warn(
+      { provider, status: reply.status, field, mappedAs, ...(scrubBody && { value: scrubBody(value) }) },
+      "unrecognised value in a reply",
+    );
+    this.#observer.unrecognised?.(field);
   }
 
   /** Stop keeping connections to the provider. */

@@ -6,11 +6,8 @@
 import type { DocumentedResponse } from "./outcomes.js";
 import { PROVIDERS, type ProviderId } from "./registry.js";
 
-/** A row of the mapping table that says in words where `providerCode` comes from, when it is no fixed code. */
-export interface MappingRow extends DocumentedResponse {
-  /** Shown instead of the quoted code, e.g. `HTTP status or null`. */
-  providerCodeFrom?: string;
-}
+/** A row of the mapping table (`providerCodeFrom` is shown instead of the quoted code, e.g. `HTTP status or null`). */
+export type MappingRow = DocumentedResponse;
 
 /** One provider's documented responses, or (`any`) the rows every provider shares. */
 export interface MappingTable {

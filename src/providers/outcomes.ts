@@ -18,6 +18,8 @@ export interface DocumentedResponse {
   outcome: "OtpSent" | FailureKind;
   /** `providerCode` on the error; defaults to `code`. */
   providerCode?: string;
+  /** Where `providerCode` comes from, in words, when it is no fixed code (for the docs). */
+  providerCodeFrom?: string;
   retryable?: boolean;
   /** The input path to blame in `fieldErrors`. */
   field?: string;

@@ -87,6 +87,16 @@ const CONTRACT_FAILURES: Partial<Record<DmtCode, Record<string, unknown>>> = {
   "1": { __typename: "ProviderUnavailable", providerCode: "1", retryable: true, retryAfterSeconds: null },
 };
 
+/** A TRANSACTION and its wire body with a reference number not used before (a repeat is refused locally). */
+let nextReference = 5_000_000;
+function freshTransaction() {
+  const externalRefNumber = String(nextReference++);
+  return [
+    { ...transaction, externalRefNumber },
+    { ...transactionWire, externalRefNumber },
+  ] as const;
+}
+
 function expectedFailure(row: (typeof DMT_RESPONSES)[number]) {
   const { fields, ...contract } = CONTRACT_FAILURES[row.code] ?? {};
   const message = "message" in row ? row.message : row.documented;
@@ -180,8 +190,9 @@ describe("DMT over HTTP against a loopback iServeU: every documented response", 
   for (const row of DMT_RESPONSES.filter((r) => r.outcome !== "OtpSent")) {
     for (const httpStatus of [200, 400, 500]) {
       it(`statusCode "${row.code}" with HTTP ${httpStatus} is ${row.outcome}`, async () => {
-        const { result } = await send(transaction, json(httpStatus, SEED_BODY[row.code]));
-        expectDocumentedRequest(transactionWire);
+        const [input, wire] = freshTransaction();
+        const { result } = await send(input, json(httpStatus, SEED_BODY[row.code]));
+        expectDocumentedRequest(wire);
         expect(result).toEqual(expectedFailure(row));
       });
     }
@@ -396,11 +407,18 @@ describe("DMT sandbox", () => {
   });
   afterAll(() => subgraph.close());
 
-  it("a TRANSACTION with a valid amount is sent", async () => {
-    const { body } = await execute(subgraph.url, RequestOtpDocument, { input: { dmt: transaction } });
-    expect(body.data?.requestOtp).toMatchObject({
+  it("a TRANSACTION with a valid amount is sent; its reference number again is refused, nothing sent", async () => {
+    const [dmt] = freshTransaction();
+    const first = await execute(subgraph.url, RequestOtpDocument, { input: { dmt } });
+    expect(first.body.data?.requestOtp).toMatchObject({
       __typename: "OtpSent",
       challenge: { attemptsAllowed: null },
+    });
+    const again = await execute(subgraph.url, RequestOtpDocument, { input: { dmt } });
+    expect(again.body.data?.requestOtp).toMatchObject({
+      __typename: "InvalidInput",
+      providerCode: null,
+      fieldErrors: [{ field: "dmt.externalRefNumber" }],
     });
   });
 });

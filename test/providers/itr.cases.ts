@@ -22,6 +22,10 @@ export const cases: ProviderCases = {
         devOtp: null,
       },
     },
+    "200 not triggered": {
+      reply: { status: 200, body: { otp_status: "OTP not sent" } },
+      expected: { __typename: "ProviderUnavailable", providerCode: "200", retryable: true },
+    },
     "400": {
       reply: {
         status: 400,

@@ -7,6 +7,7 @@ import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
 import { ITR_MAGIC, ITR_SANDBOX_PAN } from "../../src/providers/itr/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
 import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
+import { startCapturedApp } from "../observability/capture.js";
 import { execute, post } from "../helpers/client.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { cases } from "./itr.cases.js";
@@ -44,6 +45,42 @@ describe("ITR over HTTP against a loopback provider", () => {
     expect(JSON.stringify(body)).not.toContain(PASSWORD);
     return body.data?.requestOtp;
   }
+
+  it.each([
+    ["OTP_SENT", "OtpSent", "OTP_SENT"],
+    ["success", "OtpSent", "success"],
+    ["Triggered", "OtpSent", "Triggered"],
+    ["true", "OtpSent", "true"],
+    ["FAILED", "ProviderUnavailable", null],
+    ["error", "ProviderUnavailable", null],
+    ["Not Triggered", "ProviderUnavailable", null],
+    ["otp_not_sent", "ProviderUnavailable", null],
+    ["false", "ProviderUnavailable", null],
+    ["PENDING 9876543210", "OtpSent", null],
+    ["", "OtpSent", null],
+  ])("otp_status %j is %s", async (otpStatus, typename, providerMessage) => {
+    const result = await requestOtp(json(200, { otp_status: otpStatus }));
+    expect(result?.__typename).toBe(typename);
+    if (result?.__typename === "OtpSent") expect(result.challenge.providerMessage).toBe(providerMessage);
+    else expect(result).toMatchObject({ providerCode: "200", retryable: true });
+  });
+
+  it("logs an unrecognised otp_status scrubbed, and counts it", async () => {
+    const captured = await startCapturedApp({ ...cases.env(upstream.url), ...NO_LOCAL_LIMITS });
+    try {
+      upstream.respond(json(200, { otp_status: "QUEUED for 9876543210" }));
+      const { body } = await execute(captured.url, RequestOtpDocument, { input: { itr: INPUT } });
+      expect(body.data?.requestOtp.__typename).toBe("OtpSent");
+      const line = captured.lines().find((logged) => logged.msg === "unrecognised value in a reply");
+      expect(line).toMatchObject({ provider: "ITR", field: "otp_status", mappedAs: "OtpSent" });
+      expect(JSON.stringify(line)).toContain("QUEUED");
+      expect(captured.raw.join("")).not.toContain("9876543210");
+      const metrics = await (await fetch(`${captured.origin}/metrics`)).text();
+      expect(metrics).toContain('otp_provider_unrecognised_total{provider="ITR",field="otp_status"} 1');
+    } finally {
+      await captured.close();
+    }
+  });
 
   it("a 400's detail names fields as an object or a FastAPI list; anything else names none", async () => {
     const detailCases: [unknown, unknown[]][] = [

@@ -66,6 +66,17 @@ export const cases: ProviderCases = {
       retryable: true,
       retryAfterSeconds: null,
     }),
+    "BE14xxxxx blocked": {
+      reply: {
+        status: 403,
+        body: {
+          status: "FAILURE",
+          message: "Your account has been blocked after suspicious activity.",
+          responseCode: "BE1426099",
+        },
+      },
+      expected: { __typename: "AccountBlocked", providerCode: "BE1426099", retryable: false },
+    },
     BE1426011: row("BE1426011", "We have found a suspicious activity from this number.", blocked),
   },
   undocumented: [

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument, type PaytmOtpInput } from "../__generated__/graphql.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
+import { asRecord } from "../../src/providers/outcomes.js";
 import { createPaytmAdapter, PAYTM_PATH, PAYTM_RESPONSES } from "../../src/providers/paytm/adapter.js";
 import { parsePaytmInput } from "../../src/providers/paytm/input.js";
 import { PAYTM_SANDBOX_ALLOWED_SCOPES } from "../../src/providers/paytm/sandbox.js";
@@ -49,7 +50,14 @@ const SEED: Record<PaytmCode, { status: string; message: string }> = {
     message:
       "We have found a suspicious activity from this number. Therefore, we have blocked your account. Please raise a request at paytm.com/care. The response code may change.",
   },
+  "BE14xxxxx blocked": {
+    status: "FAILURE",
+    message: "Your account has been BLOCKED. Please raise a request at paytm.com/care.",
+  },
 };
+
+/** The responseCode on the wire: the row's code, or for the undocumented row one it stands for. */
+const wireCode = (code: PaytmCode) => (code === "BE14xxxxx blocked" ? "BE1426099" : code);
 
 /** CONTRACT.md's rows for Paytm failures, written out independently of the adapter's table. */
 const CONTRACT_FAILURES: Record<Exclude<PaytmCode, "BE1400001">, Record<string, unknown>> = {
@@ -68,10 +76,15 @@ const CONTRACT_FAILURES: Record<Exclude<PaytmCode, "BE1400001">, Record<string, 
   BE1425006: { __typename: "RateLimited", retryable: false, limitedBy: "PROVIDER", retryAfterSeconds: null },
   BE1426003: { __typename: "ProviderUnavailable", retryable: true, retryAfterSeconds: null },
   BE1426011: { __typename: "AccountBlocked", retryable: false },
+  "BE14xxxxx blocked": { __typename: "AccountBlocked", retryable: false },
 };
 
 function seedBody(code: PaytmCode) {
-  return { ...SEED[code], responseCode: code, ...(code === "BE1400001" && { state_token: STATE_TOKEN }) };
+  return {
+    ...SEED[code],
+    responseCode: wireCode(code),
+    ...(code === "BE1400001" && { state_token: STATE_TOKEN }),
+  };
 }
 
 function expectedFailure(row: PaytmRow) {
@@ -81,7 +94,7 @@ function expectedFailure(row: PaytmRow) {
   return {
     ...contract,
     provider: "PAYTM",
-    providerCode: row.code,
+    providerCode: wireCode(row.code),
     message,
     ...(Array.isArray(fields) && { fieldErrors: fields.map((field: unknown) => ({ field, message })) }),
   };
@@ -153,6 +166,22 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
     expect(entities.data?._entities).toEqual([{ providerReference: STATE_TOKEN }]);
   });
 
+  it("refuses a scope that is not in PAYTM_SCOPES locally, on paytm.scopes, sending nothing", async () => {
+    const { result } = await send({ ...input, scopes: ["paytm", "gold"] }, json(200, seedBody("BE1400001")));
+    expect(result).toMatchObject({
+      __typename: "InvalidInput",
+      providerCode: null,
+      fieldErrors: [
+        {
+          field: "paytm.scopes",
+          message:
+            "Only the scopes this server has from Paytm (paytm, wallet); leave scopes out for all of them.",
+        },
+      ],
+    });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it("sends the input's scopes, autoReadHash and locale as documented", async () => {
     const { result } = await send(
       { ...input, phone: "07777777777", scopes: [" paytm "], autoReadHash: "FA+9qCX9VSu", locale: "en-in" },
@@ -172,6 +201,46 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
       });
     }
   }
+
+  it("an undocumented BE14 code whose message says blocked is AccountBlocked, keeping the code; others are unexpected", async () => {
+    const cases: [number, unknown, string][] = [
+      [
+        403,
+        { status: "FAILURE", responseCode: "BE1426099", message: "Try later" },
+        "UnexpectedProviderResponse",
+      ],
+      [
+        403,
+        { status: "FAILURE", responseCode: "BE1526099", message: "blocked" },
+        "UnexpectedProviderResponse",
+      ],
+      [
+        403,
+        { status: "FAILURE", responseCode: "BE14260990", message: "blocked" },
+        "UnexpectedProviderResponse",
+      ],
+      [
+        403,
+        { status: "FAILURE", responseCode: "BE1426099", message: "unblocked" },
+        "UnexpectedProviderResponse",
+      ],
+      [
+        403,
+        { status: "FAILURE", responseCode: "BE1427001", message: "Account blocking in place" },
+        "AccountBlocked",
+      ],
+    ];
+    for (const [httpStatus, reply, member] of cases) {
+      const { result } = await send(input, json(httpStatus, reply));
+      const code = asRecord(reply)?.responseCode;
+      expect(result).toMatchObject({
+        __typename: member,
+        provider: "PAYTM",
+        // An undocumented code mapped by its message keeps the code; the others have only the HTTP status.
+        providerCode: member === "AccountBlocked" ? code : String(httpStatus),
+      });
+    }
+  });
 });
 
 describe("PAYTM bad input over HTTP: never a 500, never an upstream call", () => {
@@ -321,14 +390,15 @@ describe("PAYTM sandbox", () => {
   });
   afterAll(() => subgraph.close());
 
-  it("a scope the sandbox client may not ask for is BE1425005", async () => {
+  it("a scope the sandbox's PAYTM_SCOPES lacks is InvalidInput on paytm.scopes, never sent", async () => {
     expect(PAYTM_SANDBOX_ALLOWED_SCOPES).not.toContain("gold");
     const { body } = await execute(subgraph.url, RequestOtpDocument, {
       input: { paytm: { ...input, scopes: ["wallet", "gold"] } },
     });
     expect(body.data?.requestOtp).toMatchObject({
-      __typename: "ProviderAuthFailed",
-      providerCode: "BE1425005",
+      __typename: "InvalidInput",
+      providerCode: null,
+      fieldErrors: [{ field: "paytm.scopes" }],
     });
   });
 });

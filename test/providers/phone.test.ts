@@ -98,13 +98,38 @@ describe("PHONE adapter: every documented response", () => {
     const garbage = await send(
       json(429, { success: false, message: "Two many request" }, { "retry-after": "soon" }),
     );
-    expect(garbage).toMatchObject({ kind: "RateLimited", retryAfterSeconds: null });
+    expect(garbage).toMatchObject({ kind: "RateLimited", retryAfterSeconds: 60 });
   });
 
-  it('"Two many request" with HTTP 200 and no Retry-After has a null retryAfterSeconds', async () => {
+  it('"Two many request" with HTTP 200 and no Retry-After waits the documented "bit": 60 s', async () => {
     const result = await send(json(200, { success: false, message: "Two many request" }));
-    expect(result).toMatchObject({ kind: "RateLimited", providerCode: "200", retryAfterSeconds: null });
+    expect(result).toMatchObject({ kind: "RateLimited", providerCode: "200", retryAfterSeconds: 60 });
   });
+
+  it.each([
+    [200, "Two many request"],
+    [400, "two many requests"],
+    [403, "Too many requests"],
+    [429, "TOO MANY REQUEST."],
+    [500, " Too many requests! "],
+  ])("HTTP %i with %j is RateLimited", async (status, message) => {
+    const result = await send(json(status, { success: false, message }));
+    expect(result).toMatchObject({
+      kind: "RateLimited",
+      limitedBy: "PROVIDER",
+      providerCode: String(status),
+      retryable: true,
+      retryAfterSeconds: 60,
+    });
+  });
+
+  it.each(["Too many", "Too many requests for this IP, blocked", "many requests"])(
+    "%j is no documented message (undocumented reply)",
+    async (message) => {
+      const result = await send(json(400, { success: false, message }));
+      expect(result.kind).toBe("UnexpectedProviderResponse");
+    },
+  );
 
   it("HTTP 429 with any body is RateLimited; an HTTP-date Retry-After is turned into seconds", async () => {
     const later = new Date(Date.now() + 120_000).toUTCString();

@@ -7,7 +7,7 @@
  * `statusCode` whatever the HTTP status: "0" sent, "-1" a bad requested amount, "1" failed to send.
  */
 import { maskPhone } from "../../otp/mask.js";
-import type { ProviderAdapter } from "../../otp/ports.js";
+import type { ProviderAdapter, SingleUse } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
@@ -111,8 +111,25 @@ export function createDmtAdapter(
       hint: maskPhone(request.customerMobileNumber),
     }),
     device: () => null,
+    singleUse: transactionReference,
     send: (request) =>
       exchange(http, "DMT", { url, headers, json: request }, (reply) => mapDmtResponse(reply, request)),
+  };
+}
+
+/**
+ * "To regenerate the OTP, the client Reference ID must be changed": a TRANSACTION send takes its
+ * `externalRefNumber` once per customer for as long as an OTP can be valid. The document states a validity only for
+ * type 1 (10 minutes); that is the window for type 2 too.
+ */
+export function transactionReference(request: DmtWireRequest): SingleUse | null {
+  if (request.otpType !== DMT_OTP_TYPE.TRANSACTION || !request.externalRefNumber) return null;
+  return {
+    value: `${request.customerMobileNumber}\0${request.externalRefNumber}`,
+    seconds: DMT_REGISTRATION_OTP.validForSeconds,
+    field: "dmt.externalRefNumber",
+    message:
+      "This reference number was already used for an OTP to this customer. Use a new reference number to get a new OTP.",
   };
 }
 

@@ -33,7 +33,22 @@ export const ITR_RESPONSES = [
     code: "200",
     documented: "HTTP 200 with `otp_status`",
     outcome: "OtpSent",
-    notes: "providerMessage = otp_status",
+    notes:
+      "otp_status with a word sent, success, successful(ly), triggered, generated or true (any case, e.g. " +
+      '"OTP_SENT"): providerMessage = otp_status. With none of these words nor a not-triggered one: OtpSent too ' +
+      "(the OTP may be on its way, and a retry would send a second), providerMessage null, logged (scrubbed) and " +
+      "counted in otp_provider_unrecognised_total",
+  },
+  {
+    code: "200 not triggered",
+    documented: "HTTP 200 with an `otp_status` that says no OTP was triggered",
+    outcome: "ProviderUnavailable",
+    providerCode: "200",
+    retryable: true,
+    message: "The income-tax portal did not send an OTP this time. Please try again shortly.",
+    notes:
+      "otp_status with a word not, fail, failed, failure, error, false, unable or unsuccessful (any case, e.g. " +
+      '"OTP not sent", "FAILED"): nothing was sent, so trying again is safe',
   },
   {
     code: "400",
@@ -68,6 +83,42 @@ const NAMED_FIELDS: Record<keyof ItrWireRequest, FieldError> = {
   password: { field: "itr.password", message: "The income-tax portal did not accept this password." },
 };
 
+const NOT_TRIGGERED = ITR_RESPONSES[1];
+
+/** Words of an `otp_status` that say no OTP went out; they win over {@link TRIGGERED_WORDS}. */
+const NOT_TRIGGERED_WORDS = new Set([
+  "not",
+  "fail",
+  "failed",
+  "failure",
+  "error",
+  "false",
+  "unable",
+  "unsuccessful",
+]);
+/** Words of an `otp_status` that say an OTP went out. */
+const TRIGGERED_WORDS = new Set([
+  "sent",
+  "success",
+  "successful",
+  "successfully",
+  "triggered",
+  "generated",
+  "true",
+]);
+
+/**
+ * What an `otp_status` says, by its words in any case (`"OTP_SENT"`, `"OTP sent to registered mobile"`,
+ * `"Not Triggered"`, `"FAILED"`): a word of {@link NOT_TRIGGERED_WORDS} says not triggered, else a word of
+ * {@link TRIGGERED_WORDS} says triggered, else it is unrecognised.
+ */
+export function readOtpStatus(status: string): "triggered" | "notTriggered" | "unrecognised" {
+  const words = status.toLowerCase().split(/[^a-z]+/);
+  if (words.some((word) => NOT_TRIGGERED_WORDS.has(word))) return "notTriggered";
+  if (words.some((word) => TRIGGERED_WORDS.has(word))) return "triggered";
+  return "unrecognised";
+}
+
 /** Settings of the ITR provider, from `ITR_BASE_URL` and `ITR_API_TOKEN`. */
 export interface ItrSettings {
   baseUrl: string;
@@ -86,7 +137,8 @@ export function createItrAdapter(
     parse: parseItrInput,
     destination: ({ pan }) => ({ key: pan, hint: maskPan(pan) }),
     device: () => null,
-    send: (request) => exchange(http, "ITR", { url, headers, json: request }, mapItrResponse),
+    send: (request) =>
+      exchange(http, "ITR", { url, headers, json: request }, (reply) => mapItrResponse(reply, http)),
   };
 }
 
@@ -95,14 +147,24 @@ export function maskPan(pan: string): string {
   return maskId(pan, 2, 2);
 }
 
-/** Map one reply of KwikID's ITR OTP to an outcome, by its documented HTTP status and body. */
-export function mapItrResponse(reply: UpstreamReply): Mapped {
+/**
+ * Map one reply of KwikID's ITR OTP to an outcome, by its documented HTTP status and body; an unrecognised
+ * `otp_status` is reported to `http` (logged scrubbed and counted).
+ */
+export function mapItrResponse(
+  reply: UpstreamReply,
+  http?: Pick<UpstreamClient, "noteUnrecognised">,
+): Mapped {
   const row = rowFor(ITR_RESPONSES, String(reply.status));
   const body = asRecord(reply.body);
   switch (row?.outcome) {
-    case "OtpSent":
+    case "OtpSent": {
       if (typeof body?.otp_status !== "string") break;
-      return sent({ providerMessage: body.otp_status });
+      const status = readOtpStatus(body.otp_status);
+      if (status === "notTriggered") return failureFromRow("ITR", NOT_TRIGGERED);
+      if (status === "unrecognised") http?.noteUnrecognised(reply, "otp_status", body.otp_status, "OtpSent");
+      return sent({ providerMessage: status === "triggered" ? body.otp_status : null });
+    }
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;
       return failureFromRow("ITR", row, { fieldErrors: namedFieldErrors(body.detail) });

@@ -16,12 +16,14 @@ export const ITR_SANDBOX_API_TOKEN = "sandbox-itr-api-token";
 
 /**
  * Inputs that reach each documented failure: a PAN whose digits are `0400` (e.g. `ABCPE0400F`) is a 400 naming
- * the PAN, `0401` a 401, `0500` a 500; the password `wrong-password` is a 400 naming the password.
+ * the PAN, `0401` a 401, `0500` a 500, `0200` a 200 whose `otp_status` says no OTP was triggered; the password
+ * `wrong-password` is a 400 naming the password.
  */
 export const ITR_MAGIC = {
   invalidPanDigits: "0400",
   unauthorisedDigits: "0401",
   serverErrorDigits: "0500",
+  notTriggeredDigits: "0200",
   wrongPassword: "wrong-password",
 } as const;
 
@@ -56,6 +58,8 @@ const itrFake: FakeProvider = ({ method, path, headers, body }) => {
       return { status: 401, body: { detail: {}, message: "Invalid Bearer token" } };
     case ITR_MAGIC.serverErrorDigits:
       return { status: 500, body: { error: "Internal server error" } };
+    case ITR_MAGIC.notTriggeredDigits:
+      return { status: 200, body: { otp_status: "FAILED" } };
   }
   if (request.password === ITR_MAGIC.wrongPassword) {
     return validationError([{ loc: ["body", "password"], msg: "Incorrect password", type: "value_error" }]);
@@ -73,6 +77,7 @@ export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
   settings: (baseUrl) => ({ baseUrl, apiToken: ITR_SANDBOX_API_TOKEN }),
   magic: {
     "200": { pan: ITR_SANDBOX_PAN, password: PASSWORD },
+    "200 not triggered": { pan: panWith(ITR_MAGIC.notTriggeredDigits), password: PASSWORD },
     "400": { pan: panWith(ITR_MAGIC.invalidPanDigits), password: PASSWORD },
     "401": { pan: panWith(ITR_MAGIC.unauthorisedDigits), password: PASSWORD },
     "500": { pan: panWith(ITR_MAGIC.serverErrorDigits), password: PASSWORD },

@@ -121,14 +121,27 @@ export const PAYTM_RESPONSES = [
     message:
       "Paytm has blocked this account after suspicious activity. Please raise a request at paytm.com/care.",
   },
+  {
+    code: "BE14xxxxx blocked",
+    documented: "an undocumented `BE14xxxxx` (FAILURE) whose message says blocked",
+    outcome: "AccountBlocked",
+    providerCodeFrom: "the code answered",
+    message:
+      "Paytm has blocked this account after suspicious activity. Please raise a request at paytm.com/care.",
+    notes:
+      'BE1426011 "may change": any other BE14 + 5 digits whose message has the word block, blocked or blocking ' +
+      "(any case); logged as undocumented. Other undocumented codes: UnexpectedProviderResponse",
+  },
 ] as const satisfies readonly DocumentedResponse[];
+
+const UNDOCUMENTED_BLOCK = PAYTM_RESPONSES[11];
 
 /** `PAYTM_BASE_URL`, `PAYTM_CLIENT_ID`, `PAYTM_CLIENT_SECRET`, `PAYTM_SCOPES`. */
 export interface PaytmSettings {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
-  /** Sent when the input names no scopes. */
+  /** Sent when the input names no scopes, and the only scopes an input may name (they are Paytm's grant to us). */
   scopes: string[];
 }
 
@@ -157,17 +170,34 @@ export function createPaytmAdapter(
           },
           json: request.body,
         },
-        mapPaytmResponse,
+        (reply) => mapPaytmResponse(reply, http),
       ),
   };
 }
 
+/** An undocumented `BE14xxxxx` failure whose message says the account is blocked (BE1426011 "may change"). */
+function saysBlocked(code: string, body: Record<string, unknown>): boolean {
+  return (
+    /^BE14\d{5}$/.test(code) &&
+    body.status !== "SUCCESS" &&
+    typeof body.message === "string" &&
+    /\bblock(ed|ing)?\b/i.test(body.message)
+  );
+}
+
 /** Map one reply of Paytm to an outcome, by its documented `responseCode` whatever the HTTP status. */
-export function mapPaytmResponse(reply: UpstreamReply): Mapped {
+export function mapPaytmResponse(
+  reply: UpstreamReply,
+  http?: Pick<UpstreamClient, "noteUnrecognised">,
+): Mapped {
   const body = asRecord(reply.body);
   const code = body?.responseCode;
   const row = typeof code === "string" ? rowFor(PAYTM_RESPONSES, code) : undefined;
   const status = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
+  if (body && !row && typeof code === "string" && saysBlocked(code, body)) {
+    http?.noteUnrecognised(reply, "responseCode", code, "AccountBlocked");
+    return failureFromRow("PAYTM", UNDOCUMENTED_BLOCK, { providerCode: code });
+  }
   if (!body || !row || (body.status !== undefined && body.status !== status)) {
     return UNDOCUMENTED;
   }

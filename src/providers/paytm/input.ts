@@ -53,12 +53,14 @@ const LIMITS = {
 const HEADER_SAFE = /^[\x20-\x7e]+$/;
 
 /**
- * Validate a Paytm input: an Indian mobile, a device identifier, scopes (the input's, else `defaultScopes`) as
- * non-empty strings, `en-IN` as the only locale; every string capped. Reports every failing field at once.
+ * Validate a Paytm input: an Indian mobile, a device identifier, scopes (the input's, each one of
+ * `allowedScopes`, else all of them), `en-IN` as the only locale; every string capped. Reports every failing field
+ * at once. Scopes are shared by Paytm with this service, so one outside `PAYTM_SCOPES` is the caller's mistake,
+ * refused here rather than sent for Paytm to answer BE1425005 (which would read as our credentials failing).
  */
 export function parsePaytmInput(
   input: PaytmOtpFields,
-  defaultScopes: readonly string[],
+  allowedScopes: readonly string[],
 ): Parsed<PaytmRequest> {
   const errors = new FieldErrors("paytm");
 
@@ -74,7 +76,7 @@ export function parsePaytmInput(
     errors.add("deviceIdentifier", "Printable ASCII characters only.");
   }
 
-  const scopes = parseScopes(errors, input.scopes, defaultScopes);
+  const scopes = parseScopes(errors, input.scopes, allowedScopes);
 
   const autoReadHash = errors.text("autoReadHash", input.autoReadHash, { max: LIMITS.autoReadHash });
   if (autoReadHash && !/^[\x21-\x7e]+$/.test(autoReadHash)) {
@@ -97,11 +99,11 @@ export function parsePaytmInput(
 function parseScopes(
   errors: FieldErrors,
   scopes: readonly string[] | null | undefined,
-  defaultScopes: readonly string[],
+  allowedScopes: readonly string[],
 ): string[] {
   if (scopes === null || scopes === undefined) {
-    if (defaultScopes.length === 0) errors.add("scopes", "Required: this server has no default scopes.");
-    return [...defaultScopes];
+    if (allowedScopes.length === 0) errors.add("scopes", "Required: this server has no default scopes.");
+    return [...allowedScopes];
   }
   if (scopes.length === 0)
     errors.add("scopes", "At least one scope, or none given for the server's default.");
@@ -109,8 +111,15 @@ function parseScopes(
     errors.add("scopes", `At most ${LIMITS.scopes} scopes.`);
     return [];
   }
-  return scopes.flatMap((scope, index) => {
-    const checked = errors.text(`scopes.${index}`, scope, { max: LIMITS.scope, required: true });
-    return checked ? [checked] : [];
+  const checked = scopes.flatMap((scope, index) => {
+    const text = errors.text(`scopes.${index}`, scope, { max: LIMITS.scope, required: true });
+    return text ? [text] : [];
   });
+  if (checked.some((scope) => !allowedScopes.includes(scope))) {
+    errors.add(
+      "scopes",
+      `Only the scopes this server has from Paytm (${allowedScopes.join(", ")}); leave scopes out for all of them.`,
+    );
+  }
+  return checked;
 }

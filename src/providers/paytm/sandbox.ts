@@ -14,7 +14,7 @@ import { PAYTM_LOCALE, type PaytmOtpFields } from "./input.js";
 export const PAYTM_SANDBOX_CREDENTIALS = {
   clientId: "sandbox-paytm-client",
   clientSecret: "sandbox-paytm-secret",
-  scopes: ["paytm"],
+  scopes: ["paytm", "wallet"],
 } as const;
 
 /** The scopes the sandbox client may ask for (the document's example); any other is "Scope not allowed". */
@@ -22,7 +22,7 @@ export const PAYTM_SANDBOX_ALLOWED_SCOPES: readonly string[] = ["paytm", "wallet
 
 /**
  * Mobile numbers ending in these digits (the last five of the code, e.g. `9876523005` for BE1423005) are
- * answered with that `responseCode`.
+ * answered with that `responseCode`; `26099` with an undocumented BE1426099 whose message says blocked.
  */
 export const PAYTM_MAGIC = {
   "434": "00434",
@@ -35,6 +35,7 @@ export const PAYTM_MAGIC = {
   BE1425006: "25006",
   BE1426003: "26003",
   BE1426011: "26011",
+  "BE14xxxxx blocked": "26099",
 } as const;
 
 type FailureCode = keyof typeof PAYTM_MAGIC;
@@ -43,7 +44,7 @@ type FailureCode = keyof typeof PAYTM_MAGIC;
  * The document lists no HTTP statuses; the fake uses plausible ones, so that clients are exercised on mapping by
  * `responseCode` whatever the status.
  */
-const FAILURES: Record<FailureCode, { httpStatus: number; message: string }> = {
+const FAILURES: Record<FailureCode, { httpStatus: number; message: string; responseCode?: string }> = {
   "434": { httpStatus: 400, message: "Bad request" },
   BE1423005: { httpStatus: 401, message: "Invalid Authorization" },
   BE1423006: { httpStatus: 403, message: "Client permission not found" },
@@ -68,11 +69,17 @@ const FAILURES: Record<FailureCode, { httpStatus: number; message: string }> = {
     message:
       "We have found a suspicious activity from this number. Therefore, we have blocked your account. Please raise a request at paytm.com/care. The response code may change.",
   },
+  "BE14xxxxx blocked": {
+    httpStatus: 403,
+    responseCode: "BE1426099",
+    message:
+      "Your account has been blocked after suspicious activity. Please raise a request at paytm.com/care.",
+  },
 };
 
 function failure(code: FailureCode): FakeResponse {
-  const { httpStatus, message } = FAILURES[code];
-  return { status: httpStatus, body: { status: "FAILURE", message, responseCode: code } };
+  const { httpStatus, message, responseCode = code } = FAILURES[code];
+  return { status: httpStatus, body: { status: "FAILURE", message, responseCode } };
 }
 
 const EXPECTED_AUTHORIZATION = `Basic ${Buffer.from(

@@ -51,8 +51,11 @@ export const PHONE_RESPONSES = [
     outcome: "RateLimited",
     limitedBy: "PROVIDER",
     retryable: true,
+    retryAfterSeconds: 60,
     message: "Too many OTP requests for this phone or device. Please wait before trying again.",
-    notes: "Retry-After header → retryAfterSeconds",
+    notes:
+      'the message in any case and with its likely corrections ("Too many requests", "too many request."), on any ' +
+      'HTTP status; Retry-After header → retryAfterSeconds, else 60 (the document\'s "wait a bit")',
   },
 ] as const satisfies readonly DocumentedResponse[];
 
@@ -76,14 +79,19 @@ export function createPhoneAdapter(
   };
 }
 
+/** "Two many request" as documented, in any case, and its likely corrections: "Too many requests". */
+function saysTooMany(message: unknown): boolean {
+  return typeof message === "string" && /^\s*t(?:wo|oo) many requests?\s*[.!]?\s*$/i.test(message);
+}
+
 /** Map one reply of the PHONE provider to an outcome, by its documented `success` and `message`. */
 export function mapPhoneResponse(reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const status = String(reply.status);
-  if (reply.status === 429 || body?.message === TOO_MANY.code) {
+  if (reply.status === 429 || saysTooMany(body?.message)) {
     return failureFromRow("PHONE", TOO_MANY, {
       providerCode: status,
-      retryAfterSeconds: retryAfterSeconds(reply.headers),
+      retryAfterSeconds: retryAfterSeconds(reply.headers) ?? TOO_MANY.retryAfterSeconds,
     });
   }
   if (body?.success === true && reply.status >= 200 && reply.status < 300) {

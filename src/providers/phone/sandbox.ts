@@ -9,10 +9,14 @@ import { asRecord } from "../outcomes.js";
 import { PHONE_PATH, type PhoneSettings } from "./adapter.js";
 import type { PhoneOtpFields } from "./input.js";
 
-/** Numbers ending in these digits reach each documented failure (e.g. `+919876500400`). */
+/**
+ * Numbers ending in these digits reach each documented failure (e.g. `+919876500400`); `00430` the corrected
+ * spelling "Too many requests" with HTTP 400 and no `Retry-After`.
+ */
 export const PHONE_MAGIC = {
   invalidPhone: "00400",
   tooManyRequests: "00429",
+  tooManyCorrected: "00430",
 } as const;
 
 /** Seconds the fake asks a client to wait after "Two many request". */
@@ -32,6 +36,9 @@ const phoneFake: FakeProvider = ({ method, path, body }) => {
       headers: { "retry-after": String(PHONE_SANDBOX_RETRY_AFTER) },
       body: { success: false, message: "Two many request" },
     };
+  }
+  if (phone.endsWith(PHONE_MAGIC.tooManyCorrected)) {
+    return { status: 400, body: { success: false, message: "Too many requests" } };
   }
   return {
     status: 200,
