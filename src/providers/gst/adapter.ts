@@ -12,7 +12,14 @@ import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  rowFor,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
 
 /** The wire request, as the document's sample. */
@@ -108,6 +115,6 @@ export function mapGstResponse(reply: UpstreamReply): Mapped {
   if (typeof appKey !== "string" || appKey.trim() === "") return UNDOCUMENTED;
   return sent({
     providerReference: appKey,
-    providerMessage: typeof result?.message === "string" ? result.message : null,
+    providerMessage: providerText(reply, result?.message),
   });
 }
