@@ -1,5 +1,5 @@
 /**
- * The README's "Adding a provider" claim, checked for every provider of the registry: a provider is the files the
+ * The "Adding a provider" claim (README, docs/adding-a-provider.md), checked for every provider of the registry: a provider is the files the
  * README lists (at most six), and nothing else in `src/` names it.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -9,12 +9,10 @@ import { describe, expect, it } from "vitest";
 import { PROVIDERS } from "../../src/providers/registry.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const PAGE = readFileSync(join(ROOT, "docs/adding-a-provider.md"), "utf8");
 
-/** The files the README's "Adding a provider" steps name, with `<id>` for the provider's folder. */
-const STEPS = [
-  ...(/## Adding a provider\n([\s\S]*?)\n## /.exec(README)?.[1] ?? "").matchAll(/^\d+\. `([^`]+)`/gm),
-].map((match) => match[1] ?? "");
+/** The files the steps of docs/adding-a-provider.md name, with `<id>` for the provider's folder. */
+const STEPS = [...PAGE.matchAll(/^\d+\. `([^`]+)`/gm)].map((match) => match[1] ?? "");
 
 function filesBelow(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
@@ -23,7 +21,7 @@ function filesBelow(dir: string): string[] {
 }
 const SOURCES = filesBelow("src").map((file) => [file, readFileSync(join(ROOT, file), "utf8")] as const);
 
-describe("adding a provider, as the README says", () => {
+describe("adding a provider, as docs/adding-a-provider.md says", () => {
   it("takes at most six files", () => {
     expect(STEPS.length).toBeGreaterThan(0);
     expect(STEPS.length).toBeLessThanOrEqual(6);
@@ -36,7 +34,7 @@ describe("adding a provider, as the README says", () => {
       const files = STEPS.map((step) => step.replace("<id>", folder));
       const own = files.filter((file) => file.startsWith(`src/providers/${folder}/`));
 
-      it("is the README's files: its folder holds them and nothing else, and its contract cases exist", () => {
+      it("is the listed files: its folder holds them and nothing else, and its contract cases exist", () => {
         expect(filesBelow(`src/providers/${folder}`).sort()).toEqual(own.sort());
         for (const file of files) expect(existsSync(join(ROOT, file)), file).toBe(true);
       });
