@@ -7,6 +7,9 @@
  *   npm run bench:hostile    the hostile documents only (`bench/hostile.ts`), into latest.json's `hostile`
  *   npm run bench -- --memory the memory phases alone (with --short: 20k requests), printed, no results file
  *
+ * The subgraph runs twice: untraced, and `traced` (OpenTelemetry on, every request sampled, spans exported over
+ * OTLP/HTTP to a local sink process), to report the cost of tracing as a ratio.
+ *
  * Every target runs in its own process (fresh for every measurement), measured with autocannon using the same
  * connections and duration, in alternating order. Prints req/s, p50/p99 latency, peak RSS and the ratios, and
  * writes bench/results/latest.json. Targets are checked by reading the ratios, never in a timed test.
@@ -39,7 +42,7 @@ const SETTLE_MS = 15_000;
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Target {
-  name: "subgraph" | "peer" | "floor";
+  name: "subgraph" | "traced" | "peer" | "floor";
   script: string;
   env: Record<string, string>;
 }
@@ -112,18 +115,21 @@ function hostileLines(hostile: HostileResult): string {
 async function main(): Promise<void> {
   const upstream = await upstreamProcess();
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const sink = await start(`${root}dist/bench/otlp-sink.js`, {});
+  // Live mode, default local limits; one trusted proxy hop so every request has its own client IP. No router
+  // secret, like the peer (production requires one unless opted out, as here).
+  const subgraphEnv = {
+    OTP_MODE: "live",
+    PHONE_BASE_URL: upstreamUrl,
+    TRUST_PROXY: "1",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
+  };
   const targets: Target[] = [
+    { name: "subgraph", script: `${root}dist/src/main.js`, env: subgraphEnv },
     {
-      name: "subgraph",
+      name: "traced",
       script: `${root}dist/src/main.js`,
-      // Live mode, default local limits; one trusted proxy hop so every request has its own client IP. No router
-      // secret, like the peer (production requires one unless opted out, as here).
-      env: {
-        OTP_MODE: "live",
-        PHONE_BASE_URL: upstreamUrl,
-        TRUST_PROXY: "1",
-        OTP_ALLOW_NO_ROUTER_SECRET: "true",
-      },
+      env: { ...subgraphEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
     },
     { name: "peer", script: `${root}dist/bench/peer.js`, env: { PHONE_BASE_URL: upstreamUrl } },
     { name: "floor", script: `${root}dist/bench/floor.js`, env: { PHONE_BASE_URL: upstreamUrl } },
@@ -186,6 +192,7 @@ async function main(): Promise<void> {
   const flood = await floodPastCapacity(subgraph);
   const hostile = await hostileRound(subgraph);
   await stop(upstream.child);
+  await stop(sink.child);
   const defaultCapacity = await memoryCapacity(DEFAULT_MAX_MB * MB, loadConfig(subgraph.env).limits);
 
   const summary = Object.fromEntries(
@@ -207,6 +214,8 @@ async function main(): Promise<void> {
     p99VsPeer: summary.subgraph.p99Ms / summary.peer.p99Ms,
     throughputVsFloor: summary.subgraph.requestsPerSecond / summary.floor.requestsPerSecond,
     p99VsFloor: summary.subgraph.p99Ms / summary.floor.p99Ms,
+    tracedThroughput: summary.traced.requestsPerSecond / summary.subgraph.requestsPerSecond,
+    tracedP99: summary.traced.p99Ms / summary.subgraph.p99Ms,
   };
   const memory = {
     requests: MEMORY_REQUESTS,
@@ -244,11 +253,13 @@ async function main(): Promise<void> {
       "| target   |   req/s | p50 ms  | p99 ms  | peak RSS MB  |",
       "| -------- | ------- | ------- | ------- | ------------ |",
       line("subgraph", summary.subgraph),
+      line("traced", summary.traced),
       line("peer", summary.peer),
       line("floor", summary.floor),
       "",
       `subgraph/peer:  throughput ${ratios.throughputVsPeer.toFixed(2)}x (target >= 1.00), p99 ${ratios.p99VsPeer.toFixed(2)}x (target <= 1.00)`,
       `subgraph/floor: throughput ${ratios.throughputVsFloor.toFixed(2)}x, p99 ${ratios.p99VsFloor.toFixed(2)}x`,
+      `tracing on/off: throughput ${ratios.tracedThroughput.toFixed(2)}x, p99 ${ratios.tracedP99.toFixed(2)}x (every request traced, exported over OTLP/HTTP to a local sink)`,
       ...memoryLines,
       "",
       hostileLines(hostile),
