@@ -4,6 +4,7 @@
  *
  *   npm run bench            full run (3 rounds × 15 s per target, and 100k requests for memory growth)
  *   npm run bench -- --short a run under 60 s (3 rounds × 2 s, and 20k requests for memory growth)
+ *   npm run bench:hostile    the hostile documents only (`bench/hostile.ts`), into latest.json's `hostile`
  *   npm run bench -- --memory the memory phases alone (with --short: 20k requests), printed, no results file
  *
  * The subgraph runs twice: untraced, and `traced` (OpenTelemetry on, every request sampled, spans exported over
@@ -18,13 +19,14 @@
  * store counts per send (from /metrics), the capacity of the default bound, and floods a subgraph whose store has
  * a 1 MB bound with three times what it keeps: nothing is sent past the capacity, and nothing is sent twice.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { memoryCapacity } from "../src/otp/memory-capacity.js";
 import { DEFAULT_MAX_MB } from "../src/otp/store/memory.js";
 import { CONNECTIONS, load, procStatusMb, start, stop } from "./harness.js";
+import { timeHostileDocuments, type HostileResult } from "./hostile.js";
 
 const MB = 1024 * 1024;
 
@@ -89,6 +91,27 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** The hostile documents against a fresh subgraph process (production settings, as measured above). */
+async function hostileRound(subgraph: Target): Promise<HostileResult> {
+  const { child, port } = await start(subgraph.script, subgraph.env);
+  try {
+    return await timeHostileDocuments(port);
+  } finally {
+    await stop(child);
+  }
+}
+
+function hostileLines(hostile: HostileResult): string {
+  return [
+    `hostile documents (median of 15 each; a plain request ${hostile.plainMs} ms):`,
+    ...hostile.documents.map(
+      (timing) => `  ${timing.document}: ${timing.ms} ms, /healthz behind it ${timing.healthzMs} ms`,
+    ),
+    `worst: ${hostile.worst.document}, ${hostile.worstVsPlain}x a plain request; /healthz waits at most ${hostile.healthzVsPlain}x a plain request`,
+    "",
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const upstream = await upstreamProcess();
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
@@ -111,6 +134,16 @@ async function main(): Promise<void> {
     { name: "peer", script: `${root}dist/bench/peer.js`, env: { PHONE_BASE_URL: upstreamUrl } },
     { name: "floor", script: `${root}dist/bench/floor.js`, env: { PHONE_BASE_URL: upstreamUrl } },
   ];
+
+  if (process.argv.includes("--hostile")) {
+    const hostile = await hostileRound(targets[0] as Target);
+    await stop(upstream.child);
+    process.stdout.write(hostileLines(hostile));
+    const path = `${root}bench/results/latest.json`;
+    const latest = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    await writeFile(path, `${JSON.stringify({ ...latest, hostile }, null, 2)}\n`);
+    return;
+  }
 
   // Memory growth of the subgraph over many requests with distinct destinations: RSS as it is right after the
   // run, and settled (idle, then a full garbage collection: what the process keeps, not the heap V8 grew for the
@@ -157,6 +190,7 @@ async function main(): Promise<void> {
   const rssAfterMb = await settled();
   await stop(child);
   const flood = await floodPastCapacity(subgraph);
+  const hostile = await hostileRound(subgraph);
   await stop(upstream.child);
   await stop(sink.child);
   const defaultCapacity = await memoryCapacity(DEFAULT_MAX_MB * MB, loadConfig(subgraph.env).limits);
@@ -228,6 +262,7 @@ async function main(): Promise<void> {
       `tracing on/off: throughput ${ratios.tracedThroughput.toFixed(2)}x, p99 ${ratios.tracedP99.toFixed(2)}x (every request traced, exported over OTLP/HTTP to a local sink)`,
       ...memoryLines,
       "",
+      hostileLines(hostile),
     ].join("\n"),
   );
 
@@ -251,6 +286,7 @@ async function main(): Promise<void> {
     summary,
     ratios,
     memory,
+    hostile,
     measurements,
   };
   await mkdir(`${root}bench/results`, { recursive: true });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { defineProvider } from "../descriptor.js";
 import { createGstAdapter, GST_RESPONSES } from "./adapter.js";
 import { GstOtpInput } from "./input.js";
-import { GST_SANDBOX_SETTINGS, gstSandbox } from "./sandbox.js";
+import { gstSandbox } from "./sandbox.js";
 
 export const gst = defineProvider({
   id: "GST",
@@ -23,8 +23,5 @@ export const gst = defineProvider({
   sensitiveFields: ["gstin", "username", "access_token"],
   // A 200 reply echoes the access token as `id`.
   sensitiveReplyFields: ["id", "patronId"],
-  sandbox: {
-    fake: gstSandbox,
-    settings: (baseUrl) => ({ baseUrl, ...GST_SANDBOX_SETTINGS }),
-  },
+  sandbox: gstSandbox,
 });

@@ -6,7 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { isValidGstin } from "../../otp/validators/gstin.js";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
+import type { GstSettings } from "./adapter.js";
+import type { GstOtpFields } from "./input.js";
 
 /** The path and access token the sandbox's GST settings carry, and the fake expects. */
 export const GST_SANDBOX_SETTINGS = {
@@ -27,7 +30,7 @@ export const GST_SANDBOX_GSTIN = "27AAPFU0939F1ZV";
 
 const failure = (status: number, message: string): FakeResponse => ({ status, body: { message } });
 
-export const gstSandbox: FakeProvider = ({ method, path, headers, body }) => {
+const gstFake: FakeProvider = ({ method, path, headers, body }) => {
   if (method !== "POST" || path !== GST_SANDBOX_SETTINGS.otpPath) return failure(404, "not found");
   if (headers.authorization !== GST_SANDBOX_SETTINGS.accessToken) return failure(401, "unauthorised");
   const request = asRecord(body);
@@ -67,4 +70,17 @@ export const gstSandbox: FakeProvider = ({ method, path, headers, body }) => {
       },
     },
   };
+};
+
+/** The GST sandbox: the fake, settings pointing at it, and a username for each documented status. */
+export const gstSandbox: ProviderSandbox<GstSettings, GstOtpFields> = {
+  fake: gstFake,
+  settings: (baseUrl) => ({ baseUrl, ...GST_SANDBOX_SETTINGS }),
+  magic: {
+    "200": { gstin: GST_SANDBOX_GSTIN, username: "taxpayer.one" },
+    "400": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.badRequest },
+    "401": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.unauthorised },
+    "404": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.notFound },
+    "422": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.unprocessable },
+  },
 };
