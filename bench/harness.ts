@@ -8,7 +8,7 @@ import autocannon from "autocannon";
 export const CONNECTIONS = 16;
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const QUERY =
-  "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename ... on OtpSent { challenge { id destinationHint devOtp providerMessage } } } }";
+  "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename ... on OtpSent { challenge { id destinationHint devOtp providerMessage } } ... on RateLimited { message } } }";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -78,9 +78,10 @@ export async function load(
   options:
     | { duration: number; amount?: undefined; offset: number }
     | { amount: number; duration?: undefined; offset: number },
-): Promise<{ result: autocannon.Result; notSent: number }> {
+): Promise<{ result: autocannon.Result; notSent: number; saturated: number }> {
   let n = options.offset;
   let notSent = 0;
+  let saturated = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/graphql`,
     connections: CONNECTIONS,
@@ -105,9 +106,10 @@ export async function load(
         },
         onResponse: (_status, body) => {
           if (!body.includes('"OtpSent"')) notSent += 1;
+          if (body.includes("receiving too many OTP requests")) saturated += 1;
         },
       },
     ],
   });
-  return { result, notSent };
+  return { result, notSent, saturated };
 }

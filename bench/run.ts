@@ -4,23 +4,32 @@
  *
  *   npm run bench            full run (3 rounds × 15 s per target, and 100k requests for memory growth)
  *   npm run bench -- --short a run under 60 s (3 rounds × 2 s, and 20k requests for memory growth)
+ *   npm run bench -- --memory the memory phases alone (with --short: 20k requests), printed, no results file
  *
  * Every target runs in its own process (fresh for every measurement), measured with autocannon using the same
  * connections and duration, in alternating order. Prints req/s, p50/p99 latency, peak RSS and the ratios, and
  * writes bench/results/latest.json. Targets are checked by reading the ratios, never in a timed test.
  * Memory growth is read from /proc once the subgraph has settled after the run (idle for a while, so V8's memory
  * reducer gives back the heap it grew for the load, then a full garbage collection through bench/gc-on-signal.ts,
- * preloaded for that phase only), and also right after the run.
+ * preloaded for that phase only), and also right after the run. The memory phase also reads the bytes the memory
+ * store counts per send (from /metrics), the capacity of the default bound, and floods a subgraph whose store has
+ * a 1 MB bound with three times what it keeps: nothing is sent past the capacity, and nothing is sent twice.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { loadConfig } from "../src/config.js";
+import { memoryCapacity } from "../src/otp/memory-capacity.js";
+import { DEFAULT_MAX_MB } from "../src/otp/store/memory.js";
 import { CONNECTIONS, load, procStatusMb, start, stop } from "./harness.js";
 
+const MB = 1024 * 1024;
+
 const short = process.argv.includes("--short");
+const memoryOnly = process.argv.includes("--memory");
 const DURATION_S = short ? 2 : 15;
 const WARMUP_S = short ? 1 : 3;
-const ROUNDS = 3;
+const ROUNDS = memoryOnly ? 0 : 3;
 const MEMORY_REQUESTS = short ? 20_000 : 100_000;
 /** Idle time after the memory run before the settled reading (V8 shrinks an idle heap after some seconds). */
 const SETTLE_MS = 15_000;
@@ -127,12 +136,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const rssBeforeMb = await settled(1_000);
+  // With no rounds before it (--memory), the heap of the warm-up has not been given back yet.
+  const rssBeforeMb = await settled(memoryOnly ? SETTLE_MS : 1_000);
+  const storeBytesBefore = await storeBytes(port);
   const growthRun = await load(port, { amount: MEMORY_REQUESTS, offset: 0 });
   const rssRightAfterMb = procStatusMb(child.pid ?? 0, "VmRSS");
+  const storeBytesPerSend = (await storeBytes(port)) - storeBytesBefore;
   const rssAfterMb = await settled();
   await stop(child);
+  const flood = await floodPastCapacity(subgraph);
   await stop(upstream.child);
+  const defaultCapacity = await memoryCapacity(DEFAULT_MAX_MB * MB, loadConfig(subgraph.env).limits);
 
   const summary = Object.fromEntries(
     targets.map(({ name }) => {
@@ -162,7 +176,24 @@ async function main(): Promise<void> {
     rssAfterMb,
     growthMb: rssAfterMb - rssBeforeMb,
     growthBeforeGcMb: rssRightAfterMb - rssBeforeMb,
+    /** What the memory store counts for one send (its limit entries and its challenge), over the run. */
+    storeBytesPerSend: storeBytesPerSend / (MEMORY_REQUESTS - growthRun.notSent),
+    /** Settled RSS growth per send. */
+    rssBytesPerSend: ((rssAfterMb - rssBeforeMb) * MB) / (MEMORY_REQUESTS - growthRun.notSent),
+    defaultBoundMb: DEFAULT_MAX_MB,
+    defaultCapacitySendsPerHour: defaultCapacity.sendsPerHour,
+    defaultCapacityWithKeysSendsPerHour: defaultCapacity.sendsPerHourWithKeys,
+    flood,
   };
+  const memoryLines = [
+    `RSS growth over ${memory.requests} distinct destinations: ${memory.growthMb.toFixed(1)} MB settled (target < 64), ${memory.growthBeforeGcMb.toFixed(1)} MB right after the run; ${memory.notSent} not OtpSent`,
+    `memory store: ${memory.storeBytesPerSend.toFixed(0)} bytes counted per send (${memory.rssBytesPerSend.toFixed(0)} bytes of settled RSS); the default ${DEFAULT_MAX_MB} MB keeps ${memory.defaultCapacitySendsPerHour} sends an hour (${memory.defaultCapacityWithKeysSendsPerHour} with idempotency keys)`,
+    `flood past a ${flood.boundMb} MB bound (capacity ${flood.capacity} sends): ${flood.requests} requests, ${flood.sent} sent, ${flood.saturated} refused as saturated; the first ${flood.repeated} again: ${flood.sentAgain} sent`,
+  ];
+  if (memoryOnly) {
+    process.stdout.write(`${memoryLines.join("\n")}\n`);
+    return;
+  }
 
   const line = (name: string, s: (typeof summary)["peer"]) =>
     `| ${name.padEnd(8)} | ${s.requestsPerSecond.toFixed(0).padStart(7)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${s.peakRssMb.toFixed(0).padStart(12)} |`;
@@ -178,7 +209,7 @@ async function main(): Promise<void> {
       "",
       `subgraph/peer:  throughput ${ratios.throughputVsPeer.toFixed(2)}x (target >= 1.00), p99 ${ratios.p99VsPeer.toFixed(2)}x (target <= 1.00)`,
       `subgraph/floor: throughput ${ratios.throughputVsFloor.toFixed(2)}x, p99 ${ratios.p99VsFloor.toFixed(2)}x`,
-      `RSS growth over ${memory.requests} distinct destinations: ${memory.growthMb.toFixed(1)} MB settled (target < 64), ${memory.growthBeforeGcMb.toFixed(1)} MB right after the run; ${memory.notSent} not OtpSent`,
+      ...memoryLines,
       "",
     ].join("\n"),
   );
@@ -207,6 +238,37 @@ async function main(): Promise<void> {
   };
   await mkdir(`${root}bench/results`, { recursive: true });
   await writeFile(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** The bytes the subgraph's memory store counts, from its /metrics. */
+async function storeBytes(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^otp_memory_store_bytes (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+/**
+ * A subgraph whose memory store has a 1 MB bound, flooded with three times the sends it keeps (distinct
+ * destinations, devices and client IPs, as from a botnet), then the first of them again.
+ */
+async function floodPastCapacity(subgraph: Target) {
+  const boundMb = 1;
+  const env = { ...subgraph.env, OTP_MEMORY_MAX_MB: String(boundMb) };
+  const { sendsPerHour: capacity } = await memoryCapacity(boundMb * MB, loadConfig(env).limits);
+  const { child, port } = await start(subgraph.script, env);
+  const requests = capacity * 3;
+  const flood = await load(port, { amount: requests, offset: 95_000_000 });
+  const repeated = Math.min(requests, 2_000);
+  const again = await load(port, { amount: repeated, offset: 95_000_000 });
+  await stop(child);
+  return {
+    boundMb,
+    capacity,
+    requests,
+    sent: requests - flood.notSent,
+    saturated: flood.saturated,
+    repeated,
+    sentAgain: repeated - again.notSent,
+  };
 }
 
 await main();

@@ -180,7 +180,6 @@ export class MemoryStore implements OtpStore {
     const lane = laneOf(this.#challenges, ttlSeconds * 1000);
     // The id is the key: the packed form keeps the rest.
     this.#write(lane, challenge.id, `c${now.toString(36)},${packChallenge(challenge)}`, now);
-    this.#sweepNow(now);
     return Promise.resolve();
   }
 
@@ -275,7 +274,6 @@ export class MemoryStore implements OtpStore {
     const lane = laneOf(this.#records, ttlSeconds * 1000);
     // After a send: kept whatever the bound says (the headroom is for this), or a replay would send again.
     this.#write(lane, key, `d${now.toString(36)},${record.fingerprint},${outcome}`, now);
-    this.#sweepNow(now);
     return Promise.resolve();
   }
 
@@ -363,10 +361,6 @@ export class MemoryStore implements OtpStore {
 
   #findRecord(key: string, now: number): { lane: Lane; value: string } | undefined {
     return this.#find(this.#records, key, now) ?? this.#find(this.#claims, key, now);
-  }
-
-  #sweepNow(now: number): void {
-    if (now >= this.#nextSweepAt) this.#sweep(now);
   }
 
   /** Drop what expired, from the front of every lane that may have some; stop at the first live entry. */

@@ -12,7 +12,10 @@ export interface CapRule {
 
 /** Everything one send must pass, checked and counted together. */
 export interface LimitRequest {
-  /** A gap between two sends under one key (`name: "cooldown"` when it refuses); null when off. */
+  /**
+   * A gap between two sends under one key (`name: "cooldown"` when it refuses); null when off. It may be a cap's
+   * key too: the memory store then keeps both in one entry (Redis keeps the cooldown under a name of its own).
+   */
   cooldown: { key: string; ms: number } | null;
   caps: readonly CapRule[];
 }
@@ -41,12 +44,14 @@ export interface OtpStore {
   loadChallenges(ids: readonly string[]): Promise<(Challenge | null)[]>;
   /**
    * Check the cooldown and every cap and, only when all of them allow it, count one send against each:
-   * all or nothing, atomically (two replicas on one Redis never pass a cap together).
+   * all or nothing, atomically (two replicas on one Redis never pass a cap together). Rejects with
+   * {@link StoreSaturatedError}, counting nothing, when the send would need room the store does not have.
    */
   consumeLimits(request: LimitRequest): Promise<LimitDecision>;
   /**
    * Claim `key` for a first request, marking it pending for `leaseSeconds` under `token`. Answers null
    * when claimed (no live record existed), else the live record (pending or done) without changing it.
+   * Rejects with {@link StoreSaturatedError} when a new record would need room the store does not have.
    */
   claimIdempotency(
     key: string,
