@@ -23,7 +23,12 @@ const dir = `${root}bench/results/profile-tmp`;
 await rm(dir, { recursive: true, force: true });
 const subgraph = await start(
   target === "peer" ? `${root}dist/bench/peer.js` : `${root}dist/src/main.js`,
-  { OTP_MODE: "live", PHONE_BASE_URL: `http://127.0.0.1:${upstream.port}`, TRUST_PROXY: "1" },
+  {
+    OTP_MODE: "live",
+    PHONE_BASE_URL: `http://127.0.0.1:${upstream.port}`,
+    TRUST_PROXY: "1",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
+  },
   ["--cpu-prof", `--cpu-prof-dir=${dir}`],
 );
 await load(subgraph.port, { duration: 2, offset: 50_000_000 });

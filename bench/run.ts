@@ -93,8 +93,14 @@ async function main(): Promise<void> {
     {
       name: "subgraph",
       script: `${root}dist/src/main.js`,
-      // Live mode, default local limits; one trusted proxy hop so every request has its own client IP.
-      env: { OTP_MODE: "live", PHONE_BASE_URL: upstreamUrl, TRUST_PROXY: "1" },
+      // Live mode, default local limits; one trusted proxy hop so every request has its own client IP. No router
+      // secret, like the peer (production requires one unless opted out, as here).
+      env: {
+        OTP_MODE: "live",
+        PHONE_BASE_URL: upstreamUrl,
+        TRUST_PROXY: "1",
+        OTP_ALLOW_NO_ROUTER_SECRET: "true",
+      },
     },
     { name: "peer", script: `${root}dist/bench/peer.js`, env: { PHONE_BASE_URL: upstreamUrl } },
     { name: "floor", script: `${root}dist/bench/floor.js`, env: { PHONE_BASE_URL: upstreamUrl } },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { count, flag, integer, optionalCount, text, variable } from "./env.js";
+import { count, flag, integer, optionalCount, text, url, variable } from "./env.js";
 import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import type { ProviderDescriptor } from "./providers/descriptor.js";
@@ -58,10 +58,13 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+const ROUTER_SECRET_MIN_LENGTH = 32;
+const GENERATE_SECRET = "generate one with `openssl rand -base64 32`";
+
 const Env = z.object({
   NODE_ENV: text,
   PORT: integer(0, 65535, 4001),
-  HOST: variable(z.string().default("0.0.0.0")),
+  HOST: text,
   OTP_MODE: variable(z.enum(["sandbox", "live"]).optional()),
   OTP_COOLDOWN_SECONDS: optionalCount,
   OTP_MAX_PER_DESTINATION_PER_HOUR: optionalCount,
@@ -73,7 +76,13 @@ const Env = z.object({
   OTP_MEMORY_MAX_MB: integer(1, 1024, DEFAULT_MAX_MB),
   OTP_REDIS_ALLOW_EVICTION: flag,
   OTP_STATE_SECRET: variable(z.string().min(32).optional()),
-  ROUTER_SECRET: text,
+  ROUTER_SECRET: variable(
+    z
+      .string()
+      .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
+      .optional(),
+  ),
+  OTP_ALLOW_NO_ROUTER_SECRET: flag,
   OTP_PROVIDER_TIMEOUT_MS: integer(1, 120_000, 8000),
   OTP_PROVIDER_MAX_RESPONSE_BYTES: integer(1024, 16_777_216, 262_144),
   OTP_BREAKER_FAILURES: integer(1, 1000, 5),
@@ -129,6 +138,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         : "OTP_MODE: sandbox is refused when NODE_ENV=production",
     );
   }
+  if (production && !env.ROUTER_SECRET && !env.OTP_ALLOW_NO_ROUTER_SECRET) {
+    problems.push(
+      `ROUTER_SECRET: required when NODE_ENV=production, at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
+        "and the same in the router's `router-authorization` header; only on a private network that nothing but the " +
+        "router can reach, OTP_ALLOW_NO_ROUTER_SECRET=true runs without it",
+    );
+  }
+  if (mode === "live") problems.push(...plainHttpUrls(environment));
   if (env.OTP_STORE === "redis" && !env.REDIS_URL) problems.push("REDIS_URL: required when OTP_STORE=redis");
   if (env.OTP_STORE === "redis" && !env.OTP_STATE_SECRET) {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
@@ -140,7 +157,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 
   return {
     port: env.PORT,
-    host: env.HOST,
+    // The sandbox answers anyone with the OTP itself: this machine only, unless HOST says otherwise.
+    host: env.HOST ?? (mode === "sandbox" ? "127.0.0.1" : "0.0.0.0"),
     production,
     mode,
     providers,
@@ -176,6 +194,30 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,
   };
+}
+
+/** Every provider variable that is a base URL, from the registry. */
+const BASE_URL_VARIABLES = PROVIDERS.flatMap(({ settings }) =>
+  Object.entries(settings)
+    .filter(([, variable]) => variable.schema === url)
+    .map(([name]) => name),
+);
+
+/**
+ * Live provider URLs that are not `https://`: credentials, passwords and personal data go to them. Loopback
+ * (local fakes, tests) is the one exception.
+ */
+function plainHttpUrls(environment: NodeJS.ProcessEnv): string[] {
+  return BASE_URL_VARIABLES.filter((name) => {
+    const value = environment[name]?.trim();
+    if (!value) return false;
+    const parsed = new URL(value);
+    return parsed.protocol !== "https:" && !isLoopback(parsed.hostname);
+  }).map((name) => `${name}: must be an https:// URL (plain http is allowed for loopback addresses only)`);
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

@@ -68,13 +68,15 @@ const keyValue = new RegExp(
 const opaqueToken = /(?=[\w+/=-]*\d)[\w+/=-]{24,}/g;
 
 /**
- * An upstream body made safe to log: sensitive keys censored at any depth, `key: value` pairs of sensitive keys
+ * An upstream body made safe to log: every value the request sent masked wherever it appears (`maskSent`, see
+ * `src/providers/sent-values.ts`) (before anything else, so
+ * no other rule can break one up), sensitive keys censored at any depth, `key: value` pairs of sensitive keys
  * censored in text that is not JSON, opaque tokens and every run of four or more digits masked (OTPs, Aadhaar
  * and phone numbers), and at most `maxChars` characters.
  */
-export function scrubBody(body: unknown, maxChars = 1024): string {
+export function scrubBody(body: unknown, maskSent?: (text: string) => string, maxChars = 1024): string {
   const text = typeof body === "string" ? body : jsonWithoutSensitiveKeys(body);
-  return text
+  return (maskSent ? maskSent(text) : text)
     .slice(0, maxChars * 2)
     .replace(keyValue, `$1"${CENSOR}"`)
     .replace(opaqueToken, CENSOR)

@@ -89,8 +89,69 @@ describe("loadConfig", () => {
   });
 
   it("turns introspection off in production unless asked for", () => {
-    const live = { NODE_ENV: "production", PHONE_BASE_URL: "https://otp.example.com" };
+    const live = {
+      NODE_ENV: "production",
+      PHONE_BASE_URL: "https://otp.example.com",
+      ROUTER_SECRET: "a-router-secret-of-32-characters",
+    };
     expect(loadConfig(live).introspection).toBe(false);
     expect(loadConfig({ ...live, INTROSPECTION: "true" }).introspection).toBe(true);
+  });
+});
+
+describe("production defaults", () => {
+  const secret = "0123456789abcdef0123456789abcdef";
+  const live = { NODE_ENV: "production", PHONE_BASE_URL: "https://otp.example.com" };
+
+  it("refuses to start in production without ROUTER_SECRET, saying how to make one", () => {
+    expect(() => loadConfig(live)).toThrow(ConfigError);
+    expect(() => loadConfig(live)).toThrow(/ROUTER_SECRET: required when NODE_ENV=production/);
+    expect(() => loadConfig(live)).toThrow(/openssl rand -base64 32/);
+    expect(() => loadConfig(live)).toThrow(/OTP_ALLOW_NO_ROUTER_SECRET=true/);
+    expect(loadConfig({ ...live, ROUTER_SECRET: secret }).routerSecret).toBe(secret);
+  });
+
+  it("runs without one in production only when opted out by name", () => {
+    expect(loadConfig({ ...live, OTP_ALLOW_NO_ROUTER_SECRET: "true" }).routerSecret).toBeNull();
+    expect(() => loadConfig({ ...live, OTP_ALLOW_NO_ROUTER_SECRET: "false" })).toThrow(/ROUTER_SECRET/);
+  });
+
+  it.each([
+    ["one character", "x"],
+    ["31 characters", secret.slice(1)],
+  ])("refuses a ROUTER_SECRET of %s in any mode, without repeating it", (_name, short) => {
+    for (const env of [{ ROUTER_SECRET: short }, { ...live, ROUTER_SECRET: short }]) {
+      expect(() => loadConfig(env)).toThrow(/ROUTER_SECRET: at least 32 characters/);
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^(?!.*${short})`));
+    }
+  });
+
+  it("treats an empty ROUTER_SECRET as unset, which production refuses", () => {
+    expect(loadConfig({ ROUTER_SECRET: " " }).routerSecret).toBeNull();
+    expect(() => loadConfig({ ...live, ROUTER_SECRET: "" })).toThrow(/ROUTER_SECRET: required/);
+  });
+
+  it.each(["GST_BASE_URL", "ITR_BASE_URL", "DMT_BASE_URL", "PAYTM_BASE_URL", "PHONE_BASE_URL"])(
+    "refuses a plain-http %s in live mode, naming it",
+    (name) => {
+      const env = { OTP_MODE: "live", [name]: "http://otp.example.com" };
+      expect(() => loadConfig(env)).toThrow(new RegExp(`${name}: must be an https:// URL`));
+    },
+  );
+
+  it.each([
+    "http://127.0.0.1:9000",
+    "http://127.8.9.10",
+    "http://localhost:9000",
+    "http://[::1]:9000",
+    "https://otp.example.com",
+  ])("accepts %s as a live provider URL", (url) => {
+    expect(loadConfig({ PHONE_BASE_URL: url }).providers.PHONE?.baseUrl).toBe(url);
+  });
+
+  it("binds the sandbox to 127.0.0.1 unless HOST is set, and live mode to every interface", () => {
+    expect(loadConfig({}).host).toBe("127.0.0.1");
+    expect(loadConfig({ HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ PHONE_BASE_URL: "https://otp.example.com" }).host).toBe("0.0.0.0");
   });
 });

@@ -1,4 +1,4 @@
-/** How errors leave the GraphQL layer: no input value, no stack trace of one, and a store outage named as such. */
+/** How errors leave the GraphQL layer: no input value, and a store outage named as such (stack traces never do). */
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { StoreUnavailableError } from "../otp/store/store.js";
@@ -24,11 +24,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const message = withoutInputValues(formatted.message);
   // Two members or none, written in the document, is bad input like the same mistake in variables.
   const oneOf = code === "GRAPHQL_VALIDATION_FAILED" && ONE_OF_VIOLATION.test(formatted.message);
-  // The stack trace (outside production) repeats graphql-js's own message, value included.
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
   return {
     ...formatted,
     message,
-    extensions: { ...extensions, ...(oneOf && { code: "BAD_USER_INPUT" }) },
+    extensions: { ...formatted.extensions, ...(oneOf && { code: "BAD_USER_INPUT" }) },
   };
 }

@@ -1,7 +1,15 @@
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { fileURLToPath } from "node:url";
-import { graphql, GraphQLInputObjectType, parse, type GraphQLSchema } from "graphql";
+import {
+  graphql,
+  GraphQLError,
+  GraphQLInputObjectType,
+  GraphQLUnionType,
+  parse,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
 import { ChallengeResolver } from "./challenge.resolver.js";
 import type { GraphQLContext } from "./context.js";
@@ -44,7 +52,41 @@ export async function buildOtpSchema(): Promise<GraphQLSchema> {
     },
   });
   markOneOf(schema, "RequestOtpInput");
+  refuseUnknownEntities(schema);
   return schema;
+}
+
+/**
+ * A representation whose `__typename` names no entity of this subgraph is the client's mistake, answered as
+ * BAD_USER_INPUT before any is resolved. `@apollo/subgraph` would throw a plain Error (INTERNAL_SERVER_ERROR)
+ * naming the type, or fail later while resolving the `_Entity` union.
+ */
+export class UnknownEntityError extends GraphQLError {
+  override readonly name = "UnknownEntityError";
+
+  constructor(index: number) {
+    super(`representations[${index}] has no __typename of an entity of this subgraph.`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+  }
+}
+
+function refuseUnknownEntities(schema: GraphQLSchema): void {
+  const entities = schema.getType("_Entity");
+  const field = schema.getQueryType()?.getFields()._entities;
+  if (!(entities instanceof GraphQLUnionType) || !field?.resolve) {
+    throw new Error("the subgraph schema has no _entities");
+  }
+  const names = new Set(entities.getTypes().map((type) => type.name));
+  const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve;
+  field.resolve = (source, args: { representations?: unknown }, context, info) => {
+    const representations = Array.isArray(args.representations) ? args.representations : [];
+    representations.forEach((representation: unknown, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      if (typeof typename !== "string" || !names.has(typename)) throw new UnknownEntityError(index);
+    });
+    return resolve(source, args, context, info);
+  };
 }
 
 function markOneOf(schema: GraphQLSchema, name: string): void {

@@ -1,6 +1,20 @@
 import type { FieldError } from "./model.js";
 import type { Parsed } from "./ports.js";
 
+/** Characters that reorder how text is shown (Trojan Source, spoofed names): LRM/RLM, ALM, embeddings, isolates. */
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Why a free-text value is refused, or null: ill-formed UTF-16 (a lone surrogate, which no provider can
+ * decode), control characters, bidirectional controls.
+ */
+export function textProblem(value: string): string | null {
+  if (/\p{Cs}/u.test(value)) return "Must be well-formed text (a lone surrogate was found).";
+  if (/\p{Cc}/u.test(value)) return "Must not contain control characters.";
+  if (BIDI_CONTROL.test(value)) return "Must not contain bidirectional control characters.";
+  return null;
+}
+
 /**
  * Collects every failing field of one input member, so a user sees all of them at once.
  * Paths are prefixed with the member name: `dmt.ovdData`.
@@ -38,8 +52,9 @@ export class FieldErrors {
       this.add(field, `At most ${rules.max} characters.`);
       return undefined;
     }
-    if (/\p{Cc}/u.test(trimmed)) {
-      this.add(field, "Must not contain control characters.");
+    const problem = textProblem(trimmed);
+    if (problem) {
+      this.add(field, problem);
       return undefined;
     }
     return trimmed;

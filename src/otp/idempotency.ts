@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FieldError, OtpOutcome, ProviderId } from "./model.js";
+import { textProblem } from "./field-errors.js";
 import type { StateKeys } from "./store/state-keys.js";
 import { StoreUnavailableError, type OtpStore } from "./store/store.js";
 
@@ -101,13 +102,13 @@ export class Idempotency {
   }
 }
 
-/** Field errors of an idempotency key: 1 to 255 characters, no control characters. */
+/** Field errors of an idempotency key: 1 to 255 characters of well-formed text, no control or bidi characters. */
 export function idempotencyKeyErrors(key: string): FieldError[] {
   const field = "idempotencyKey";
   if (key.trim() === "") return [{ field, message: "Must not be empty when given." }];
   if (key.length > KEY_MAX_LENGTH) return [{ field, message: `At most ${KEY_MAX_LENGTH} characters.` }];
-  if (/\p{Cc}/u.test(key)) return [{ field, message: "Must not contain control characters." }];
-  return [];
+  const problem = textProblem(key);
+  return problem ? [{ field, message: problem }] : [];
 }
 
 /** The answer to a key reused with another input. */

@@ -11,6 +11,7 @@ import {
   type RefusalReason,
   type ResilienceSettings,
 } from "./resilience.js";
+import { SentValues } from "./sent-values.js";
 
 /** One upstream call as an adapter describes it: a POST of `json`, with `content-type: application/json`. */
 export interface UpstreamRequest {
@@ -34,6 +35,11 @@ export interface UpstreamReply {
   body: unknown;
   /** The body as received, for the log line of a reply no document describes (scrubbed there). */
   text: string;
+  /**
+   * `text` with every value the request sent (its body's strings, its credential headers) masked, in every form a
+   * provider may echo it: for what is logged of the reply and for its free text passed on (`providerText`).
+   */
+  maskSent?: (text: string) => string;
   /** Upstream milliseconds, for logs and metrics. */
   ms: number;
   /** The request said this reply counts against the breaker (see {@link UpstreamRequest.outage}). */
@@ -72,8 +78,11 @@ export interface UpstreamLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Makes a reply's body safe to log (the logger's scrubber: secrets, personal data and long digit runs removed). */
-export type BodyScrubber = (body: unknown) => string;
+/**
+ * Makes a reply's body safe to log (the logger's scrubber: secrets, personal data and long digit runs removed),
+ * with `maskSent` applied to it first.
+ */
+export type BodyScrubber = (body: unknown, maskSent?: (text: string) => string) => string;
 
 export interface UpstreamClientOptions {
   /** The whole exchange, connection to last body byte, retry included. */
@@ -150,13 +159,14 @@ export class UpstreamClient {
    */
   logUndocumented(reply: UpstreamReply, hint?: string): void {
     const { logger, scrubBody, provider } = this.#options;
+    const contentType = reply.headers.get("content-type");
     logger?.warn(
       {
         provider,
         status: reply.status,
-        contentType: reply.headers.get("content-type"),
+        contentType: contentType && (reply.maskSent?.(contentType) ?? contentType),
         bytes: Buffer.byteLength(reply.text),
-        ...(scrubBody && { body: scrubBody(reply.body ?? reply.text) }),
+        ...(scrubBody && { body: scrubBody(reply.body ?? reply.text, reply.maskSent) }),
         ...(hint && { hint }),
       },
       "undocumented reply",
@@ -170,7 +180,13 @@ export class UpstreamClient {
   noteUnrecognised(reply: UpstreamReply, field: string, value: unknown, mappedAs: string): void {
     const { logger, scrubBody, provider } = this.#options;
     logger?.warn(
-      { provider, status: reply.status, field, mappedAs, ...(scrubBody && { value: scrubBody(value) }) },
+      {
+        provider,
+        status: reply.status,
+        field,
+        mappedAs,
+        ...(scrubBody && { value: scrubBody(value, reply.maskSent) }),
+      },
       "unrecognised value in a reply",
     );
     this.#observer.unrecognised?.(field);
@@ -201,6 +217,9 @@ export class UpstreamClient {
     let status: number | null = null;
     const body = JSON.stringify(request.json);
     const headers = { ...request.headers, "content-type": "application/json" };
+    // Worked out only when something is logged or passed on: the regular-expression build costs microseconds.
+    let sent: SentValues | undefined;
+    const maskSent = (text: string) => (sent ??= SentValues.of(request.json, headers)).mask(text);
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await undiciRequest(request.url, {
@@ -219,6 +238,7 @@ export class UpstreamClient {
           headers: replyHeaders(response.headers),
           body: parseJson(text),
           text,
+          maskSent,
           ms: elapsed(),
         };
       } catch (error) {

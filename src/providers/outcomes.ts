@@ -4,7 +4,7 @@
  */
 import type { FailureKind, FieldError, OtpFailure, ProviderId, RateLimitSource } from "../otp/model.js";
 import type { SendFailure, Sent } from "../otp/ports.js";
-import type { ReplyHeaders, UpstreamFault } from "./http-client.js";
+import type { ReplyHeaders, UpstreamFault, UpstreamReply } from "./http-client.js";
 
 /**
  * One row of a provider's documented response table, read by the adapter, the README generator and the tests.
@@ -145,6 +145,16 @@ export function retryAfterSeconds(headers: ReplyHeaders, now = Date.now()): numb
   const date = /^\d+$/.test(value) ? null : Date.parse(value);
   const seconds = date === null ? Number(value) : Math.ceil((date - now) / 1000);
   return Number.isNaN(seconds) ? null : Math.min(Math.max(0, seconds), MAX_RETRY_AFTER_SECONDS);
+}
+
+/**
+ * A provider's free text that a documented success passes on (`providerMessage`), with every value the request
+ * sent masked: the text reaches the client and the store, and a provider may echo a phone number or a username.
+ * Null when it is not a string.
+ */
+export function providerText(reply: UpstreamReply, text: unknown): string | null {
+  if (typeof text !== "string") return null;
+  return reply.maskSent ? reply.maskSent(text) : text;
 }
 
 /** `value` when it is a plain object. */

@@ -7,6 +7,8 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { createContext, type GraphQLContext } from "../graphql/context.js";
+import { DocumentLimits, MAX_TOKENS } from "../graphql/document-limits.js";
+import { errorLog } from "../graphql/error-log.plugin.js";
 import { formatError } from "../graphql/format-error.js";
 import { buildOtpSchema } from "../graphql/schema.js";
 import { singleMutationRule } from "../graphql/single-mutation.rule.js";
@@ -23,11 +25,17 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (fastify, 
     logger,
     introspection: config.introspection,
     allowBatchedHttpRequests: false,
+    // Bounded before any rule runs (and by `DocumentLimits` before Apollo Server); our rules are linear.
+    parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: [singleMutationRule],
-    includeStacktraceInErrorResponses: !config.production,
+    // No "Did you mean" in production: a client learns only the names it wrote.
+    hideSchemaDetailsFromClientErrors: config.production,
+    // Stack traces go to the log (outside production), never to a client.
+    includeStacktraceInErrorResponses: false,
     formatError,
     plugins: [
       validationFailureAsOk,
+      errorLog(logger, config.production),
       // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
       ApolloServerPluginInlineTrace(),
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
@@ -37,6 +45,20 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (fastify, 
   await apollo.start();
   // Requests have finished by now (fastify closes its server first): stopping flushes Apollo's own plugins.
   fastify.addHook("onClose", () => apollo.stop());
+
+  const limits = new DocumentLimits();
+  fastify.addHook("preHandler", async (request, reply) => {
+    if (request.routeOptions.url !== "/graphql") return;
+    const source = request.method === "GET" ? request.query : request.body;
+    const query = (source as { query?: unknown } | null | undefined)?.query;
+    const problem = typeof query === "string" ? limits.check(query) : null;
+    if (problem === null) return;
+    // As a validation failure: 200 for application/json (see validationFailureAsOk), 400 for graphql-response.
+    const graphqlResponse = request.headers.accept?.includes("application/graphql-response+json");
+    return reply
+      .code(graphqlResponse ? 400 : 200)
+      .send({ errors: [{ message: problem, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
+  });
 
   const { otp, store } = fastify;
   await fastify.register(fastifyApollo(apollo), {

@@ -242,15 +242,16 @@ describe("a real @apollo/gateway over the OTP subgraph (sandbox) and a second su
 });
 
 describe("a real @apollo/gateway over a live-mode OTP subgraph behind ROUTER_SECRET", () => {
+  const ROUTER_SECRET = "router-secret-of-the-gateway-test-0123";
   let upstream: Upstream;
   let otp: TestApp;
   let support: SupportSubgraph;
   let gateway: Gateway;
   beforeAll(async () => {
     [upstream, support] = await Promise.all([startUpstream(), startSupportSubgraph()]);
-    otp = await startTestApp({ PHONE_BASE_URL: upstream.url, ROUTER_SECRET: "router-secret" });
+    otp = await startTestApp({ PHONE_BASE_URL: upstream.url, ROUTER_SECRET: ROUTER_SECRET });
     gateway = await startGateway([await otpSubgraph(otp.url), await supportSubgraph(support.url)], {
-      subgraphHeaders: { "router-authorization": "router-secret" },
+      subgraphHeaders: { "router-authorization": ROUTER_SECRET },
     });
   });
   afterAll(async () => {

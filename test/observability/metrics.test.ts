@@ -5,11 +5,14 @@ import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp } from "./capture.j
 
 let subgraph: CapturedApp;
 beforeAll(async () => {
-  subgraph = await startCapturedApp({ ...NO_LOCAL_LIMITS, ROUTER_SECRET: "router-secret-for-metrics-test" });
+  subgraph = await startCapturedApp({
+    ...NO_LOCAL_LIMITS,
+    ROUTER_SECRET: "router-secret-for-the-metrics-test-0123",
+  });
 });
 afterAll(() => subgraph.close());
 
-const headers = { "router-authorization": "router-secret-for-metrics-test" };
+const headers = { "router-authorization": "router-secret-for-the-metrics-test-0123" };
 
 async function scrape() {
   const response = await fetch(`${subgraph.origin}/metrics`);

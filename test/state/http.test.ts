@@ -96,7 +96,7 @@ describe("at most one requestOtp per operation", () => {
 });
 
 describe("ROUTER_SECRET", () => {
-  const secret = "router-secret-for-tests";
+  const secret = "router-secret-for-tests-0123456789abcdef";
 
   it("answers 401 and runs nothing without the right router-authorization header", async () => {
     const subgraph = await liveApp({ ROUTER_SECRET: secret });

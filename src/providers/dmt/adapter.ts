@@ -10,7 +10,14 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter, SingleUse } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  rowFor,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { DMT_OTP_TYPE, parseDmtInput, type DmtOtpFields, type DmtOtpType } from "./input.js";
 
 /** The documented endpoint, appended to the configured base URL. */
@@ -145,7 +152,7 @@ export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): M
 
   const registration = request.otpType === DMT_OTP_TYPE.CUSTOMER_REGISTRATION;
   return sent({
-    providerMessage: typeof body.statusDesc === "string" ? body.statusDesc : null,
+    providerMessage: providerText(reply, body.statusDesc),
     providerReference: registration ? null : (request.externalRefNumber ?? null),
     ...(registration && DMT_REGISTRATION_OTP),
   });

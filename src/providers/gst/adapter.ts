@@ -13,7 +13,14 @@ import type { ProviderAdapter } from "../../otp/ports.js";
 import { joinUrl, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  rowFor,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
 
 /** The wire request, as the document's sample. */
@@ -202,6 +209,6 @@ export function mapGstResponse(reply: UpstreamReply, http?: Pick<UpstreamClient,
   if (typeof appKey !== "string" || appKey.trim() === "") return UNDOCUMENTED;
   return sent({
     providerReference: appKey,
-    providerMessage: typeof result?.message === "string" ? result.message : null,
+    providerMessage: providerText(reply, result?.message),
   });
 }

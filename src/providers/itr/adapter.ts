@@ -11,7 +11,14 @@ import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  rowFor,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { parseItrInput, type ItrOtpFields } from "./input.js";
 
 export const ITR_PATH = "/verification/v2/itr/get_otp";
@@ -163,7 +170,7 @@ export function mapItrResponse(
       const status = readOtpStatus(body.otp_status);
       if (status === "notTriggered") return failureFromRow("ITR", NOT_TRIGGERED);
       if (status === "unrecognised") http?.noteUnrecognised(reply, "otp_status", body.otp_status, "OtpSent");
-      return sent({ providerMessage: status === "triggered" ? body.otp_status : null });
+      return sent({ providerMessage: status === "triggered" ? providerText(reply, body.otp_status) : null });
     }
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;

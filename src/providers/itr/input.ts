@@ -1,6 +1,6 @@
 /** The `itr` member of `RequestOtpInput`: its GraphQL input type, and its validation into the wire request. */
 import { Field, InputType } from "type-graphql";
-import { FieldErrors } from "../../otp/field-errors.js";
+import { FieldErrors, textProblem } from "../../otp/field-errors.js";
 import type { Parsed } from "../../otp/ports.js";
 import type { Fields } from "../descriptor.js";
 import { normalisePan, panProblems } from "../../otp/validators/pan.js";
@@ -34,7 +34,10 @@ export function parseItrInput(input: ItrOtpFields): Parsed<ItrWireRequest> {
   if (password.trim() === "") errors.add("password", "Required.");
   else if (password.length > LIMITS.password)
     errors.add("password", `At most ${LIMITS.password} characters.`);
-  else if (/\p{Cc}/u.test(password)) errors.add("password", "Must not contain control characters.");
+  else {
+    const problem = textProblem(password);
+    if (problem) errors.add("password", problem);
+  }
 
   return errors.result(() => ({ pan, password }));
 }

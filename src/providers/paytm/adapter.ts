@@ -9,7 +9,14 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, rowFor, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  rowFor,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
 /** The documented endpoint, appended to the configured base URL; `?locale=` follows. */
@@ -207,7 +214,7 @@ export function mapPaytmResponse(
   // A success with no state_token cannot be verified later: it is not the documented success.
   if (typeof stateToken !== "string" || stateToken.trim() === "") return UNDOCUMENTED;
   return sent({
-    providerMessage: typeof body.message === "string" ? body.message : null,
+    providerMessage: providerText(reply, body.message),
     providerReference: stateToken,
   });
 }

@@ -10,7 +10,14 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, retryAfterSeconds, sent, type DocumentedResponse } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  retryAfterSeconds,
+  sent,
+  type DocumentedResponse,
+  providerText,
+} from "../outcomes.js";
 import { parsePhoneInput, type PhoneOtpFields } from "./input.js";
 
 export const PHONE_PATH = "/auth/otp/request";
@@ -97,7 +104,7 @@ export function mapPhoneResponse(reply: UpstreamReply): Mapped {
   if (body?.success === true && reply.status >= 200 && reply.status < 300) {
     const otp = asRecord(body.data)?.otp;
     return sent({
-      providerMessage: typeof body.message === "string" ? body.message : null,
+      providerMessage: providerText(reply, body.message),
       devOtp: typeof otp === "number" || typeof otp === "string" ? String(otp) : null,
     });
   }

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { post } from "../helpers/client.js";
+import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
+
+const ROUTER_SECRET = "a-router-secret-for-client-errors";
+const AUTHORIZED = { "router-authorization": ROUTER_SECRET };
+const TYPO = '{ otpChalenge(id: "x") { id } }';
+const INPUT_TYPO =
+  'mutation { requestOtp(input: { phone: { phon: "+919812345670", country: "IN", deviceId: "d" } }) { __typename } }';
+const ENTITIES = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on OtpChallenge { id } } }";
+
+describe("what clients are told, in development and in production", () => {
+  let upstream: Upstream;
+  let development: CapturedApp;
+  let production: CapturedApp;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    [development, production] = await Promise.all([
+      startCapturedApp(),
+      startCapturedApp({ NODE_ENV: "production", PHONE_BASE_URL: upstream.url, ROUTER_SECRET }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([development.close(), production.close()]);
+    await upstream.close();
+  });
+
+  it("suggests names outside production only", async () => {
+    for (const query of [TYPO, INPUT_TYPO]) {
+      const open = await post(development.url, { query });
+      expect(open.body.errors?.some((error) => error.message.includes("Did you mean"))).toBe(true);
+      const hidden = await post(production.url, { query }, AUTHORIZED);
+      const messages = hidden.body.errors?.map((error) => error.message) ?? [];
+      expect(messages.length).toBeGreaterThan(0);
+      for (const message of messages) {
+        expect(message).not.toContain("Did you mean");
+        expect(message).not.toMatch(/"otpChallenge"|"phone"/);
+      }
+    }
+  });
+
+  it.each([
+    ["an unknown type", { __typename: "Nope", id: "x" }],
+    ["a type that is no entity", { __typename: "Mutation", id: "x" }],
+    ["no __typename", { id: "x" }],
+  ])("answers a representation of %s as the client's error, and logs it", async (_name, representation) => {
+    for (const [app, headers] of [
+      [development, {}],
+      [production, AUTHORIZED],
+    ] as const) {
+      const before = app.lines().length;
+      const { status, body } = await post(
+        app.url,
+        { query: ENTITIES, variables: { r: [{ __typename: "OtpChallenge", id: "y" }, representation] } },
+        headers,
+      );
+      expect(status).toBe(200);
+      expect(body.errors).toEqual([
+        {
+          message: "representations[1] has no __typename of an entity of this subgraph.",
+          path: ["_entities"],
+          locations: [{ line: 1, column: 24 }],
+          extensions: { code: "BAD_USER_INPUT" },
+        },
+      ]);
+      const logged = app.lines().slice(before);
+      expect(logged.filter((line) => line.msg === "unknown entity type")).toHaveLength(1);
+    }
+  });
+
+  it("still resolves a known entity (null for an unknown id)", async () => {
+    const { body } = await post(development.url, {
+      query: ENTITIES,
+      variables: { r: [{ __typename: "OtpChallenge", id: "unknown" }] },
+    });
+    expect(body).toEqual({ data: { _entities: [null] } });
+  });
+
+  it("never sends a stack trace, in either mode", async () => {
+    for (const [app, headers] of [
+      [development, {}],
+      [production, AUTHORIZED],
+    ] as const) {
+      for (const query of [TYPO, "{", ENTITIES]) {
+        const { body } = await post(app.url, { query, variables: { r: [{ __typename: "Nope" }] } }, headers);
+        expect(body.errors?.length).toBeGreaterThan(0);
+        expect(JSON.stringify(body)).not.toMatch(/stacktrace|\.ts:\d+|at \w+ \(/);
+      }
+    }
+  });
+});

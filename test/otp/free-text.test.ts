@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { idempotencyKeyErrors } from "../../src/otp/idempotency.js";
+import type { FieldError } from "../../src/otp/model.js";
+import { parseDmtInput } from "../../src/providers/dmt/input.js";
+import { parseGstInput } from "../../src/providers/gst/input.js";
+import { parseItrInput } from "../../src/providers/itr/input.js";
+import { parsePaytmInput } from "../../src/providers/paytm/input.js";
+import { parsePhoneInput } from "../../src/providers/phone/input.js";
+import type { Parsed } from "../../src/otp/ports.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { post } from "../helpers/client.js";
+import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
+
+/** Text no field takes: a lone surrogate, control characters, bidi overrides and isolates. */
+const ILL_FORMED = {
+  "a lone high surrogate": "\ud800",
+  "a lone low surrogate": "\udfff",
+  "a NUL": "\u0000",
+  "an escape": "\u001b[31m",
+  "a DEL": "\u007f",
+  "a right-to-left override": "\u202e",
+  "a left-to-right isolate": "\u2066",
+  "a right-to-left mark": "\u200f",
+  "an Arabic letter mark": "\u061c",
+};
+
+/** One valid input per provider, and how to parse it; every string field of each is free text to test. */
+const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: never) => Parsed<unknown> }[] =
+  [
+    { member: "gst", valid: { gstin: "27AAPFU0939F1ZV", username: "gst-user" }, parse: parseGstInput },
+    { member: "itr", valid: { pan: "ABCPE1234F", password: "Portal-Passw0rd" }, parse: parseItrInput },
+    {
+      member: "dmt",
+      valid: {
+        customerMobileNumber: "9123456780",
+        otpType: "CUSTOMER_REGISTRATION",
+        username: "agent-one",
+        ovdType: "Aadhaar Card",
+        ovdData: "234123412346",
+        latLong: "19.07,72.87",
+        publicIp: "203.0.113.7",
+        paramA: "a",
+        paramB: "b",
+        paramC: "c",
+      },
+      parse: parseDmtInput,
+    },
+    {
+      member: "paytm",
+      valid: {
+        phone: "9988776655",
+        deviceIdentifier: "device-paytm",
+        autoReadHash: "hash123",
+        locale: "en-IN",
+      },
+      parse: (input: never) => parsePaytmInput(input, ["paytm"]),
+    },
+    {
+      member: "phone",
+      valid: { phone: "+919812345670", country: "IN", deviceId: "device-phone" },
+      parse: parsePhoneInput,
+    },
+  ];
+
+const cases = MEMBERS.flatMap(({ member, valid, parse }) =>
+  Object.keys(valid)
+    .filter((field) => field !== "otpType")
+    .flatMap((field) =>
+      Object.entries(ILL_FORMED).map(([what, text]) => ({ member, field, what, text, valid, parse })),
+    ),
+);
+
+describe("free text", () => {
+  it("accepts the valid inputs these cases start from", () => {
+    for (const { valid, parse } of MEMBERS) expect(parse(valid as never)).toMatchObject({ ok: true });
+  });
+
+  it.each(cases)("refuses $what in $member.$field", ({ member, field, text, valid, parse }) => {
+    const parsed = parse({ ...valid, [field]: `${valid[field] ?? ""}${text}x` } as never);
+    expect(parsed.ok).toBe(false);
+    const errors: FieldError[] = parsed.ok ? [] : parsed.fieldErrors;
+    expect(errors.map((error) => error.field)).toContain(`${member}.${field}`);
+  });
+
+  it.each(Object.entries(ILL_FORMED))("refuses %s in the idempotency key", (_what, text) => {
+    expect(idempotencyKeyErrors(`key-${text}-1`)).toEqual([
+      { field: "idempotencyKey", message: expect.stringMatching(/^Must /) as string },
+    ]);
+  });
+
+  it("keeps letters of every script, and emoji made of surrogate pairs", () => {
+    expect(parseGstInput({ gstin: "27AAPFU0939F1ZV", username: "उपयोगकर्ता-ユーザー-😀" })).toMatchObject({
+      ok: true,
+    });
+    expect(idempotencyKeyErrors("ключ-😀-مفتاح")).toEqual([]);
+  });
+});
+
+describe("free text over HTTP", () => {
+  let upstream: Upstream;
+  let subgraph: TestApp;
+  beforeAll(async () => {
+    upstream = await startUpstream(json(200, { success: true, message: "sent", data: { otp: 1 } }));
+    subgraph = await startTestApp({
+      PHONE_BASE_URL: upstream.url,
+      GST_BASE_URL: upstream.url,
+      GST_OTP_PATH: "/otp",
+      GST_ACCESS_TOKEN: "gst-token",
+    });
+  });
+  afterAll(async () => {
+    await subgraph.close();
+    await upstream.close();
+  });
+
+  const mutation = `mutation ($input: RequestOtpInput!, $key: String) {
+    requestOtp(input: $input, idempotencyKey: $key) { __typename ... on InvalidInput { fieldErrors { field message } } }
+  }`;
+
+  it.each([
+    [
+      "a lone surrogate in gst.username",
+      { gst: { gstin: "27AAPFU0939F1ZV", username: "user\ud800" } },
+      null,
+      "gst.username",
+    ],
+    [
+      "a bidi override in the idempotency key",
+      { phone: { phone: "+919812345670", country: "IN", deviceId: "d1" } },
+      "key\u202e1",
+      "idempotencyKey",
+    ],
+  ])("refuses %s with a field error and sends nothing", async (_name, input, key, field) => {
+    // JSON.stringify writes a lone surrogate as the escape `\ud800`, as a hostile client would.
+    const { status, body } = await post<{ requestOtp: { __typename: string; fieldErrors: FieldError[] } }>(
+      subgraph.url,
+      JSON.stringify({ query: mutation, variables: { input, key } }),
+    );
+    expect(status).toBe(200);
+    expect(body.data?.requestOtp.__typename).toBe("InvalidInput");
+    expect(body.data?.requestOtp.fieldErrors.map((error) => error.field)).toEqual([field]);
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
