@@ -4,7 +4,11 @@
  *
  *   npm run bench            full run (3 rounds × 15 s per target, and 100k requests for memory growth)
  *   npm run bench -- --short a run under 60 s (3 rounds × 2 s, and 20k requests for memory growth)
+ *   npm run bench:hostile    the hostile documents only (`bench/hostile.ts`), into latest.json's `hostile`
  *   npm run bench -- --memory the memory phases alone (with --short: 20k requests), printed, no results file
+ *
+ * The subgraph runs twice: untraced, and `traced` (OpenTelemetry on, every request sampled, spans exported over
+ * OTLP/HTTP to a local sink process), to report the cost of tracing as a ratio.
  *
  * Every target runs in its own process (fresh for every measurement), measured with autocannon using the same
  * connections and duration, in alternating order. Prints req/s, p50/p99 latency, peak RSS and the ratios, and
@@ -15,13 +19,14 @@
  * store counts per send (from /metrics), the capacity of the default bound, and floods a subgraph whose store has
  * a 1 MB bound with three times what it keeps: nothing is sent past the capacity, and nothing is sent twice.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { memoryCapacity } from "../src/otp/memory-capacity.js";
 import { DEFAULT_MAX_MB } from "../src/otp/store/memory.js";
 import { CONNECTIONS, load, procStatusMb, start, stop } from "./harness.js";
+import { timeHostileDocuments, type HostileResult } from "./hostile.js";
 
 const MB = 1024 * 1024;
 
@@ -37,7 +42,7 @@ const SETTLE_MS = 15_000;
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Target {
-  name: "subgraph" | "peer" | "floor";
+  name: "subgraph" | "traced" | "peer" | "floor";
   script: string;
   env: Record<string, string>;
 }
@@ -86,25 +91,59 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** The hostile documents against a fresh subgraph process (production settings, as measured above). */
+async function hostileRound(subgraph: Target): Promise<HostileResult> {
+  const { child, port } = await start(subgraph.script, subgraph.env);
+  try {
+    return await timeHostileDocuments(port);
+  } finally {
+    await stop(child);
+  }
+}
+
+function hostileLines(hostile: HostileResult): string {
+  return [
+    `hostile documents (median of 15 each; a plain request ${hostile.plainMs} ms):`,
+    ...hostile.documents.map(
+      (timing) => `  ${timing.document}: ${timing.ms} ms, /healthz behind it ${timing.healthzMs} ms`,
+    ),
+    `worst: ${hostile.worst.document}, ${hostile.worstVsPlain}x a plain request; /healthz waits at most ${hostile.healthzVsPlain}x a plain request`,
+    "",
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const upstream = await upstreamProcess();
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const sink = await start(`${root}dist/bench/otlp-sink.js`, {});
+  // Live mode, default local limits; one trusted proxy hop so every request has its own client IP. No router
+  // secret, like the peer (production requires one unless opted out, as here).
+  const subgraphEnv = {
+    OTP_MODE: "live",
+    PHONE_BASE_URL: upstreamUrl,
+    TRUST_PROXY: "1",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
+  };
   const targets: Target[] = [
+    { name: "subgraph", script: `${root}dist/src/main.js`, env: subgraphEnv },
     {
-      name: "subgraph",
+      name: "traced",
       script: `${root}dist/src/main.js`,
-      // Live mode, default local limits; one trusted proxy hop so every request has its own client IP. No router
-      // secret, like the peer (production requires one unless opted out, as here).
-      env: {
-        OTP_MODE: "live",
-        PHONE_BASE_URL: upstreamUrl,
-        TRUST_PROXY: "1",
-        OTP_ALLOW_NO_ROUTER_SECRET: "true",
-      },
+      env: { ...subgraphEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
     },
     { name: "peer", script: `${root}dist/bench/peer.js`, env: { PHONE_BASE_URL: upstreamUrl } },
     { name: "floor", script: `${root}dist/bench/floor.js`, env: { PHONE_BASE_URL: upstreamUrl } },
   ];
+
+  if (process.argv.includes("--hostile")) {
+    const hostile = await hostileRound(targets[0] as Target);
+    await stop(upstream.child);
+    process.stdout.write(hostileLines(hostile));
+    const path = `${root}bench/results/latest.json`;
+    const latest = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    await writeFile(path, `${JSON.stringify({ ...latest, hostile }, null, 2)}\n`);
+    return;
+  }
 
   // Memory growth of the subgraph over many requests with distinct destinations: RSS as it is right after the
   // run, and settled (idle, then a full garbage collection: what the process keeps, not the heap V8 grew for the
@@ -151,7 +190,9 @@ async function main(): Promise<void> {
   const rssAfterMb = await settled();
   await stop(child);
   const flood = await floodPastCapacity(subgraph);
+  const hostile = await hostileRound(subgraph);
   await stop(upstream.child);
+  await stop(sink.child);
   const defaultCapacity = await memoryCapacity(DEFAULT_MAX_MB * MB, loadConfig(subgraph.env).limits);
 
   const summary = Object.fromEntries(
@@ -173,6 +214,8 @@ async function main(): Promise<void> {
     p99VsPeer: summary.subgraph.p99Ms / summary.peer.p99Ms,
     throughputVsFloor: summary.subgraph.requestsPerSecond / summary.floor.requestsPerSecond,
     p99VsFloor: summary.subgraph.p99Ms / summary.floor.p99Ms,
+    tracedThroughput: summary.traced.requestsPerSecond / summary.subgraph.requestsPerSecond,
+    tracedP99: summary.traced.p99Ms / summary.subgraph.p99Ms,
   };
   const memory = {
     requests: MEMORY_REQUESTS,
@@ -210,13 +253,16 @@ async function main(): Promise<void> {
       "| target   |   req/s | p50 ms  | p99 ms  | peak RSS MB  |",
       "| -------- | ------- | ------- | ------- | ------------ |",
       line("subgraph", summary.subgraph),
+      line("traced", summary.traced),
       line("peer", summary.peer),
       line("floor", summary.floor),
       "",
       `subgraph/peer:  throughput ${ratios.throughputVsPeer.toFixed(2)}x (target >= 1.00), p99 ${ratios.p99VsPeer.toFixed(2)}x (target <= 1.00)`,
       `subgraph/floor: throughput ${ratios.throughputVsFloor.toFixed(2)}x, p99 ${ratios.p99VsFloor.toFixed(2)}x`,
+      `tracing on/off: throughput ${ratios.tracedThroughput.toFixed(2)}x, p99 ${ratios.tracedP99.toFixed(2)}x (every request traced, exported over OTLP/HTTP to a local sink)`,
       ...memoryLines,
       "",
+      hostileLines(hostile),
     ].join("\n"),
   );
 
@@ -240,6 +286,7 @@ async function main(): Promise<void> {
     summary,
     ratios,
     memory,
+    hostile,
     measurements,
   };
   await mkdir(`${root}bench/results`, { recursive: true });

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import type { ProviderDescriptor } from "./providers/descriptor.js";
 import { PROVIDERS, type ProviderSettings } from "./providers/registry.js";
+import { OTEL_ENV, readTracing, type TracingSettings } from "./tracing/settings.js";
 
 export interface LimitSettings {
   cooldownSeconds: number;
@@ -51,6 +52,8 @@ export interface Config {
   logLevel: string;
   introspection: boolean;
   apolloKey: string | null;
+  /** OpenTelemetry traces, from the standard `OTEL_*` variables; null (off, and free) with no endpoint. */
+  tracing: TracingSettings | null;
 }
 
 /** A setting that is wrong; the message names the variable and what is wrong, never its value. */
@@ -72,6 +75,10 @@ const Env = z.object({
   OTP_MAX_PER_IP_PER_HOUR: optionalCount,
   OTP_STORE: variable(z.enum(["memory", "redis"]).default("memory")),
   REDIS_URL: variable(z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_SENTINELS: text,
+  REDIS_SENTINEL_NAME: text,
+  REDIS_PASSWORD: text,
+  REDIS_SENTINEL_PASSWORD: text,
   REDIS_KEY_PREFIX: variable(z.string().max(64).default("otp:")),
   OTP_MEMORY_MAX_MB: integer(1, 1024, DEFAULT_MAX_MB),
   OTP_REDIS_ALLOW_EVICTION: flag,
@@ -94,7 +101,9 @@ const Env = z.object({
   LOG_LEVEL: variable(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   INTROSPECTION: flag,
   APOLLO_KEY: text,
+  ...OTEL_ENV,
 });
+type Env = z.infer<typeof Env>;
 
 /** Every provider's variables, one object schema per provider (from the registry). */
 const PROVIDER_ENVS = PROVIDERS.map((provider) => {
@@ -105,6 +114,12 @@ const PROVIDER_ENVS = PROVIDERS.map((provider) => {
   return { id, settings, check, env: z.object(shape) };
 });
 const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
+
+/** Every variable the configuration reads, the providers' included (the docs are checked against it). */
+export const SETTING_NAMES: readonly string[] = [
+  ...Object.keys(Env.shape),
+  ...PROVIDERS.flatMap((provider) => Object.keys(provider.settings)),
+];
 
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
@@ -146,10 +161,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     );
   }
   if (mode === "live") problems.push(...plainHttpUrls(environment));
-  if (env.OTP_STORE === "redis" && !env.REDIS_URL) problems.push("REDIS_URL: required when OTP_STORE=redis");
-  if (env.OTP_STORE === "redis" && !env.OTP_STATE_SECRET) {
-    problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
-  }
+  const store = readStore(env, problems);
+  const tracing = readTracing(env, problems);
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
 
   const relaxedLimits = mode === "sandbox" ? LIMIT_NAMES.filter((name) => env[name] === undefined) : [];
@@ -169,15 +182,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxPerIpPerHour: limit("OTP_MAX_PER_IP_PER_HOUR"),
     },
     relaxedLimits,
-    store:
-      env.OTP_STORE === "redis" && env.REDIS_URL
-        ? {
-            kind: "redis",
-            url: env.REDIS_URL,
-            keyPrefix: env.REDIS_KEY_PREFIX,
-            allowEviction: env.OTP_REDIS_ALLOW_EVICTION ?? false,
-          }
-        : { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB },
+    store,
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
@@ -193,6 +198,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,
+    tracing,
   };
 }
 
@@ -238,4 +244,57 @@ function readProvider(
     return undefined;
   }
   return Object.fromEntries(Object.entries(variables).map(([name, { field }]) => [field, values[name]]));
+}
+
+/** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS) or through Sentinel. */
+function readStore(env: Env, problems: string[]): StoreSettings {
+  const sentinelVariables = env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_NAME !== undefined;
+  if (env.OTP_STORE !== "redis") return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
+  if (!env.OTP_STATE_SECRET) {
+    problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
+  }
+  const keyPrefix = env.REDIS_KEY_PREFIX;
+  const allowEviction = env.OTP_REDIS_ALLOW_EVICTION ?? false;
+  if (env.REDIS_URL && sentinelVariables) {
+    problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
+  }
+  if (env.REDIS_URL) {
+    return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction };
+  }
+  if (!env.REDIS_SENTINELS) {
+    problems.push(
+      "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel)",
+    );
+    return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
+  }
+  const sentinels = parseSentinels(env.REDIS_SENTINELS);
+  if (sentinels === null) {
+    problems.push("REDIS_SENTINELS: expected host:port[,host:port...] with ports 1-65535");
+  }
+  if (!env.REDIS_SENTINEL_NAME) {
+    problems.push("REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the sentinels monitor)");
+  }
+  return {
+    kind: "redis",
+    sentinel: {
+      sentinels: sentinels ?? [],
+      name: env.REDIS_SENTINEL_NAME ?? "",
+      password: env.REDIS_PASSWORD ?? null,
+      sentinelPassword: env.REDIS_SENTINEL_PASSWORD ?? null,
+    },
+    keyPrefix,
+    allowEviction,
+  };
+}
+
+/** `host:port,host:port` (IPv6 hosts in brackets), or null when any entry is not one. */
+export function parseSentinels(list: string): { host: string; port: number }[] | null {
+  const entries = list.split(",").map((entry) => entry.trim());
+  const parsed = entries.map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([\w.-]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    const host = match?.[1] ?? match?.[2];
+    return host && port >= 1 && port <= 65535 ? { host, port } : null;
+  });
+  return parsed.every((entry) => entry !== null) ? parsed : null;
 }

@@ -96,13 +96,19 @@ function jsonWithoutSensitiveKeys(value: unknown): string {
  * The process's structured JSON logger, with ISO timestamps. Every line goes through {@link redactLine}
  * (pino's `redact` with wildcard paths for every key at every depth cost more than the rest of a request).
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  /** Fields added to every line (the trace and span ids of the request being handled). */
+  mixin?: () => Record<string, unknown>,
+): Logger {
   return pino(
     {
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (fields) => redactLine(fields) },
+      ...(mixin && { mixin }),
     },
     destination,
   );

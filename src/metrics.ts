@@ -45,6 +45,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #undocumented = new Counter({
+    name: "otp_upstream_undocumented_total",
+    help: "Provider replies that matched no documented shape (each also logged as `undocumented reply`).",
+    labelNames: ["provider"] as const,
+    registers: [this.registry],
+  });
+  readonly #storeUp = new Gauge({
+    name: "otp_store_up",
+    help: "Whether the state store is connected: 1 yes, 0 no (sends are refused with SERVICE_UNAVAILABLE). Always 1 for memory.",
+    registers: [this.registry],
+  });
   readonly #unrecognised = new Counter({
     name: "otp_provider_unrecognised_total",
     help: "Replies mapped although a field held a value the provider's document does not list, by field.",
@@ -61,6 +72,11 @@ export class Metrics {
   /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The state store's connection changed. */
+  storeConnection(up: boolean): void {
+    this.#storeUp.set(up ? 1 : 0);
   }
 
   /** Count one requestOtp call by its provider and result member. */
@@ -106,6 +122,9 @@ export class Metrics {
       },
       refused: (reason) => {
         this.#refused.inc({ provider, reason });
+      },
+      undocumented: () => {
+        this.#undocumented.inc({ provider });
       },
       unrecognised: (field) => {
         this.#unrecognised.inc({ provider, field });

@@ -11,6 +11,7 @@ import metricsPlugin from "./server/metrics.plugin.js";
 import otpPlugin from "./server/otp.plugin.js";
 import probesPlugin from "./server/probes.plugin.js";
 import routerAuthPlugin from "./server/router-auth.plugin.js";
+import type { Tracing } from "./tracing/tracing.js";
 
 /** What a caller may give besides the configuration. */
 export interface AppOptions {
@@ -35,7 +36,11 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * releasing what it holds when the application closes.
  */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const logger = createLogger(config.logLevel, options.logDestination);
+  // Loaded only when tracing is configured: with it off, no span code runs.
+  const tracing: Tracing | null = config.tracing
+    ? new (await import("./tracing/tracing.js")).Tracing(config.tracing)
+    : null;
+  const logger = createLogger(config.logLevel, options.logDestination, tracing?.logFields);
   const metrics = new Metrics();
   // Typed as fastify's base logger, so the instance keeps its default type.
   const fastifyLogger: FastifyBaseLogger = logger;
@@ -43,6 +48,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     bodyLimit: config.maxBodyBytes,
     // Trust exactly `trustProxy` hops of X-Forwarded-For, counted from the socket.
     trustProxy: (_address, hop) => hop < config.trustProxy,
+    ...(tracing && { serverFactory: tracing.serverFactory }),
     loggerInstance: fastifyLogger,
     logController: new RequestLogController(),
     genReqId: (request) => {
@@ -55,15 +61,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     done();
   });
 
+  if (tracing) {
+    fastify.addHook("preHandler", tracing.enterRequest);
+    // Registered first, so it runs last: the spans of every request have ended by then.
+    fastify.addHook("onClose", () => tracing.shutdown());
+  }
+
   await fastify.register(drainPlugin, { deadlineMs: config.shutdownDeadlineMs });
   await fastify.register(otpPlugin, {
     config,
     logger,
     metrics,
+    tracing,
     ...(options.store && { store: options.store }),
   });
   await fastify.register(routerAuthPlugin, { secret: config.routerSecret });
-  await fastify.register(graphqlPlugin, { config, logger });
+  await fastify.register(graphqlPlugin, { config, logger, plugins: tracing ? [tracing.apolloPlugin] : [] });
   await fastify.register(probesPlugin);
   await fastify.register(metricsPlugin, { metrics });
   await fastify.ready();

@@ -5,7 +5,7 @@ import type { OtpStore } from "../otp/store/store.js";
 
 /** What every resolver gets for one GraphQL request. */
 export interface GraphQLContext {
-  otp: OtpService;
+  otp: Pick<OtpService, "requestOtp">;
   /** The caller's IP as the transport decided it (socket, or trusted `X-Forwarded-For`). */
   clientIp: string | null;
   /** The HTTP request's id (the router's `x-request-id`, or a fresh one), for the log line. */
@@ -16,7 +16,7 @@ export interface GraphQLContext {
 
 /** A fresh context for one request (the loader's cache lives no longer than the request). */
 export function createContext(
-  otp: OtpService,
+  otp: GraphQLContext["otp"],
   store: OtpStore,
   clientIp: string | null,
   requestId: string,

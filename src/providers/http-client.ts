@@ -69,8 +69,15 @@ export interface UpstreamFault {
 export interface UpstreamObserver extends PolicyObserver {
   /** One exchange ended (after its one retry, if any); not called for refused calls. */
   exchanged?(outcome: "reply" | ExchangeFault, ms: number): void;
+  /** An adapter found a reply undocumented. */
+  undocumented?(): void;
   /** A reply was mapped although `field` (a fixed name, e.g. `otp_status`) held a value its document lacks. */
   unrecognised?(field: string): void;
+}
+
+/** Told of each call as it starts; the function it returns is called with how the call ended. */
+export interface UpstreamTracer {
+  start(method: string, url: string): ((result: UpstreamReply | UpstreamFault) => void) | undefined;
 }
 
 /** The part of a pino logger the client uses. */
@@ -97,6 +104,8 @@ export interface UpstreamClientOptions {
   logger?: UpstreamLogger;
   /** How an undocumented reply's body is logged; without it the body is not logged, only its size. */
   scrubBody?: BodyScrubber;
+  /** Spans of the calls (OpenTelemetry), when tracing is on. */
+  tracer?: UpstreamTracer;
   /** The pause before the one retry of a refused connection. */
   refusedRetryDelayMs?: number;
 }
@@ -133,6 +142,13 @@ export class UpstreamClient {
 
   /** POST one JSON request; never rejects for anything the provider or the network does. */
   async postJson(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
+    const traced = this.#options.tracer?.start("POST", request.url);
+    const result = await this.#post(request);
+    traced?.(result);
+    return result;
+  }
+
+  async #post(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     if (!this.#policy) return this.#exchange(request);
     const result = await this.#policy.run(() => this.#exchange(request));
     if (!isRefusal(result)) return result;
@@ -159,6 +175,7 @@ export class UpstreamClient {
    */
   logUndocumented(reply: UpstreamReply, hint?: string): void {
     const { logger, scrubBody, provider } = this.#options;
+    this.#observer.undocumented?.();
     const contentType = reply.headers.get("content-type");
     logger?.warn(
       {

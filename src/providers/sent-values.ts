@@ -16,16 +16,19 @@ const MIN_MASKED_LENGTH = 3;
  * that `{"loc": ["body", "password"], "input": "…"}` holds a password; the value itself can be found.
  */
 export class SentValues {
-  readonly #pattern: RegExp | null;
+  readonly #values: string[];
+  /**
+   * The longest run of ASCII letters and digits of each value, lower-cased: every form of a value keeps it, so a
+   * text holding none of them holds no value and is returned as it is (the common case: a success message), and
+   * the regular expression is built only when one is found. Null when a value has no such run.
+   */
+  readonly #probes: string[] | null;
+  #pattern: RegExp | null | undefined;
 
   constructor(values: Iterable<string>) {
-    const forms = new Set<string>();
-    for (const value of values) {
-      if (value.length < MIN_MASKED_LENGTH) continue;
-      for (const form of encodings(value)) forms.add(form);
-    }
-    const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    this.#pattern = alternatives.length === 0 ? null : new RegExp(alternatives.join("|"), "gi");
+    this.#values = [...values].filter((value) => value.length >= MIN_MASKED_LENGTH);
+    const probes = this.#values.map(longestAsciiRun);
+    this.#probes = probes.every((probe) => probe !== "") ? probes : null;
   }
 
   /** The values of an upstream request: every string and number of its body, and its credential headers. */
@@ -47,8 +50,27 @@ export class SentValues {
 
   /** `text` with every form of every value replaced by {@link SENT_VALUE_MASK}. */
   mask(text: string): string {
+    if (this.#probes) {
+      const lower = text.toLowerCase();
+      if (!this.#probes.some((probe) => lower.includes(probe))) return text;
+    }
+    this.#pattern ??= pattern(this.#values);
     return this.#pattern ? text.replace(this.#pattern, SENT_VALUE_MASK) : text;
   }
+}
+
+/** One case-insensitive pattern for every form of every value, longest first. */
+function pattern(values: readonly string[]): RegExp | null {
+  const forms = new Set(values.flatMap(encodings));
+  const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  return alternatives.length === 0 ? null : new RegExp(alternatives.join("|"), "gi");
+}
+
+function longestAsciiRun(value: string): string {
+  let longest = "";
+  for (const run of value.toLowerCase().match(/[a-z0-9]+/g) ?? [])
+    if (run.length > longest.length) longest = run;
+  return longest;
 }
 
 /** Headers that carry no secret or personal value. */

@@ -1,5 +1,5 @@
 /** `/graphql`: Apollo Server with the subgraph schema, one context per request; stopped on close. */
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import fastifyApollo from "@as-integrations/fastify";
@@ -17,9 +17,14 @@ import { validationFailureAsOk } from "../graphql/validation-status.plugin.js";
 export interface GraphQLPluginOptions {
   config: Config;
   logger: Logger;
+  /** More Apollo Server plugins (the tracing one, when tracing is on). */
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
-const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (fastify, { config, logger }) => {
+const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
+  fastify,
+  { config, logger, plugins = [] },
+) => {
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildOtpSchema(),
     logger,
@@ -38,6 +43,7 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (fastify, 
       errorLog(logger, config.production),
       // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
       ApolloServerPluginInlineTrace(),
+      ...plugins,
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
     ...(config.apolloKey && { apollo: { key: config.apolloKey } }),

@@ -14,12 +14,14 @@ import { MemoryStore } from "../otp/store/memory.js";
 import { RedisStore, SAFE_EVICTION_POLICY } from "../otp/store/redis.js";
 import { StateKeys } from "../otp/store/state-keys.js";
 import type { OtpStore } from "../otp/store/store.js";
+import type { Tracing } from "../tracing/tracing.js";
 import { UpstreamClient } from "../providers/http-client.js";
 import { createAdapters, PROVIDER_MEMBERS, type ProviderId } from "../providers/registry.js";
 
 declare module "fastify" {
   interface FastifyInstance {
-    otp: OtpService;
+    /** What resolvers call: the use case, in a span of its own when tracing is on. */
+    otp: Pick<OtpService, "requestOtp">;
     store: OtpStore;
   }
 }
@@ -28,6 +30,8 @@ export interface OtpPluginOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /** Spans of upstream calls, store calls and `requestOtp`; null when tracing is off. */
+  tracing: Tracing | null;
   /** A store to use instead of the configured one. */
   store?: OtpStore;
 }
@@ -36,7 +40,7 @@ export interface OtpPluginOptions {
 const SATURATION_WARN_INTERVAL_MS = 10_000;
 
 const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options) => {
-  const { config, logger, metrics } = options;
+  const { config, logger, metrics, tracing } = options;
   const clients: UpstreamClient[] = [];
   const clientFor = (provider: ProviderId) => {
     const client = new UpstreamClient({
@@ -47,26 +51,31 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options)
       observer: metrics.upstream(provider),
       logger,
       scrubBody,
+      ...(tracing && { tracer: tracing.upstream(provider) }),
     });
     clients.push(client);
     return client;
   };
-  const store =
+  // Redis counts as down until its first connection is up.
+  metrics.storeConnection(options.store !== undefined || config.store.kind === "memory");
+  const untracedStore =
     options.store ??
     createStore(config.store, {
       onConnectionChange: (state, error) => {
+        metrics.storeConnection(state === "up");
         if (state === "up") logger.info({ store: config.store.kind }, "state store reachable");
         else logger.error({ store: config.store.kind, err: error?.message }, "state store unreachable");
       },
     });
-  if (store instanceof MemoryStore) metrics.memoryStore(() => store.usage());
-  if (store instanceof RedisStore) {
+  if (untracedStore instanceof MemoryStore) metrics.memoryStore(() => untracedStore.usage());
+  if (untracedStore instanceof RedisStore) {
     const allowEviction = config.store.kind === "redis" && config.store.allowEviction;
-    await checkEvictionPolicy(store, allowEviction, logger).catch(async (error: unknown) => {
-      await store.close();
+    await checkEvictionPolicy(untracedStore, allowEviction, logger).catch(async (error: unknown) => {
+      await untracedStore.close();
       throw error;
     });
   }
+  const store = tracing ? tracing.store(untracedStore, config.store.kind) : untracedStore;
   let warnedAt = Number.NEGATIVE_INFINITY;
   let refusedSinceWarning = 0;
   const otp = new OtpService({
@@ -97,7 +106,18 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options)
       logger.info(observation, "requestOtp");
     },
   });
-  fastify.decorate("otp", otp);
+  const providerOf = new Map(PROVIDER_MEMBERS.map(({ id, inputMember }) => [inputMember, id]));
+  const entry: Pick<OtpService, "requestOtp"> = tracing
+    ? {
+        requestOtp: (input, context) => {
+          const member = Object.keys(input).find((key) => input[key] != null);
+          const provider = member === undefined ? undefined : providerOf.get(member);
+          return tracing.requestOtp(provider, () => otp.requestOtp(input, context));
+        },
+      }
+    : otp;
+  fastify.decorate("otp", entry);
+
   fastify.decorate("store", store);
   fastify.addHook("onClose", async () => {
     await store.close();

@@ -1,11 +1,11 @@
 import { MemoryStore } from "./memory.js";
-import { RedisStore } from "./redis.js";
+import { RedisStore, type RedisConnection } from "./redis.js";
 import type { OtpStore } from "./store.js";
 
 /** Which backend holds the state, as the configuration names it. */
 export type StoreSettings =
   | { kind: "memory"; maxMb: number }
-  | { kind: "redis"; url: string; keyPrefix: string; allowEviction: boolean };
+  | ({ kind: "redis"; keyPrefix: string; allowEviction: boolean } & RedisConnection);
 
 export interface CreateStoreOptions {
   now?: () => number;
@@ -21,5 +21,6 @@ export function createStore(settings: StoreSettings, options: CreateStoreOptions
       ...(options.now && { now: options.now }),
     });
   }
-  return new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, ...options });
+  const { kind: _kind, ...connection } = settings;
+  return new RedisStore({ ...connection, ...options });
 }

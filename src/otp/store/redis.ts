@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
 import {
@@ -111,14 +111,26 @@ interface Scripts {
 /** A stored challenge: when it expires by the store's clock, then the packed challenge. */
 const EXPIRY_SEPARATOR = " ";
 
-export interface RedisStoreOptions {
-  url: string;
+/** The sentinels that name the current primary of `name` (and the promoted replica after a failover). */
+export interface SentinelConnection {
+  sentinels: { host: string; port: number }[];
+  name: string;
+  /** The primary's and replicas' password. */
+  password: string | null;
+  /** The sentinels' own password. */
+  sentinelPassword: string | null;
+}
+
+/** Where Redis is: one URL (`redis://`, `rediss://` for TLS; a managed primary endpoint), or Sentinel. */
+export type RedisConnection = { url: string } | { sentinel: SentinelConnection };
+
+export type RedisStoreOptions = RedisConnection & {
   /** Put before every key, so several deployments can share one Redis. */
   keyPrefix?: string;
   now?: () => number;
   /** Told when the connection is lost and found again (once per change, not per retry). */
   onConnectionChange?: (state: "up" | "down", error?: Error) => void;
-}
+};
 
 /**
  * State shared by replicas in one Redis (standalone, not Cluster: a send's limit keys are used together).
@@ -136,13 +148,30 @@ export class RedisStore implements OtpStore {
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? "otp:";
     this.#now = options.now ?? Date.now;
-    const redis = new Redis(options.url, {
+    const settings: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 2000,
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(times * 100, 1000),
-    }) as Redis & Scripts;
+    };
+    const redis = (
+      "url" in options
+        ? new Redis(options.url, settings)
+        : new Redis({
+            ...settings,
+            sentinels: options.sentinel.sentinels,
+            name: options.sentinel.name,
+            ...(options.sentinel.password !== null && { password: options.sentinel.password }),
+            ...(options.sentinel.sentinelPassword !== null && {
+              sentinelPassword: options.sentinel.sentinelPassword,
+            }),
+            // Asking the sentinels again on every reconnection finds the promoted replica; a failover
+            // announced on a sentinel's +switch-master drops the connection to the old primary at once.
+            sentinelRetryStrategy: (times) => Math.min(times * 100, 1000),
+            failoverDetector: true,
+          })
+    ) as Redis & Scripts;
     redis.defineCommand("otpConsumeLimits", { lua: CONSUME_LIMITS });
     redis.defineCommand("otpClaim", { lua: CLAIM, numberOfKeys: 1 });
     redis.defineCommand("otpComplete", { lua: COMPLETE, numberOfKeys: 1 });
