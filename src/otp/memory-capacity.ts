@@ -18,10 +18,13 @@ export interface MemoryCapacity {
 }
 
 /**
- * The capacity of a memory store of `maxBytes` under `policy`: one typical PHONE send (a distinct destination,
+ * The capacity of a memory store of `maxBytes` under `policy`: one typical send (a distinct destination,
  * device and client IP, a 31-character provider message) is made against an empty store and the bytes it
  * counts are read back. A send's limit entries and challenge live an hour, an idempotency record 24 hours.
  */
+/** A provider id of typical length (5 characters); the use case names no provider. */
+const PROVIDER = "X".repeat(5);
+
 export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Promise<MemoryCapacity> {
   const store = new MemoryStore({ maxBytes });
   const keys = StateKeys.random();
@@ -29,7 +32,7 @@ export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Pro
   const sentAt = new Date();
   const challenge: Challenge = {
     id: "Xk3v9QmZ7pL2wR8sT4yN1bC6",
-    provider: "PHONE",
+    provider: PROVIDER,
     destinationHint: "******3210",
     sentAt,
     expiresAt: null,
@@ -42,7 +45,7 @@ export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Pro
     limitRequest(
       policy,
       {
-        provider: "PHONE",
+        provider: PROVIDER,
         destination: "+919876543210",
         device: "device-0123456789",
         clientIp: "203.0.113.7",

@@ -34,10 +34,14 @@ export type ProviderSettingsSchema<Settings> = Readonly<
 >;
 
 /** A loopback fake of the provider with its documented behaviour only, reached by magic inputs. */
-export interface ProviderSandbox<Settings> {
+export interface ProviderSandbox<Settings, Input = unknown> {
   fake: FakeProvider;
   /** Settings that point at the fake running at `baseUrl`, with the credentials it expects. */
   settings(baseUrl: string): Settings;
+  /** For each documented response (by its `code`), an input the fake answers with it. */
+  magic: Readonly<Record<string, Input>>;
+  /** Documented responses no input can reach in the sandbox (by `code`), each with why. */
+  unreachable?: Readonly<Record<string, string>>;
 }
 
 export interface ProviderDescriptor<
@@ -69,7 +73,7 @@ export interface ProviderDescriptor<
   readonly sensitiveFields: readonly string[];
   /** Field names that are secret only in what the provider sends back (redacted from logged reply bodies). */
   readonly sensitiveReplyFields?: readonly string[];
-  readonly sandbox: ProviderSandbox<Settings>;
+  readonly sandbox: ProviderSandbox<Settings, Input>;
 }
 
 /** A provider descriptor, with its types checked against each other (its variables fill its settings). */

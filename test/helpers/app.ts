@@ -3,6 +3,14 @@ import type { App, AppOptions } from "../../src/server.js";
 import { startService } from "../../src/bootstrap.js";
 import type { Config } from "../../src/config.js";
 
+/** Local limits off: suites that count what reaches upstreams, not what the limits answer. */
+export const NO_LOCAL_LIMITS = {
+  OTP_COOLDOWN_SECONDS: "0",
+  OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
+  OTP_MAX_PER_DEVICE_PER_HOUR: "0",
+  OTP_MAX_PER_IP_PER_HOUR: "0",
+};
+
 /** The subgraph listening on an ephemeral loopback port. */
 export interface TestApp {
   /** The GraphQL endpoint. */

@@ -15,14 +15,6 @@ export interface CapturedApp extends TestApp {
   close(): Promise<void>;
 }
 
-/** Local limits off: these suites count what reaches upstreams, not what the limits answer. */
-export const NO_LOCAL_LIMITS = {
-  OTP_COOLDOWN_SECONDS: "0",
-  OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
-  OTP_MAX_PER_DEVICE_PER_HOUR: "0",
-  OTP_MAX_PER_IP_PER_HOUR: "0",
-};
-
 /** Start the app as `startTestApp` does (sandbox when no provider is set), its logs going to memory. */
 export async function startCapturedApp(
   env: Record<string, string> = {},

@@ -6,7 +6,8 @@ import { PHONE_PATH } from "../../src/providers/phone/adapter.js";
 import { RequestOtpDocument, type RequestOtpInput } from "../__generated__/graphql.js";
 import { execute, post } from "../helpers/client.js";
 import { startUpstream, type RecordedRequest, type Upstream } from "../helpers/upstream.js";
-import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp } from "./capture.js";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
+import { startCapturedApp, type CapturedApp } from "./capture.js";
 
 /**
  * Providers that repeat back what they were sent: every secret and personal value of each request, echoed in an

@@ -1,7 +1,8 @@
 import { print } from "graphql";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument, type RequestOtpMutationVariables } from "../__generated__/graphql.js";
-import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp, type LogLine } from "./capture.js";
+import { startCapturedApp, type CapturedApp, type LogLine } from "./capture.js";
 
 const LINE_KEYS = [
   "challengeId",

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
-import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp } from "./capture.js";
+import { startCapturedApp, type CapturedApp } from "./capture.js";
 
 let subgraph: CapturedApp;
 beforeAll(async () => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { RequestOtpDocument, type RequestOtpInput } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
 import { startFaultServer, type FaultServer } from "../resilience/fault-server.js";
 import { FAULT_SCENARIOS } from "../resilience/scenarios.js";
-import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp } from "./capture.js";
+import { startCapturedApp, type CapturedApp } from "./capture.js";
 
 /**
  * Every scenario of the resilience suite, plus every provider's sandbox answers and invalid inputs, run with logs

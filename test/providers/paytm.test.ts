@@ -4,22 +4,15 @@ import { UpstreamClient } from "../../src/providers/http-client.js";
 import { asRecord } from "../../src/providers/outcomes.js";
 import { createPaytmAdapter, PAYTM_PATH, PAYTM_RESPONSES } from "../../src/providers/paytm/adapter.js";
 import { parsePaytmInput } from "../../src/providers/paytm/input.js";
-import { PAYTM_MAGIC, PAYTM_SANDBOX_ALLOWED_SCOPES } from "../../src/providers/paytm/sandbox.js";
+import { PAYTM_SANDBOX_ALLOWED_SCOPES } from "../../src/providers/paytm/sandbox.js";
 import { refusedLocally } from "../helpers/refused-locally.js";
-import { startTestApp, type TestApp } from "../helpers/app.js";
+import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 
 type PaytmCode = (typeof PAYTM_RESPONSES)[number]["code"];
 type PaytmRow = (typeof PAYTM_RESPONSES)[number];
 
-/** Local limits off, so that many sends to one number measure the provider alone. */
-const NO_LOCAL_LIMITS = {
-  OTP_COOLDOWN_SECONDS: "0",
-  OTP_MAX_PER_DESTINATION_PER_HOUR: "0",
-  OTP_MAX_PER_DEVICE_PER_HOUR: "0",
-  OTP_MAX_PER_IP_PER_HOUR: "0",
-};
 const CLIENT_ID = "paytm-test-client";
 const CLIENT_SECRET = "paytm-test-secret:7d2e";
 const BASIC = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString("base64")}`;
@@ -209,16 +202,8 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
     }
   }
 
-  it("a reply that matches no documented shape is UnexpectedProviderResponse; an undocumented 5xx is unavailable", async () => {
+  it("an undocumented BE14 code whose message says blocked is AccountBlocked, keeping the code; others are unexpected", async () => {
     const cases: [number, unknown, string][] = [
-      [
-        200,
-        { status: "SUCCESS", message: "Success", responseCode: "BE1400001" },
-        "UnexpectedProviderResponse",
-      ],
-      [200, { ...seedBody("BE1400001"), status: "FAILURE" }, "UnexpectedProviderResponse"],
-      [200, { ...seedBody("BE1423005"), status: "SUCCESS" }, "UnexpectedProviderResponse"],
-      // Undocumented codes: only a BE14 one whose message says blocked is AccountBlocked.
       [
         403,
         { status: "FAILURE", responseCode: "BE1426099", message: "Try later" },
@@ -244,10 +229,6 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
         { status: "FAILURE", responseCode: "BE1427001", message: "Account blocking in place" },
         "AccountBlocked",
       ],
-      [400, { status: "FAILURE", message: "Nope", responseCode: "BE9999999" }, "UnexpectedProviderResponse"],
-      [400, { status: "FAILURE", message: "Bad request", responseCode: 434 }, "UnexpectedProviderResponse"],
-      [200, "[]", "UnexpectedProviderResponse"],
-      [504, "<html>Gateway Timeout</html>", "ProviderUnavailable"],
     ];
     for (const [httpStatus, reply, member] of cases) {
       const { result } = await send(input, json(httpStatus, reply));
@@ -402,30 +383,12 @@ describe("PAYTM input validation", () => {
   });
 });
 
-describe("PAYTM sandbox: the magic numbers reach every documented response", () => {
+describe("PAYTM sandbox", () => {
   let subgraph: TestApp;
   beforeAll(async () => {
     subgraph = await startTestApp(NO_LOCAL_LIMITS);
   });
   afterAll(() => subgraph.close());
-
-  for (const row of PAYTM_RESPONSES) {
-    it(`${row.code} → ${row.outcome}`, async () => {
-      const phone = row.code === "BE1400001" ? "9876543210" : `98765${PAYTM_MAGIC[row.code]}`;
-      const { body } = await execute(subgraph.url, RequestOtpDocument, {
-        input: { paytm: { ...input, phone } },
-      });
-      const result = body.data?.requestOtp;
-      if (row.code === "BE1400001") {
-        expect(result).toMatchObject({
-          __typename: "OtpSent",
-          challenge: { provider: "PAYTM", providerMessage: "Success", destinationHint: "******3210" },
-        });
-      } else {
-        expect(result).toEqual(expectedFailure(row));
-      }
-    });
-  }
 
   it("a scope the sandbox's PAYTM_SCOPES lacks is InvalidInput on paytm.scopes, never sent", async () => {
     expect(PAYTM_SANDBOX_ALLOWED_SCOPES).not.toContain("gold");

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamClient, type UpstreamFault } from "../../src/providers/http-client.js";
@@ -6,7 +7,7 @@ import { faultOutcome } from "../../src/providers/outcomes.js";
 import type { BreakerState, ResilienceSettings } from "../../src/providers/resilience.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
-import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp } from "../observability/capture.js";
+import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
 import { hang, ok, reply, startFaultServer, type FaultServer } from "./fault-server.js";
 import { within } from "./within.js";
 

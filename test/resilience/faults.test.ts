@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
-import { NO_LOCAL_LIMITS, startCapturedApp, type CapturedApp } from "../observability/capture.js";
+import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
 import { startFaultServer, type FaultServer } from "./fault-server.js";
 import { FAULT_SCENARIOS } from "./scenarios.js";
 import { watchUnhandledRejections, within } from "./within.js";

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import type { ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { print } from "graphql";
 import { afterEach, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
-import { NO_LOCAL_LIMITS } from "../observability/capture.js";
 import { ok, startFaultServer, type FaultServer } from "./fault-server.js";
 import { within } from "./within.js";
 

@@ -3,7 +3,7 @@ import { text, url } from "../../env.js";
 import { defineProvider } from "../descriptor.js";
 import { createDmtAdapter, DMT_RESPONSES } from "./adapter.js";
 import { DmtOtpInput } from "./input.js";
-import { DMT_SANDBOX_CREDENTIALS, dmtSandbox } from "./sandbox.js";
+import { dmtSandbox } from "./sandbox.js";
 
 export const dmt = defineProvider({
   id: "DMT",
@@ -24,8 +24,5 @@ export const dmt = defineProvider({
     "aadhaarNumber",
     "client_secret",
   ],
-  sandbox: {
-    fake: dmtSandbox,
-    settings: (baseUrl) => ({ baseUrl, ...DMT_SANDBOX_CREDENTIALS }),
-  },
+  sandbox: dmtSandbox,
 });

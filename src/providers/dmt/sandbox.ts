@@ -4,8 +4,10 @@
  * Magic inputs reach the failures.
  */
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
-import { DMT_PATH } from "./adapter.js";
+import { DMT_PATH, type DmtSettings } from "./adapter.js";
+import type { DmtOtpFields } from "./input.js";
 
 /** The credentials the sandbox's DMT settings carry, and the fake expects. */
 export const DMT_SANDBOX_CREDENTIALS = {
@@ -43,7 +45,7 @@ function answer(
 }
 
 /** The fake: checks path, method, `client_id`/`client_secret` and the body, then answers by the magic inputs. */
-export const dmtSandbox: FakeProvider = ({ method, path, headers, body }) => {
+const dmtFake: FakeProvider = ({ method, path, headers, body }) => {
   if (method !== "POST" || path !== DMT_PATH) return { status: 404, body: { message: "Not Found" } };
   if (
     headers.client_id !== DMT_SANDBOX_CREDENTIALS.clientId ||
@@ -78,4 +80,32 @@ export const dmtSandbox: FakeProvider = ({ method, path, headers, body }) => {
   }
   if (mobile.endsWith(DMT_MAGIC.failedToSend)) return answer("1", "Failed to send OTP", request);
   return answer("0", "OTP Sent Successfully.", request);
+};
+
+/** A customer registration the sandbox sends (a valid Aadhaar number, with its check digit). */
+const REGISTRATION = {
+  customerMobileNumber: "9876543210",
+  otpType: "CUSTOMER_REGISTRATION",
+  username: "sandbox-agent",
+  ovdType: "Aadhaar Card",
+  ovdData: "234567890124",
+} as const;
+const TRANSACTION = {
+  customerMobileNumber: "9876543210",
+  otpType: "TRANSACTION",
+  username: "sandbox-agent",
+  externalRefNumber: "REF123456",
+  requestedAmount: "1001",
+  ovdType: "Aadhaar Card",
+} as const;
+
+/** The DMT sandbox: the fake, settings pointing at it, and an input for each documented `statusCode`. */
+export const dmtSandbox: ProviderSandbox<DmtSettings, DmtOtpFields> = {
+  fake: dmtFake,
+  settings: (baseUrl) => ({ baseUrl, ...DMT_SANDBOX_CREDENTIALS }),
+  magic: {
+    "0": REGISTRATION,
+    "-1": { ...TRANSACTION, requestedAmount: DMT_MAGIC.rejectedAmount },
+    "1": { ...TRANSACTION, customerMobileNumber: `98765${DMT_MAGIC.failedToSend}` },
+  },
 };

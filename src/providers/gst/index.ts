@@ -4,7 +4,7 @@ import { z } from "zod";
 import { defineProvider } from "../descriptor.js";
 import { createGstAdapter, GST_RESPONSES, gstSettingsProblems } from "./adapter.js";
 import { GstOtpInput } from "./input.js";
-import { GST_SANDBOX_SETTINGS, gstSandbox } from "./sandbox.js";
+import { gstSandbox } from "./sandbox.js";
 
 export const gst = defineProvider({
   id: "GST",
@@ -32,8 +32,5 @@ export const gst = defineProvider({
   sensitiveFields: ["gstin", "username", "password", "access_token"],
   // A 200 reply echoes the access token as `id`; the login answers it as `id` too, with the patron's `userId`.
   sensitiveReplyFields: ["id", "patronId", "userId"],
-  sandbox: {
-    fake: gstSandbox,
-    settings: (baseUrl) => ({ baseUrl, ...GST_SANDBOX_SETTINGS }),
-  },
+  sandbox: gstSandbox,
 });

@@ -3,7 +3,7 @@ import { text, url } from "../../env.js";
 import { defineProvider } from "../descriptor.js";
 import { createItrAdapter, ITR_RESPONSES } from "./adapter.js";
 import { ItrOtpInput } from "./input.js";
-import { ITR_SANDBOX_API_TOKEN, itrSandbox } from "./sandbox.js";
+import { itrSandbox } from "./sandbox.js";
 
 export const itr = defineProvider({
   id: "ITR",
@@ -16,8 +16,5 @@ export const itr = defineProvider({
   createAdapter: createItrAdapter,
   responses: ITR_RESPONSES,
   sensitiveFields: ["pan", "password", "api_token"],
-  sandbox: {
-    fake: itrSandbox,
-    settings: (baseUrl) => ({ baseUrl, apiToken: ITR_SANDBOX_API_TOKEN }),
-  },
+  sandbox: itrSandbox,
 });

@@ -6,8 +6,10 @@
  */
 import { isValidPan } from "../../otp/validators/pan.js";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
-import { ITR_PATH } from "./adapter.js";
+import { ITR_PATH, type ItrSettings } from "./adapter.js";
+import type { ItrOtpFields } from "./input.js";
 
 /** The API token the sandbox's ITR settings carry, and the fake expects as `Bearer <token>`. */
 export const ITR_SANDBOX_API_TOKEN = "sandbox-itr-api-token";
@@ -33,7 +35,7 @@ const validationError = (detail: unknown): FakeResponse => ({
   body: { detail, message: "Validation error" },
 });
 
-export const itrSandbox: FakeProvider = ({ method, path, headers, body }) => {
+const itrFake: FakeProvider = ({ method, path, headers, body }) => {
   if (method !== "POST" || path !== ITR_PATH) return { status: 404, body: { detail: "Not Found" } };
   if (headers.authorization !== `Bearer ${ITR_SANDBOX_API_TOKEN}`) {
     return { status: 401, body: { detail: {}, message: "Invalid Bearer token" } };
@@ -63,4 +65,21 @@ export const itrSandbox: FakeProvider = ({ method, path, headers, body }) => {
     return validationError([{ loc: ["body", "password"], msg: "Incorrect password", type: "value_error" }]);
   }
   return { status: 200, body: { otp_status: "OTP sent to the mobile number registered on the portal" } };
+};
+
+/** `ITR_SANDBOX_PAN` with its digits replaced by `digits`. */
+const panWith = (digits: string) => `${ITR_SANDBOX_PAN.slice(0, 5)}${digits}${ITR_SANDBOX_PAN.slice(9)}`;
+const PASSWORD = "sandbox password";
+
+/** The ITR sandbox: the fake, settings pointing at it, and a PAN for each documented status. */
+export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
+  fake: itrFake,
+  settings: (baseUrl) => ({ baseUrl, apiToken: ITR_SANDBOX_API_TOKEN }),
+  magic: {
+    "200": { pan: ITR_SANDBOX_PAN, password: PASSWORD },
+    "200 not triggered": { pan: panWith(ITR_MAGIC.notTriggeredDigits), password: PASSWORD },
+    "400": { pan: panWith(ITR_MAGIC.invalidPanDigits), password: PASSWORD },
+    "401": { pan: panWith(ITR_MAGIC.unauthorisedDigits), password: PASSWORD },
+    "500": { pan: panWith(ITR_MAGIC.serverErrorDigits), password: PASSWORD },
+  },
 };

@@ -4,7 +4,7 @@ import { text, url, variable } from "../../env.js";
 import { defineProvider } from "../descriptor.js";
 import { createPaytmAdapter, PAYTM_RESPONSES } from "./adapter.js";
 import { PaytmOtpInput } from "./input.js";
-import { PAYTM_SANDBOX_CREDENTIALS, paytmSandbox } from "./sandbox.js";
+import { paytmSandbox } from "./sandbox.js";
 
 export const paytm = defineProvider({
   id: "PAYTM",
@@ -28,12 +28,5 @@ export const paytm = defineProvider({
   createAdapter: createPaytmAdapter,
   responses: PAYTM_RESPONSES,
   sensitiveFields: ["phone", "stateToken", "state_token", "client_secret"],
-  sandbox: {
-    fake: paytmSandbox,
-    settings: (baseUrl) => ({
-      baseUrl,
-      ...PAYTM_SANDBOX_CREDENTIALS,
-      scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
-    }),
-  },
+  sandbox: paytmSandbox,
 });

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
-import { PAYTM_PATH } from "./adapter.js";
-import { PAYTM_LOCALE } from "./input.js";
+import { PAYTM_PATH, type PaytmSettings } from "./adapter.js";
+import { PAYTM_LOCALE, type PaytmOtpFields } from "./input.js";
 
 /** The credentials and scopes the sandbox's PAYTM settings carry, and the fake expects. */
 export const PAYTM_SANDBOX_CREDENTIALS = {
@@ -86,7 +87,7 @@ const EXPECTED_AUTHORIZATION = `Basic ${Buffer.from(
 ).toString("base64")}`;
 
 /** The fake: checks path, method, `Authorization`, device, locale, body and scopes, then the magic numbers. */
-export const paytmSandbox: FakeProvider = ({ method, path, query, headers, body }) => {
+const paytmFake: FakeProvider = ({ method, path, query, headers, body }) => {
   if (method !== "POST" || path !== PAYTM_PATH) return { status: 404, body: { message: "Not Found" } };
   if (headers.authorization !== EXPECTED_AUTHORIZATION) return failure("BE1423005");
   const device = headers["x-device-identifier"];
@@ -115,4 +116,20 @@ export const paytmSandbox: FakeProvider = ({ method, path, query, headers, body 
     status: 200,
     body: { status: "SUCCESS", message: "Success", responseCode: "BE1400001", state_token: randomUUID() },
   };
+};
+
+const phoneEndingIn = (digits: string) => ({ phone: `98765${digits}`, deviceIdentifier: "sandbox-device" });
+
+/** The PAYTM sandbox: the fake, settings pointing at it, and a mobile number for each documented `responseCode`. */
+export const paytmSandbox: ProviderSandbox<PaytmSettings, PaytmOtpFields> = {
+  fake: paytmFake,
+  settings: (baseUrl) => ({
+    baseUrl,
+    ...PAYTM_SANDBOX_CREDENTIALS,
+    scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
+  }),
+  magic: {
+    BE1400001: phoneEndingIn("43210"),
+    ...Object.fromEntries(Object.entries(PAYTM_MAGIC).map(([code, digits]) => [code, phoneEndingIn(digits)])),
+  },
 };

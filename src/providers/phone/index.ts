@@ -14,5 +14,5 @@ export const phone = defineProvider({
   responses: PHONE_RESPONSES,
   providerCodeFrom: "provider's HTTP status",
   sensitiveFields: ["phone"],
-  sandbox: { fake: phoneSandbox, settings: (baseUrl) => ({ baseUrl }) },
+  sandbox: phoneSandbox,
 });

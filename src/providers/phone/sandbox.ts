@@ -4,8 +4,10 @@
  */
 import { randomInt } from "node:crypto";
 import type { FakeProvider } from "../../sandbox/fake-server.js";
+import type { ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
-import { PHONE_PATH } from "./adapter.js";
+import { PHONE_PATH, type PhoneSettings } from "./adapter.js";
+import type { PhoneOtpFields } from "./input.js";
 
 /**
  * Numbers ending in these digits reach each documented failure (e.g. `+919876500400`); `00430` the corrected
@@ -20,7 +22,7 @@ export const PHONE_MAGIC = {
 /** Seconds the fake asks a client to wait after "Two many request". */
 export const PHONE_SANDBOX_RETRY_AFTER = 60;
 
-export const phoneSandbox: FakeProvider = ({ method, path, body }) => {
+const phoneFake: FakeProvider = ({ method, path, body }) => {
   if (method !== "POST" || path !== PHONE_PATH)
     return { status: 404, body: { success: false, message: "Not found" } };
   const request = asRecord(body) ?? {};
@@ -47,4 +49,21 @@ export const phoneSandbox: FakeProvider = ({ method, path, body }) => {
       timestamp: new Date().toISOString(),
     },
   };
+};
+
+const phoneEndingIn = (digits: string) => ({
+  phone: `+9198765${digits}`,
+  country: "IN",
+  deviceId: "sandbox-device",
+});
+
+/** The PHONE sandbox: the fake, settings pointing at it, and a number for each documented `message`. */
+export const phoneSandbox: ProviderSandbox<PhoneSettings, PhoneOtpFields> = {
+  fake: phoneFake,
+  settings: (baseUrl) => ({ baseUrl }),
+  magic: {
+    "success: true": phoneEndingIn("43210"),
+    "Invalid phone number": phoneEndingIn(PHONE_MAGIC.invalidPhone),
+    "Two many request": phoneEndingIn(PHONE_MAGIC.tooManyRequests),
+  },
 };
