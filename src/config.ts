@@ -145,7 +145,9 @@ type Env = z.infer<typeof Env>;
 const PROVIDER_ENVS = PROVIDERS.map((provider) => {
   const { id, settings } = provider;
   const shape = Object.fromEntries(Object.entries(settings).map(([name, { schema }]) => [name, schema]));
-  return { id, settings, env: z.object(shape) };
+  // The settings read for this provider are its own (readProvider fills its fields from its variables).
+  const check = (own: Record<string, unknown>) => provider.checkSettings?.(own as never) ?? [];
+  return { id, settings, check, env: z.object(shape) };
 });
 const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
 
@@ -172,8 +174,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const problems: string[] = [];
   const production = env.NODE_ENV === "production";
   const providers: Record<string, unknown> = {};
-  for (const { id, settings, values } of providerValues) {
+  for (const { id, settings, values, check } of providerValues) {
     const own = readProvider(id, settings, values ?? {}, problems);
+    if (own) problems.push(...check(own));
     if (own) providers[id] = own;
   }
   const mode = env.OTP_MODE ?? (Object.keys(providers).length === 0 ? "sandbox" : "live");

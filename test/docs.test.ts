@@ -40,7 +40,9 @@ describe("the mapping table of docs/providers.md", () => {
     expect(lines).toContain(
       "| GST | HTTP 200 with `result.appKey` | OtpSent |  |  | providerReference = appKey, providerMessage = result.message |",
     );
-    expect(lines).toContain('| GST | HTTP 404 | AccountNotFound | "404" | no |  |');
+    expect(lines).toContain(
+      '| GST | HTTP 404 with the aggregator\'s JSON error (`{error: {…}}` or `{message}`) | AccountNotFound | "404" | no |  |',
+    );
     expect(lines).toContain('| ITR | HTTP 500 `{error}` | ProviderUnavailable | "500" | yes |  |');
     expect(lines).toContain(
       "| any | timeout, refused, reset, undocumented 5xx, open circuit | ProviderUnavailable | HTTP status or null | yes |  |",

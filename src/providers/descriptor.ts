@@ -40,6 +40,8 @@ export interface ProviderSandbox<Settings, Input = unknown> {
   settings(baseUrl: string): Settings;
   /** For each documented response (by its `code`), an input the fake answers with it. */
   magic: Readonly<Record<string, Input>>;
+  /** Documented responses no input can reach in the sandbox (by `code`), each with why. */
+  unreachable?: Readonly<Record<string, string>>;
 }
 
 export interface ProviderDescriptor<
@@ -56,6 +58,8 @@ export interface ProviderDescriptor<
   readonly input: { member: string; type: ClassType; description: string };
   /** Its environment variables, by name. */
   readonly settings: Readonly<Record<string, SettingVariable>>;
+  /** Why settings whose variables are all set still cannot work together (e.g. two ways to log in), if so. */
+  checkSettings?(settings: Settings): string[];
   /** The adapter, with a client of its own (so a breaker or an in-flight cap never spans two providers). */
   createAdapter(settings: Settings, http: UpstreamClient): ProviderAdapter<Input, Request>;
   /** Every response the provider's document describes: the adapter maps by it, the README shows it. */

@@ -1,7 +1,7 @@
 /** The one upstream exchange every adapter makes: POST the documented request, map the reply to an outcome. */
 import type { ProviderId } from "../otp/model.js";
 import type { SendResult } from "../otp/ports.js";
-import type { UpstreamClient, UpstreamReply, UpstreamRequest } from "./http-client.js";
+import type { UpstreamClient, UpstreamFault, UpstreamReply, UpstreamRequest } from "./http-client.js";
 import { faultOutcome, undocumentedOutcome } from "./outcomes.js";
 
 /** What a mapping answers for a reply its provider's document does not describe. */
@@ -21,7 +21,16 @@ export async function exchange(
   request: UpstreamRequest,
   map: (reply: UpstreamReply) => Mapped,
 ): Promise<SendResult> {
-  const reply = await http.postJson(request);
+  return settle(http, provider, await http.postJson(request), map);
+}
+
+/** What {@link exchange} makes of one reply or fault, for adapters that make the call themselves. */
+export function settle(
+  http: UpstreamClient,
+  provider: ProviderId,
+  reply: UpstreamReply | UpstreamFault,
+  map: (reply: UpstreamReply) => Mapped,
+): SendResult {
   if (!reply.ok) return faultOutcome(provider, reply);
   const result = map(reply);
   if (result.kind !== UNDOCUMENTED.kind) return result;

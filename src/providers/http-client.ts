@@ -15,6 +15,8 @@ import { SentValues } from "./sent-values.js";
 
 /** One upstream call as an adapter describes it: a POST of `json`, with `content-type: application/json`. */
 export interface UpstreamRequest {
+  /** Replies besides 5xx that count against the provider's breaker (e.g. a 404 that says the path is wrong). */
+  outage?: (reply: UpstreamReply) => boolean;
   url: string;
   headers?: Record<string, string>;
   json: unknown;
@@ -54,6 +56,8 @@ export interface UpstreamReply {
   maskSent?: (text: string) => string;
   /** Upstream milliseconds, for logs and metrics. */
   ms: number;
+  /** The request said this reply counts against the breaker (see {@link UpstreamRequest.outage}). */
+  outage?: true;
 }
 
 /** How an exchange with the provider failed to give a usable answer. */
@@ -187,12 +191,16 @@ export class UpstreamClient {
 
   async #exchange(request: WireRequest): Promise<UpstreamReply | UpstreamFault> {
     const result = await this.#send(request);
+    if (result.ok && request.outage?.(result)) result.outage = true;
     this.#observer.exchanged?.(result.ok ? "reply" : (result.fault as ExchangeFault), result.ms);
     return result;
   }
 
-  /** Log a reply its provider's document does not describe: its size and type, and its body scrubbed. */
-  logUndocumented(reply: UpstreamReply): void {
+  /**
+   * Log a reply its provider's document does not describe: its size and type, and its body scrubbed; `hint` says
+   * what an operator should check.
+   */
+  logUndocumented(reply: UpstreamReply, hint?: string): void {
     const { logger, scrubBody, provider } = this.#options;
     this.#observer.undocumented?.();
     const contentType = reply.headers.get("content-type");
@@ -203,6 +211,7 @@ export class UpstreamClient {
         contentType: contentType && (reply.maskSent?.(contentType) ?? contentType),
         bytes: Buffer.byteLength(reply.text),
         ...(scrubBody && { body: scrubBody(reply.body ?? reply.text, reply.maskSent) }),
+        ...(hint && { hint }),
       },
       "undocumented reply",
     );
@@ -309,7 +318,7 @@ export class UpstreamClient {
 
 /** What counts against a provider's breaker: it could not be heard, or it answered with a server error. */
 export function isOutage(result: UpstreamReply | UpstreamFault): boolean {
-  if (result.ok) return result.status >= 500;
+  if (result.ok) return result.status >= 500 || result.outage === true;
   return result.fault === "timeout" || result.fault === "network";
 }
 

@@ -82,6 +82,7 @@ function providerSecrets(app: CapturedApp): string[] {
   const { GST, ITR, DMT, PAYTM } = app.config.providers;
   return [
     GST?.accessToken,
+    GST?.apiPassword,
     ITR?.apiToken,
     DMT?.clientSecret,
     PAYTM?.clientSecret,

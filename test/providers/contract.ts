@@ -26,6 +26,11 @@ export interface ProviderCases {
     string,
     { reply: Reply; expected: Record<string, unknown>; challenge?: Record<string, unknown> }
   >;
+  /**
+   * Documented responses (by `code`) that one reply to the documented request cannot show (e.g. a refused login
+   * before it), each with the test file that covers it instead of `rows`.
+   */
+  elsewhere?: Record<string, string>;
   /** Replies the document does not describe, each answered `UnexpectedProviderResponse` with its HTTP status. */
   undocumented: Reply[];
 }

@@ -49,8 +49,17 @@ export const cases: ProviderCases = {
     "400": failure("400", "InvalidInput"),
     "401": failure("401", "ProviderAuthFailed"),
     "404": failure("404", "AccountNotFound"),
+    "404 other": {
+      reply: {
+        status: 404,
+        body: "<html><body>Cannot POST /aggregator/gstr/otp</body></html>",
+        headers: { "content-type": "text/html" },
+      },
+      expected: { __typename: "ProviderUnavailable", providerCode: "404", retryable: true },
+    },
     "422": failure("422", "InvalidInput"),
   },
+  elsewhere: { "login 401": "test/providers/gst-login.test.ts" },
   undocumented: [
     { status: 200, body: { task: "getOtp", essentials: ESSENTIALS, id: TOKEN } },
     { status: 200, body: { result: { message: "OTP sent", appKey: 42 } } },

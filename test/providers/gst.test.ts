@@ -93,7 +93,7 @@ describe("GST adapter", () => {
   it("a refused connection is ProviderUnavailable", async () => {
     const http = new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 64 * 1024 });
     const adapter = createGstAdapter(
-      { baseUrl: await refusedUrl(), otpPath: "/otp", accessToken: "token" },
+      { baseUrl: await refusedUrl(), otpPath: "/otp", loginPath: "/login", accessToken: "token" },
       http,
     );
     const parsed = parseGstInput(INPUT);
@@ -110,7 +110,7 @@ describe("GST adapter", () => {
     try {
       const http = new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 64 * 1024 });
       const adapter = createGstAdapter(
-        { baseUrl: `${upstream.url}/v2`, otpPath: "/otp", accessToken: "token" },
+        { baseUrl: `${upstream.url}/v2`, otpPath: "/otp", loginPath: "/login", accessToken: "token" },
         http,
       );
       const parsed = parseGstInput(INPUT);

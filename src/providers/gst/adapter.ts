@@ -10,7 +10,8 @@
  */
 import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
-import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import { joinUrl, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
@@ -62,10 +63,21 @@ export const GST_RESPONSES = [
   },
   {
     code: "404",
-    documented: "HTTP 404",
+    documented: "HTTP 404 with the aggregator's JSON error (`{error: {…}}` or `{message}`)",
     outcome: "AccountNotFound",
     retryable: false,
     message: "The GST portal has no account for this GSTIN and username.",
+  },
+  {
+    code: "404 other",
+    documented:
+      "HTTP 404 with any other body (HTML, text, none, or a JSON error naming no route for the path)",
+    outcome: "ProviderUnavailable",
+    providerCode: "404",
+    retryable: true,
+    message: "The GST portal could not be reached. Please try again shortly.",
+    notes:
+      'the OTP path is wrong, not the GSTIN: counts toward the breaker; logged with "check GST_OTP_PATH"',
   },
   {
     code: "422",
@@ -74,28 +86,86 @@ export const GST_RESPONSES = [
     retryable: false,
     message: "The GST portal could not process this GSTIN and username. Check them and try again.",
   },
+  ...GST_LOGIN_RESPONSES,
 ] as const satisfies readonly DocumentedResponse[];
 
-/** Settings of the GST provider, from `GST_BASE_URL`, `GST_OTP_PATH` and `GST_ACCESS_TOKEN`. */
+const WRONG_PATH = GST_RESPONSES[4];
+
+/**
+ * Settings of the GST provider: `GST_BASE_URL`, `GST_OTP_PATH` (may hold `{patronId}`), and either
+ * `GST_ACCESS_TOKEN` or `GST_API_USERNAME` with `GST_API_PASSWORD` (logging in at `GST_LOGIN_PATH`).
+ */
 export interface GstSettings {
   baseUrl: string;
   otpPath: string;
-  accessToken: string;
+  loginPath: string;
+  accessToken?: string;
+  apiUsername?: string;
+  apiPassword?: string;
+}
+
+/** The part of `GST_OTP_PATH` filled with the login's `userId`. */
+export const PATRON_ID_PLACEHOLDER = "{patronId}";
+
+/** Why GST settings cannot work together, one message each (the provider's variables are set). */
+export function gstSettingsProblems(settings: GstSettings): string[] {
+  const login = settings.apiUsername !== undefined || settings.apiPassword !== undefined;
+  if (settings.accessToken !== undefined && login) {
+    return ["GST_ACCESS_TOKEN, GST_API_USERNAME, GST_API_PASSWORD: set either the access token or the login"];
+  }
+  if (settings.accessToken === undefined && (!settings.apiUsername || !settings.apiPassword)) {
+    return ["GST_ACCESS_TOKEN, or GST_API_USERNAME and GST_API_PASSWORD: required when GST is configured"];
+  }
+  if (settings.accessToken !== undefined && settings.otpPath.includes(PATRON_ID_PLACEHOLDER)) {
+    return [
+      "GST_OTP_PATH: {patronId} comes from the login, so it needs GST_API_USERNAME and GST_API_PASSWORD",
+    ];
+  }
+  return [];
 }
 
 /** The GST adapter: validates `gst`, sends the documented request, maps the documented statuses. */
 export function createGstAdapter(
   settings: GstSettings,
   http: UpstreamClient,
+  now?: () => number,
 ): ProviderAdapter<GstOtpFields, GstWireRequest> {
-  const url = joinUrl(settings.baseUrl, settings.otpPath);
-  const headers = { authorization: settings.accessToken };
+  const credentials: GstCredentials =
+    settings.accessToken !== undefined
+      ? fixedToken(settings.accessToken)
+      : new GstLogin({
+          url: joinUrl(settings.baseUrl, settings.loginPath),
+          username: settings.apiUsername ?? "",
+          password: settings.apiPassword ?? "",
+          http,
+          ...(now && { now }),
+        });
+  const map = (reply: UpstreamReply) => mapGstResponse(reply, http);
   return {
     id: "GST",
     parse: parseGstInput,
     destination: ({ essentials: { gstin } }) => ({ key: gstin, hint: maskGstin(gstin) }),
     device: () => null,
-    send: (request) => exchange(http, "GST", { url, headers, json: request }, mapGstResponse),
+    async send(request) {
+      // A 401 means the token was refused and nothing was sent: one new login, one retry, never a loop.
+      for (let attempt = 1; ; attempt++) {
+        const got = await credentials.access();
+        if (!got.ok) return got.failure;
+        const { token, patronId } = got.access;
+        const path = settings.otpPath.replaceAll(PATRON_ID_PLACEHOLDER, encodeURIComponent(patronId ?? ""));
+        const reply = await http.postJson({
+          url: joinUrl(settings.baseUrl, path),
+          headers: { authorization: token },
+          json: request,
+          outage: isWrongPath,
+        });
+        if (reply.ok && reply.status === 401 && credentials.renewable && attempt === 1) {
+          credentials.refused(token);
+          continue;
+        }
+        return settle(http, "GST", reply, map);
+      }
+    },
   };
 }
 
@@ -104,8 +174,32 @@ export function maskGstin(gstin: string): string {
   return maskId(gstin, 2, 4);
 }
 
-/** Map one reply of the GST provider to an outcome, by its documented HTTP status. */
-export function mapGstResponse(reply: UpstreamReply): Mapped {
+/**
+ * A 404 that is not the aggregator's documented JSON error: the path does not exist (HTML, text, no body, or a
+ * JSON error saying no route handles it), so `GST_OTP_PATH` is wrong, not the GSTIN.
+ */
+export function isWrongPath(reply: UpstreamReply): boolean {
+  if (reply.status !== 404) return false;
+  const body = asRecord(reply.body);
+  const error = asRecord(body?.error);
+  const message = error?.message ?? body?.message;
+  if (!error && typeof body?.message !== "string") return true;
+  return typeof message === "string" && NO_ROUTE.test(message);
+}
+
+/** How web frameworks say no route handles a path (Express, LoopBack, Fastify, Spring, ...). */
+const NO_ROUTE =
+  /cannot (post|get)\b|no method to handle|route .*not found|no (handler|route)|unknown (path|route)/i;
+
+/**
+ * Map one reply of the GST provider to an outcome, by its documented HTTP status (and a 404 by its body); a 404
+ * that says the path is wrong is logged with a hint for operators, through `http`.
+ */
+export function mapGstResponse(reply: UpstreamReply, http?: Pick<UpstreamClient, "logUndocumented">): Mapped {
+  if (isWrongPath(reply)) {
+    http?.logUndocumented(reply, "a 404 that is not the aggregator's JSON error: check GST_OTP_PATH");
+    return failureFromRow("GST", WRONG_PATH);
+  }
   const row = rowFor(GST_RESPONSES, String(reply.status));
   if (!row) return UNDOCUMENTED;
   if (row.outcome !== "OtpSent") return failureFromRow("GST", row);

@@ -2,7 +2,7 @@
 import { text, url, variable } from "../../env.js";
 import { z } from "zod";
 import { defineProvider } from "../descriptor.js";
-import { createGstAdapter, GST_RESPONSES } from "./adapter.js";
+import { createGstAdapter, GST_RESPONSES, gstSettingsProblems } from "./adapter.js";
 import { GstOtpInput } from "./input.js";
 import { gstSandbox } from "./sandbox.js";
 
@@ -16,12 +16,21 @@ export const gst = defineProvider({
       field: "otpPath",
       schema: variable(z.string().startsWith("/", "must start with /").optional()),
     },
-    GST_ACCESS_TOKEN: { field: "accessToken", schema: text, secret: true },
+    GST_LOGIN_PATH: {
+      field: "loginPath",
+      schema: variable(z.string().startsWith("/", "must start with /").default("/api/v2/patrons/login")),
+      optional: true,
+    },
+    // A fixed token, or a login; `checkSettings` wants exactly one of them.
+    GST_ACCESS_TOKEN: { field: "accessToken", schema: text, secret: true, optional: true },
+    GST_API_USERNAME: { field: "apiUsername", schema: text, secret: true, optional: true },
+    GST_API_PASSWORD: { field: "apiPassword", schema: text, secret: true, optional: true },
   },
-  createAdapter: createGstAdapter,
+  checkSettings: gstSettingsProblems,
+  createAdapter: (settings, http) => createGstAdapter(settings, http),
   responses: GST_RESPONSES,
-  sensitiveFields: ["gstin", "username", "access_token"],
-  // A 200 reply echoes the access token as `id`.
-  sensitiveReplyFields: ["id", "patronId"],
+  sensitiveFields: ["gstin", "username", "password", "access_token"],
+  // A 200 reply echoes the access token as `id`; the login answers it as `id` too, with the patron's `userId`.
+  sensitiveReplyFields: ["id", "patronId", "userId"],
   sandbox: gstSandbox,
 });
