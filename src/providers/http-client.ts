@@ -34,6 +34,7 @@ interface WireRequest {
   headers: Record<string, string>;
   body: string;
   values: unknown;
+  outage?: (reply: UpstreamReply) => boolean;
 }
 
 /** A reply's headers, looked up by name in any case. */
@@ -158,7 +159,8 @@ export class UpstreamClient {
   async postJson(request: UpstreamRequest): Promise<UpstreamReply | UpstreamFault> {
     const headers = { ...request.headers, "content-type": "application/json" };
     const body = JSON.stringify(request.json);
-    return this.#traced({ url: request.url, headers, body, values: request.json });
+    const { url, outage } = request;
+    return this.#traced({ url, headers, body, values: request.json, ...(outage && { outage }) });
   }
 
   /** POST one form; never rejects for anything the upstream or the network does. */
