@@ -19,7 +19,8 @@ const typeDefs = parse(`
   type OtpChallenge @key(fields: "id") { id: ID!, destinationHint: String!, devOtp: String, providerMessage: String }
   type OtpSent { challenge: OtpChallenge! }
   type Failed { message: String! }
-  union RequestOtpResult = OtpSent | Failed
+  type RateLimited { message: String! }
+  union RequestOtpResult = OtpSent | Failed | RateLimited
   type Mutation { requestOtp(input: RequestOtpInput!, idempotencyKey: String): RequestOtpResult! }
 `);
 
