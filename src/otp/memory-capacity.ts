@@ -22,11 +22,12 @@ export interface MemoryCapacity {
 const PROVIDER = "X".repeat(5);
 
 /**
- * The capacity of a memory store of `maxBytes` under `policy`. One typical send (a distinct destination, device
- * and client IP, a 31-character provider message) is made against a store that has seen one before (so its
- * provider and message are interned), and the bytes it holds are read back as the store counts them at worst
- * (`MemoryStore.heldBytes`: every table just grown, 3/8 full). A send's limit entries and challenge live an
- * hour, an idempotency record 24 hours.
+ * The capacity of a memory store of `maxBytes` under `policy`. One typical send (a distinct destination, number
+ * range, device and client IP, a 31-character provider message) is made against a store that has seen one before
+ * (so its provider and message are interned), and the bytes it holds are read back as the store counts them at
+ * worst (`MemoryStore.heldBytes`: every table just grown, half full). The bound holds at least that many sends: a
+ * table is refused growth only when it is 3/4 full. A send's limit entries and challenge live an hour, an
+ * idempotency record 24 hours.
  */
 export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Promise<MemoryCapacity> {
   const store = new MemoryStore({ maxBytes });
@@ -49,8 +50,8 @@ export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Pro
         policy,
         {
           provider: PROVIDER,
-          destination: `+91987654321${index}`,
-          phone: `+91987654321${index}`,
+          destination: `+919876${index}43210`,
+          phone: `+919876${index}43210`,
           country: "IN",
           device: `device-012345678${index}`,
           clientIp: `203.0.113.${index}`,

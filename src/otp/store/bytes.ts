@@ -54,6 +54,25 @@ export class ByteWriter {
     this.length += this.#bytes.write(value, this.length, "utf8");
   }
 
+  /**
+   * A key (an id, an HMAC): as the bytes it encodes when it is canonical base64url (16 bytes for an HMAC's 22
+   * characters), else as text; the varint before it says which (odd: bytes) and how long.
+   */
+  key(value: string): void {
+    if (BASE64URL.test(value)) {
+      const decoded = Buffer.from(value, "base64url");
+      if (decoded.toString("base64url") === value) {
+        this.uint(2 * decoded.length + 1);
+        this.bytes(decoded);
+        return;
+      }
+    }
+    const size = Buffer.byteLength(value, "utf8");
+    this.uint(2 * size + 2);
+    this.#room(size);
+    this.length += this.#bytes.write(value, this.length, "utf8");
+  }
+
   #room(size: number): void {
     if (this.length + size <= this.#bytes.length) return;
     const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.length + size));
@@ -61,6 +80,8 @@ export class ByteWriter {
     this.#bytes = grown;
   }
 }
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class ByteReader {
   constructor(
@@ -88,6 +109,17 @@ export class ByteReader {
     const value = this.bytes.readDoubleLE(this.at);
     this.at += 8;
     return value;
+  }
+
+  key(): string {
+    const head = this.uint();
+    const start = this.at;
+    if (head % 2 === 1) {
+      this.at += (head - 1) / 2;
+      return this.bytes.toString("base64url", start, this.at);
+    }
+    this.at += head / 2 - 1;
+    return this.bytes.toString("utf8", start, this.at);
   }
 
   text(): string | null {

@@ -1,7 +1,8 @@
 /**
  * Send times under limit keys that all live `ttlMs` after their latest send: an open-addressing hash table on
  * typed arrays (linear probing, backward-shift deletion, so no tombstones), 16 bytes a slot: 64 bits of the key's
- * hash and the latest send time. A key holding more than one live time (a cap above 1 that was used more than once)
+ * hash and the latest send time. It grows by half when it would be more than 3/4 full (by an eighth when the
+ * store has no room for more), so once grown it is at least half full; it shrinks when under a quarter full. A key holding more than one live time (a cap above 1 that was used more than once)
  * keeps them in an array of a side pool, its slot holding the pool index (negated) instead of a time.
  *
  * Keys are reduced to 64 bits: two keys whose hashes collide share one entry, so their sends count against both.
@@ -12,7 +13,7 @@ export class CounterTable {
   #hashes: Int32Array;
   /** Per slot: 0 when empty, the latest send time, or -(1 + pool index) for a key with several live times. */
   #times: Float64Array;
-  #mask: number;
+  #slots: number;
   #size = 0;
   readonly #pool: (number[] | undefined)[] = [];
   readonly #freePool: number[] = [];
@@ -26,7 +27,7 @@ export class CounterTable {
   ) {
     this.#hashes = new Int32Array(2 * slots);
     this.#times = new Float64Array(slots);
-    this.#mask = slots - 1;
+    this.#slots = slots;
   }
 
   get size(): number {
@@ -36,31 +37,30 @@ export class CounterTable {
   /** The heap and buffers the table takes: its slots, and the pool's arrays counted from above. */
   get bytes(): number {
     const poolSlots = 8 * (this.#pool.length + this.#freePool.length);
-    return TABLE_BYTES + (this.#mask + 1) * SLOT_BYTES + poolSlots + this.#poolBytes;
+    return TABLE_BYTES + this.#slots * SLOT_BYTES + poolSlots + this.#poolBytes;
   }
 
   /**
-   * What the entries take at worst: their slots in a table just grown (3/8 full), and their pool arrays. A table is
-   * never emptier once it has grown (it shrinks when it gets emptier), so this is what a capacity is computed from.
+   * What the entries take at worst: their slots in a table just grown (half full), and their pool arrays: what
+   * a capacity is computed from.
    */
   get heldBytes(): number {
     const poolSlots = 8 * (this.#pool.length + this.#freePool.length);
-    return Math.ceil((this.#size * SLOT_BYTES) / (MAX_LOAD / 2)) + poolSlots + this.#poolBytes;
+    return Math.ceil((this.#size * SLOT_BYTES) / MIN_GROWN_LOAD) + poolSlots + this.#poolBytes;
   }
 
-  /** The bytes `entries` more entries would add to {@link bytes} (the table doubles at 3/4 full). */
-  growthFor(entries: number): number {
-    const slots = this.#mask + 1;
-    return this.#size + entries > slots * MAX_LOAD ? slots * SLOT_BYTES : 0;
+  /** The bytes `entries` more entries would add to {@link bytes}, growing by `factor` as often as needed. */
+  growthFor(entries: number, factor = GROWTH): number {
+    return (this.#grownSlots(entries, factor) - this.#slots) * SLOT_BYTES;
   }
 
   /** The slot of the key hashed to `a`, `b` ({@link hashKey}), or -1 - the slot a new entry would take. */
   locate(a: number, b: number, now: number): number {
     const hashes = this.#hashes;
     const times = this.#times;
-    const mask = this.#mask;
+    const slots = this.#slots;
     let free = -1;
-    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = (a >>> 0) % slots; ; slot = slot + 1 === slots ? 0 : slot + 1) {
       const time = times[slot] ?? 0;
       if (time === 0) return -1 - (free === -1 ? slot : free);
       if (hashes[2 * slot] === a && hashes[2 * slot + 1] === b) return slot;
@@ -97,11 +97,15 @@ export class CounterTable {
     this.#times[at] = -1 - index;
   }
 
-  /** Make room for `entries` more (doubling), dropping the expired entries on the way. Slots move. */
-  grow(entries: number, now: number): void {
-    let slots = this.#mask + 1;
-    while (this.#size + entries > slots * MAX_LOAD) slots *= 2;
-    this.#rehash(slots, now);
+  /** Make room for `entries` more ({@link growthFor}), dropping the expired entries on the way. Slots move. */
+  grow(entries: number, now: number, factor = GROWTH): void {
+    this.#rehash(this.#grownSlots(entries, factor), now);
+  }
+
+  #grownSlots(entries: number, factor: number): number {
+    let slots = this.#slots;
+    while (this.#size + entries > slots * MAX_LOAD) slots = Math.ceil(slots * factor);
+    return slots;
   }
 
   /** Look at the next few slots and drop the expired entries among them: the sweep, spread over writes. */
@@ -110,7 +114,7 @@ export class CounterTable {
       const slot = this.#cursor;
       const time = this.#times[slot] ?? 0;
       if (time !== 0 && this.#latest(time) + this.ttlMs <= now) this.#delete(slot);
-      else this.#cursor = (slot + 1) & this.#mask;
+      else this.#cursor = slot + 1 === this.#slots ? 0 : slot + 1;
     }
   }
 
@@ -121,7 +125,8 @@ export class CounterTable {
   sweep(now: number): number {
     let oldest = Infinity;
     const times = this.#times;
-    for (let slot = 0; slot <= this.#mask;) {
+    let slot = 0;
+    while (slot < this.#slots) {
       const time = times[slot] ?? 0;
       if (time === 0) {
         slot += 1;
@@ -136,9 +141,9 @@ export class CounterTable {
       oldest = Math.min(oldest, expiresAt);
       slot += 1;
     }
-    let slots = this.#mask + 1;
-    while (slots > MIN_SLOTS && this.#size < (slots / 2) * (MAX_LOAD / 2)) slots /= 2;
-    if (slots < this.#mask + 1) this.#rehash(slots, now);
+    if (this.#slots > MIN_SLOTS && this.#size < this.#slots * MIN_LOAD) {
+      this.#rehash(Math.max(MIN_SLOTS, Math.ceil(this.#size / MIN_GROWN_LOAD)), now);
+    }
     return oldest;
   }
 
@@ -167,14 +172,15 @@ export class CounterTable {
     this.#release(slot);
     const hashes = this.#hashes;
     const times = this.#times;
-    const mask = this.#mask;
+    const slots = this.#slots;
     let hole = slot;
-    for (let next = (hole + 1) & mask; ; next = (next + 1) & mask) {
+    for (let next = hole; ;) {
+      next = next + 1 === slots ? 0 : next + 1;
       const time = times[next] ?? 0;
       if (time === 0) break;
-      const home = (hashes[2 * next] ?? 0) & mask;
+      const home = ((hashes[2 * next] ?? 0) >>> 0) % slots;
       // The entry at `next` may fill the hole unless its home lies after the hole (cyclically, up to `next`).
-      if (((next - home) & mask) < ((next - hole) & mask)) continue;
+      if (distance(home, next, slots) < distance(hole, next, slots)) continue;
       hashes[2 * hole] = hashes[2 * next] ?? 0;
       hashes[2 * hole + 1] = hashes[2 * next + 1] ?? 0;
       times[hole] = time;
@@ -189,7 +195,7 @@ export class CounterTable {
     const times = this.#times;
     this.#hashes = new Int32Array(2 * slots);
     this.#times = new Float64Array(slots);
-    this.#mask = slots - 1;
+    this.#slots = slots;
     this.#size = 0;
     this.#cursor = 0;
     for (let slot = 0; slot < times.length; slot++) {
@@ -200,8 +206,8 @@ export class CounterTable {
         continue;
       }
       const a = hashes[2 * slot] ?? 0;
-      let at = a & this.#mask;
-      while ((this.#times[at] ?? 0) !== 0) at = (at + 1) & this.#mask;
+      let at = (a >>> 0) % slots;
+      while ((this.#times[at] ?? 0) !== 0) at = at + 1 === slots ? 0 : at + 1;
       this.#hashes[2 * at] = a;
       this.#hashes[2 * at + 1] = hashes[2 * slot + 1] ?? 0;
       this.#times[at] = time;
@@ -240,11 +246,22 @@ export function arrayBytes(length: number): number {
   return 32 + 16 + 8 * length;
 }
 
+/** How far `to` is after `from` in a table of `slots`, wrapping around. */
+export function distance(from: number, to: number, slots: number): number {
+  return to >= from ? to - from : to + slots - from;
+}
+
 /** Two 32-bit words of the key's hash and a 64-bit time. */
-export const SLOT_BYTES = 16;
-/** A table doubles when it would be more than 3/4 full, so it is at least 3/8 full once it has grown. */
+const SLOT_BYTES = 16;
+/** Tables and indexes grow by half when they would be more than 3/4 full: then they are at least half full. */
 export const MAX_LOAD = 0.75;
-const MIN_SLOTS = 16;
+export const GROWTH = 1.5;
+/** When the store has no room for a growth by half: the least one worth a rehash. */
+export const LAST_GROWTH = 1.125;
+export const MIN_GROWN_LOAD = MAX_LOAD / GROWTH;
+/** Below this they shrink (to half full). */
+export const MIN_LOAD = 0.25;
+export const MIN_SLOTS = 16;
 const STEP_SLOTS = 4;
 /** The table's objects and its typed arrays' headers and buffers' bookkeeping, counted from above. */
 const TABLE_BYTES = 512;

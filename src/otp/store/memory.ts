@@ -7,7 +7,7 @@ import {
   unpackSentOutcome,
   writeChallenge,
 } from "./challenge-codec.js";
-import { CounterTable, hashed, hashKey } from "./counter-table.js";
+import { arrayBytes, CounterTable, GROWTH, hashed, hashKey, LAST_GROWTH } from "./counter-table.js";
 import { RecordLog } from "./record-log.js";
 import {
   StoreSaturatedError,
@@ -201,8 +201,7 @@ export class MemoryStore implements OtpStore {
         if (rule.cooldownMs > 0 && last + rule.cooldownMs > now) {
           refuse("cooldown", last + rule.cooldownMs - now);
         }
-        const live =
-          typeof stored === "number" ? [stored] : stored.filter((time) => time > now - rule.ttlMs);
+        const live = typeof stored === "number" ? [stored] : stored.filter((time) => time > now - rule.ttlMs);
         for (const cap of rule.caps) {
           // max 0: the rule only counts (for recentCounts), it never refuses.
           if (cap.max <= 0) continue;
@@ -220,14 +219,18 @@ export class MemoryStore implements OtpStore {
     if (limit !== "") return { allowed: false, limit, retryAfterMs };
 
     // Room: new entries in each table, and the arrays of keys holding several times.
-    let growth = 0;
+    let arrays = 0;
     const added = new Map<CounterTable, number>();
     for (const { table, slot, next } of located) {
       if (slot < 0) added.set(table, (added.get(table) ?? 0) + 1);
-      if (typeof next !== "number") growth += 48 + 8 * next.length + 8;
+      if (typeof next !== "number") arrays += arrayBytes(next.length) + 8;
     }
-    for (const [table, entries] of added) growth += table.growthFor(entries);
-    if (growth > 0 && this.#usedBytes() + growth > this.#admitBytes) {
+    const growth = (factor: number) =>
+      [...added].reduce((sum, [table, entries]) => sum + table.growthFor(entries, factor), arrays);
+    const room = this.#admitBytes - this.#usedBytes();
+    // A table grows by half, or by the least worth a rehash when that is all the room left.
+    const factor = growth(GROWTH) <= room ? GROWTH : LAST_GROWTH;
+    if (growth(factor) > Math.max(0, room)) {
       if (!swept && now - this.#sweptAt >= SWEEP_INTERVAL_MS) {
         this.#sweep(now);
         return this.#consumeLimits(request, rules, true);
@@ -235,8 +238,8 @@ export class MemoryStore implements OtpStore {
       throw this.#saturated(now);
     }
     for (const [table, entries] of added) {
-      if (table.growthFor(entries) === 0) continue;
-      table.grow(entries, now);
+      if (table.growthFor(entries, factor) === 0) continue;
+      table.grow(entries, now, factor);
       // Its slots moved: find them again.
       for (const entry of located)
         if (entry.table === table) entry.slot = table.locate(entry.a, entry.b, now);
@@ -299,12 +302,12 @@ export class MemoryStore implements OtpStore {
     if (claim?.token !== token) return Promise.resolve();
     this.#dropClaim(key);
     const writer = this.#writer.reset();
-    writer.text(claim.fingerprint);
+    writer.key(claim.fingerprint);
     // An OtpSent answer (most are) is kept as a packed challenge, when it reads back as the very same text.
     const challenge = unpackSentOutcome(outcome);
     if (challenge && packSentOutcome(challenge) === outcome) {
       writer.uint(1);
-      writer.text(challenge.id);
+      writer.key(challenge.id);
       writeChallenge(writer, challenge, this.#interned);
     } else {
       writer.uint(0);
@@ -411,9 +414,9 @@ export class MemoryStore implements OtpStore {
     for (const log of this.#records.values()) {
       const reader = log.find(key, now);
       if (!reader) continue;
-      const fingerprint = reader.text() ?? "";
+      const fingerprint = reader.key();
       if (reader.uint() === 0) return { fingerprint, outcome: reader.text() ?? "" };
-      const id = reader.text() ?? "";
+      const id = reader.key();
       return { fingerprint, outcome: packSentOutcome(readChallenge(reader, id, this.#interned)) };
     }
     return undefined;

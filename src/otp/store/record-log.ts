@@ -1,5 +1,14 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { hashed, hashKey } from "./counter-table.js";
+import {
+  distance,
+  GROWTH,
+  hashed,
+  hashKey,
+  MAX_LOAD,
+  MIN_GROWN_LOAD,
+  MIN_LOAD,
+  MIN_SLOTS,
+} from "./counter-table.js";
 
 /** A run of records in one buffer; it goes as a whole once its last record has expired. */
 interface Chunk {
@@ -30,7 +39,7 @@ export class RecordLog {
   #hashes: Int32Array;
   /** Per slot: 0 when empty, else the record's position plus one. */
   #positions: Float64Array;
-  #mask: number;
+  #slots: number;
   #size = 0;
   readonly #header = new ByteWriter();
 
@@ -40,7 +49,7 @@ export class RecordLog {
   ) {
     this.#hashes = new Int32Array(MIN_SLOTS);
     this.#positions = new Float64Array(MIN_SLOTS);
-    this.#mask = MIN_SLOTS - 1;
+    this.#slots = MIN_SLOTS;
   }
 
   /** Records the index holds (live ones and expired ones whose chunk is still kept). */
@@ -51,15 +60,15 @@ export class RecordLog {
   /** The buffers and heap the log takes: its chunks and its index, counted from above. */
   get bytes(): number {
     const chunks = this.#chunks.length - this.#first;
-    return LOG_BYTES + (this.#mask + 1) * SLOT_BYTES + this.#chunkBytesTotal + chunks * CHUNK_BYTES;
+    return LOG_BYTES + this.#slots * SLOT_BYTES + this.#chunkBytesTotal + chunks * CHUNK_BYTES;
   }
 
   /**
    * What the records take at worst: their bytes with their chunks' overhead, and their slots in an index just grown
-   * (3/8 full; it shrinks when it gets emptier). A capacity is computed from this.
+   * (half full, as a counter table). A capacity is computed from this.
    */
   get heldBytes(): number {
-    const index = Math.ceil((this.#size * SLOT_BYTES) / (MAX_LOAD / 2));
+    const index = Math.ceil((this.#size * SLOT_BYTES) / MIN_GROWN_LOAD);
     return index + Math.ceil(this.#recordBytes * (1 + CHUNK_BYTES / this.chunkBytes));
   }
 
@@ -76,7 +85,7 @@ export class RecordLog {
     const reader = this.#readerAt((this.#positions[slot] ?? 0) - 1);
     const writtenAt = reader.float();
     if (writtenAt + this.ttlMs <= now) return undefined;
-    reader.text();
+    reader.key();
     return reader;
   }
 
@@ -85,7 +94,7 @@ export class RecordLog {
     this.expire(now);
     const header = this.#header.reset();
     header.float(now);
-    header.text(key);
+    header.key(key);
     const length = 4 + header.length + body.length;
     let chunk = this.#chunks[this.#chunks.length - 1];
     if (!chunk || chunk.used + length > chunk.bytes.length) {
@@ -108,10 +117,10 @@ export class RecordLog {
       this.#positions[found] = position + 1;
       return;
     }
-    if (this.#size + 1 > (this.#mask + 1) * MAX_LOAD) this.#rehash(2 * (this.#mask + 1));
+    if (this.#size + 1 > this.#slots * MAX_LOAD) this.#rehash(Math.ceil(this.#slots * GROWTH));
     hashKey(key);
-    let slot = hashed.a & this.#mask;
-    while ((this.#positions[slot] ?? 0) !== 0) slot = (slot + 1) & this.#mask;
+    let slot = (hashed.a >>> 0) % this.#slots;
+    while ((this.#positions[slot] ?? 0) !== 0) slot = slot + 1 === this.#slots ? 0 : slot + 1;
     this.#hashes[slot] = hashed.a;
     this.#positions[slot] = position + 1;
     this.#size += 1;
@@ -123,7 +132,7 @@ export class RecordLog {
       for (let offset = 0; offset < chunk.used;) {
         const reader = new ByteReader(chunk.bytes, offset + 4);
         reader.float();
-        this.#forget(reader.text() ?? "", chunk.base + offset);
+        this.#forget(reader.key(), chunk.base + offset);
         offset += chunk.bytes.readUInt32LE(offset);
       }
       this.#chunkBytesTotal -= chunk.bytes.length;
@@ -136,22 +145,23 @@ export class RecordLog {
       this.#chunks.splice(0, this.#first);
       this.#first = 0;
     }
-    let slots = this.#mask + 1;
-    while (slots > MIN_SLOTS && this.#size < (slots / 2) * (MAX_LOAD / 2)) slots /= 2;
-    if (slots < this.#mask + 1) this.#rehash(slots);
+    if (this.#slots > MIN_SLOTS && this.#size < this.#slots * MIN_LOAD) {
+      this.#rehash(Math.max(MIN_SLOTS, Math.ceil(this.#size / MIN_GROWN_LOAD)));
+    }
   }
 
   /** The index slot of `key`'s latest record, or -1. */
   #slotOf(key: string): number {
     hashKey(key);
     const hash = hashed.a;
-    for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
+    const slots = this.#slots;
+    for (let slot = (hash >>> 0) % slots; ; slot = slot + 1 === slots ? 0 : slot + 1) {
       const position = this.#positions[slot] ?? 0;
       if (position === 0) return -1;
       if (this.#hashes[slot] !== hash) continue;
       const reader = this.#readerAt(position - 1);
       reader.float();
-      if (reader.text() === key) return slot;
+      if (reader.key() === key) return slot;
     }
   }
 
@@ -161,13 +171,14 @@ export class RecordLog {
     if (slot < 0 || this.#positions[slot] !== position + 1) return;
     const hashes = this.#hashes;
     const positions = this.#positions;
-    const mask = this.#mask;
+    const slots = this.#slots;
     let hole = slot;
-    for (let next = (hole + 1) & mask; ; next = (next + 1) & mask) {
+    for (let next = hole; ;) {
+      next = next + 1 === slots ? 0 : next + 1;
       const at = positions[next] ?? 0;
       if (at === 0) break;
-      const home = (hashes[next] ?? 0) & mask;
-      if (((next - home) & mask) < ((next - hole) & mask)) continue;
+      const home = ((hashes[next] ?? 0) >>> 0) % slots;
+      if (distance(home, next, slots) < distance(hole, next, slots)) continue;
       hashes[hole] = hashes[next] ?? 0;
       positions[hole] = at;
       hole = next;
@@ -194,13 +205,13 @@ export class RecordLog {
     const positions = this.#positions;
     this.#hashes = new Int32Array(slots);
     this.#positions = new Float64Array(slots);
-    this.#mask = slots - 1;
+    this.#slots = slots;
     for (let slot = 0; slot < positions.length; slot++) {
       const position = positions[slot] ?? 0;
       if (position === 0) continue;
       const hash = hashes[slot] ?? 0;
-      let at = hash & this.#mask;
-      while ((this.#positions[at] ?? 0) !== 0) at = (at + 1) & this.#mask;
+      let at = (hash >>> 0) % slots;
+      while ((this.#positions[at] ?? 0) !== 0) at = at + 1 === slots ? 0 : at + 1;
       this.#hashes[at] = hash;
       this.#positions[at] = position;
     }
@@ -209,8 +220,6 @@ export class RecordLog {
 
 /** A 32-bit hash and a 64-bit position. */
 export const SLOT_BYTES = 12;
-const MAX_LOAD = 0.75;
-const MIN_SLOTS = 16;
 /** Each chunk's objects on the heap (its record, its Buffer and ArrayBuffer), from above: about 800 measured. */
 const CHUNK_BYTES = 1024;
 /** The log's objects and its index's typed arrays' headers. */
