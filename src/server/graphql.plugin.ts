@@ -1,6 +1,9 @@
 /** `/graphql`: Apollo Server with the subgraph schema, one context per request; stopped on close. */
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import fastifyApollo from "@as-integrations/fastify";
 import type { FastifyPluginAsync } from "fastify";
@@ -43,6 +46,9 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
       errorLog(logger, config.production),
       // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
       ApolloServerPluginInlineTrace(),
+      // Nothing here is cacheable (a mutation, and challenges that change under their id): no cache hints to
+      // compute, and no resolver wrapped for them on every request.
+      ApolloServerPluginCacheControlDisabled(),
       ...plugins,
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
