@@ -12,7 +12,7 @@ import type { Config } from "../config.js";
 import { createContext, type GraphQLContext } from "../graphql/context.js";
 import { DocumentLimits, MAX_TOKENS } from "../graphql/document-limits.js";
 import { errorLog } from "../graphql/error-log.plugin.js";
-import { formatError } from "../graphql/format-error.js";
+import { errorFormatter } from "../graphql/format-error.js";
 import { buildOtpSchema } from "../graphql/schema.js";
 import { singleMutationRule } from "../graphql/single-mutation.rule.js";
 import { validationFailureAsOk } from "../graphql/validation-status.plugin.js";
@@ -40,7 +40,7 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
     hideSchemaDetailsFromClientErrors: config.production,
     // Stack traces go to the log (outside production), never to a client.
     includeStacktraceInErrorResponses: false,
-    formatError,
+    formatError: errorFormatter(config.production),
     plugins: [
       validationFailureAsOk,
       errorLog(logger, config.production),
