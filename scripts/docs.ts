@@ -1,25 +1,48 @@
 /**
- * The "Every documented response, mapped" table of `docs/providers.md`, generated from the registry of providers (`src/providers/mapping-tables.ts`).
- *   tsx scripts/docs.ts          print the table on stdout
- *   tsx scripts/docs.ts --write  rewrite the block between the mapping markers in docs/providers.md
- *   tsx scripts/docs.ts --check  fail when that block is stale
+ * The generated tables of the README and docs/, each between its markers (`<!-- NAME:start … -->` …
+ * `<!-- NAME:end -->`), from the registry of providers and the service's settings (`src/settings.ts`):
+ * `docs/providers.md`'s mapping, the README's sandbox and essential settings, `docs/settings.md`'s settings.
+ *   tsx scripts/docs.ts          print every table on stdout
+ *   tsx scripts/docs.ts --write  rewrite the blocks
+ *   tsx scripts/docs.ts --check  fail when a block is stale
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
+import type { MagicInput, ProviderDescriptor, SettingVariable } from "../src/providers/descriptor.js";
 import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/mapping-tables.js";
+import { PROVIDERS } from "../src/providers/registry.js";
+import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 
-export const MAPPING_DOC_PATH = fileURLToPath(new URL("../docs/providers.md", import.meta.url));
+const ROOT = new URL("..", import.meta.url);
 
-const START = /<!-- mapping:start[^\n]*?-->/;
-const END = "<!-- mapping:end -->";
-const HEADER = ["provider", "documented response", "variant", "providerCode", "retryable", "notes"];
+/** A generated table: the page that holds it, its marker name, and its markdown (not yet formatted). */
+export interface GeneratedBlock {
+  page: string;
+  name: string;
+  render(): string;
+  /** Left unaligned (prettier pads tables' columns): the README stays under 16 KB. */
+  compact?: true;
+}
 
-/** One table row's cells, as the contract writes them. */
+/** The page's absolute path. */
+export const pagePath = (page: string) => fileURLToPath(new URL(page, ROOT));
+
+/** A markdown table (not yet formatted), pipes in cells escaped. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+// The mapping of docs/providers.md.
+
+/** One mapping row's cells, as the contract writes them. */
 export function mappingCells(table: MappingTable, row: MappingRow): string[] {
   const sent = row.outcome === "OtpSent";
-  const variant =
-    row.outcome === "RateLimited" ? `RateLimited (${row.limitedBy ?? "PROVIDER"})` : row.outcome;
   const providerCode = sent
     ? ""
     : (row.providerCodeFrom ?? table.providerCodeFrom ?? `"${row.providerCode ?? row.code}"`);
@@ -28,63 +51,192 @@ export function mappingCells(table: MappingTable, row: MappingRow): string[] {
     row.field && !row.notes?.includes(row.field) ? `fieldErrors: ${row.field}` : undefined,
     row.notes,
   ];
-  return [table.provider, row.documented, variant, providerCode, retryable, notes.filter(Boolean).join("; ")];
-}
-
-/** The markdown table (not yet formatted) of every row of every table. */
-export function mappingTable(tables: readonly MappingTable[] = MAPPING_TABLES): string {
-  const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
   return [
-    line(HEADER),
-    line(HEADER.map(() => "---")),
-    ...tables.flatMap((table) => table.rows.map((row) => line(mappingCells(table, row)))),
-  ].join("\n");
+    table.provider,
+    row.documented,
+    variant(row),
+    providerCode,
+    retryable,
+    notes.filter(Boolean).join("; "),
+  ];
 }
 
-/** The mapping block of a page (between its markers, markers excluded), or `undefined` if it has none. */
-export function mappingBlock(readme: string): string | undefined {
-  const start = START.exec(readme);
-  const end = readme.indexOf(END);
-  if (!start || end < start.index) return undefined;
-  return readme.slice(start.index + start[0].length, end);
+const variant = (row: MappingRow) =>
+  row.outcome === "RateLimited" ? `RateLimited (${row.limitedBy ?? "PROVIDER"})` : row.outcome;
+
+/** Every row of every provider's table, then the generic rows. */
+export function mappingTable(tables: readonly MappingTable[] = MAPPING_TABLES): string {
+  return markdownTable(
+    ["provider", "documented response", "variant", "providerCode", "retryable", "notes"],
+    tables.flatMap((table) => table.rows.map((row) => mappingCells(table, row))),
+  );
+}
+
+// The README's sandbox table.
+
+const duration = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds} s`);
+
+/** A documented response as the sandbox answers it, e.g. "HTTP 400 → `InvalidInput` on `itr.pan`". */
+function sandboxAnswer(row: MappingRow, magic: MagicInput<unknown> | undefined): string {
+  const blamed = row.field ?? magic?.field;
+  const field = blamed ? ` on \`${blamed}\`` : "";
+  const limited =
+    row.outcome !== "RateLimited"
+      ? ""
+      : row.retryAfterSeconds
+        ? `, retry after ${duration(row.retryAfterSeconds)}`
+        : row.retryable
+          ? ""
+          : ", not retryable";
+  const note = magic?.note ? ` (${magic.note})` : "";
+  return `${row.documented} → \`${row.outcome}\`${field}${limited}${note}`;
 }
 
 /**
- * The page with its mapping block holding the generated table, as prettier formats it in place (so that
- * `prettier --check` and `--check` here agree). Only the block changes.
+ * For every provider, a row for each documented response: its magic input, or why none reaches it; then the
+ * provider's own notes (local refusals, variants).
  */
-export async function withMappingTable(readme: string, table = mappingTable()): Promise<string> {
-  const start = START.exec(readme);
-  if (!start || mappingBlock(readme) === undefined) {
-    throw new Error(`docs/providers.md has no "<!-- mapping:start … -->" … "${END}" block`);
-  }
-  const options = (await resolveConfig(MAPPING_DOC_PATH)) ?? {};
-  const splice = (text: string, block: string) => {
-    const at = (START.exec(text)?.index ?? 0) + start[0].length;
-    return text.slice(0, at) + block + text.slice(text.indexOf(END));
-  };
-  const formatted = await format(splice(readme, `\n\n${table}\n\n`), { ...options, parser: "markdown" });
-  return splice(readme, mappingBlock(formatted) ?? "");
+export function sandboxRows(providers: readonly ProviderDescriptor[] = PROVIDERS): string[][] {
+  return providers.flatMap(({ id, responses, sandbox }) => [
+    ...responses.map((row) => {
+      const magic = sandbox.magic[row.code];
+      const unreachable = sandbox.unreachable?.[row.code];
+      if (!magic && unreachable === undefined) {
+        throw new Error(
+          `${id}'s documented response "${row.code}" has no magic input, nor a reason it has none`,
+        );
+      }
+      return [id, magic?.description ?? `none: ${unreachable}`, sandboxAnswer(row, magic)];
+    }),
+    ...(sandbox.notes ?? []).map((note) => [id, note.input, note.answer]),
+  ]);
 }
 
-function escapeCell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+export const sandboxTable = (providers?: readonly ProviderDescriptor[]) =>
+  markdownTable(["provider", "input", "documented response"], sandboxRows(providers));
+
+// The settings: docs/settings.md and the README's essentials.
+
+/** A default as a cell: the words given, else the schema's own (what it reads an unset variable as). */
+function defaultCell(setting: { schema: SettingVariable["schema"]; default?: string }): string {
+  if (setting.default !== undefined) return setting.default;
+  const parsed = setting.schema.safeParse(undefined);
+  const value: unknown = parsed.success ? parsed.data : undefined;
+  if (value === undefined) return "";
+  return code(Array.isArray(value) ? value.join(",") : JSON.stringify(value).replace(/^"|"$/g, ""));
+}
+
+const code = (name: string) => `\`${name}\``;
+
+export function serviceSettingsTable(
+  settings: Readonly<Record<string, ServiceSetting>> = SERVICE_SETTINGS,
+  only: (setting: ServiceSetting) => boolean = () => true,
+): string {
+  const rows = Object.entries(settings)
+    .filter(([, setting]) => only(setting))
+    .map(([name, setting]) => [code(name), defaultCell(setting), setting.meaning]);
+  return markdownTable(["variable", "default", "meaning"], rows);
+}
+
+/** Every provider's variables: required ones (the provider counts as configured with all of them), secrets. */
+export function providerSettingsTable(providers: readonly ProviderDescriptor[] = PROVIDERS): string {
+  const rows = providers.flatMap(({ id, settings }) =>
+    Object.entries(settings).map(([name, variable]) => [
+      code(name),
+      id,
+      variable.optional ? defaultCell(variable) : "required",
+      variable.secret ? `${variable.description} (a secret: never logged)` : variable.description,
+    ]),
+  );
+  return markdownTable(["variable", "provider", "default", "meaning"], rows);
+}
+
+/** The README's essentials: the service's essential settings, then a row per provider (its variables with no default). */
+export function essentialSettingsTable(
+  settings: Readonly<Record<string, ServiceSetting>> = SERVICE_SETTINGS,
+  providers: readonly ProviderDescriptor[] = PROVIDERS,
+): string {
+  const service = Object.entries(settings)
+    .filter(([, setting]) => setting.essential)
+    .map(([name, setting]) => [code(name), defaultCell(setting), setting.meaning]);
+  const perProvider = providers.map(({ description, settings: variables }) => [
+    Object.entries(variables)
+      .filter(([, variable]) => defaultCell(variable) === "")
+      .map(([name]) => code(name))
+      .join(", "),
+    "",
+    `${description.replace(/\.$/, "")} ([its settings](docs/settings.md#providers))`,
+  ]);
+  return markdownTable(["variable", "default", "meaning"], [...service, ...perProvider]);
+}
+
+/** Every generated block, by page. */
+export const BLOCKS: readonly GeneratedBlock[] = [
+  { page: "docs/providers.md", name: "mapping", render: () => mappingTable() },
+  { page: "README.md", name: "sandbox", render: () => sandboxTable(), compact: true },
+  { page: "README.md", name: "essential-settings", render: () => essentialSettingsTable(), compact: true },
+  { page: "docs/settings.md", name: "settings", render: () => serviceSettingsTable() },
+  { page: "docs/settings.md", name: "provider-settings", render: () => providerSettingsTable() },
+];
+
+// Blocks in pages.
+
+const startMarker = (name: string) => new RegExp(`<!-- ${name}:start[^\\n]*?-->`);
+const endMarker = (name: string) => `<!-- ${name}:end -->`;
+
+/** A page's block `name` (between its markers, markers excluded), or `undefined` if it has none. */
+export function blockOf(text: string, name: string): string | undefined {
+  const start = startMarker(name).exec(text);
+  const end = text.indexOf(endMarker(name));
+  if (!start || end < start.index) return undefined;
+  return text.slice(start.index + start[0].length, end);
+}
+
+/**
+ * The page with its block `name` holding `markdown`, as prettier formats it in place (so that `prettier --check`
+ * and `--check` here agree). Only the block changes.
+ */
+export async function withBlock(text: string, name: string, markdown: string, page: string): Promise<string> {
+  if (blockOf(text, name) === undefined) {
+    throw new Error(`${page} has no "<!-- ${name}:start … -->" … "${endMarker(name)}" block`);
+  }
+  const splice = (into: string, block: string) => {
+    const start = startMarker(name).exec(into);
+    const at = (start?.index ?? 0) + (start?.[0].length ?? 0);
+    return into.slice(0, at) + block + into.slice(into.indexOf(endMarker(name)));
+  };
+  const options = (await resolveConfig(pagePath(page))) ?? {};
+  const formatted = await format(splice(text, `\n\n${markdown}\n\n`), { ...options, parser: "markdown" });
+  return splice(text, blockOf(formatted, name) ?? "");
+}
+
+/** A page with every block of `blocks` that it holds regenerated. */
+export async function regenerated(page: string, text: string, blocks = BLOCKS): Promise<string> {
+  let updated = text;
+  for (const block of blocks.filter((candidate) => candidate.page === page)) {
+    const markdown = block.compact ? `<!-- prettier-ignore -->\n${block.render()}` : block.render();
+    updated = await withBlock(updated, block.name, markdown, page);
+  }
+  return updated;
 }
 
 async function main(mode: string | undefined): Promise<void> {
-  if (mode === "--write" || mode === "--check") {
-    const readme = await readFile(MAPPING_DOC_PATH, "utf8");
-    const updated = await withMappingTable(readme);
+  if (mode !== "--write" && mode !== "--check") {
+    for (const block of BLOCKS) process.stdout.write(`${block.page} ${block.name}:\n${block.render()}\n\n`);
+    return;
+  }
+  for (const page of new Set(BLOCKS.map((block) => block.page))) {
+    const text = await readFile(pagePath(page), "utf8");
+    const updated = await regenerated(page, text);
+    if (updated === text) continue;
     if (mode === "--write") {
-      if (updated !== readme) await writeFile(MAPPING_DOC_PATH, updated);
-    } else if (updated !== readme) {
+      await writeFile(pagePath(page), updated);
+    } else {
       process.stderr.write(
-        "docs/providers.md's mapping table is stale: run `npm run docs:write` and commit it.\n",
+        `${page}'s generated tables are stale: run \`npm run docs:write\` and commit it.\n`,
       );
       process.exitCode = 1;
     }
-  } else {
-    process.stdout.write(`${mappingTable()}\n`);
   }
 }
 

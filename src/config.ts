@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { count, flag, integer, list, optionalCount, text, url, variable } from "./env.js";
-import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
+import { url } from "./env.js";
 import type { StoreSettings } from "./otp/store/index.js";
 import type { ProviderDescriptor } from "./providers/descriptor.js";
 import { PROVIDERS, type ProviderSettings } from "./providers/registry.js";
@@ -12,8 +11,21 @@ import {
   type AllowableNumberType,
   type PhonePolicy,
 } from "./otp/phone-policy.js";
-import type { HumanVerificationMode, HumanVerifierKind } from "./otp/human-verification.js";
-import { OTEL_ENV, readTracing, type TracingSettings } from "./tracing/settings.js";
+import type {
+  HumanVerificationMode,
+  HumanVerifierKind,
+  ProofExpectations,
+} from "./otp/human-verification.js";
+import {
+  GENERATE_SECRET,
+  LIMIT_DEFAULTS,
+  ROUTER_SECRET_MIN_LENGTH,
+  schemasOf,
+  SERVICE_SETTINGS,
+} from "./settings.js";
+import { readTracing, type TracingSettings } from "./tracing/settings.js";
+
+export { LIMIT_DEFAULTS };
 
 export type LimitSettings = LimitPolicy;
 
@@ -22,27 +34,17 @@ export interface HumanVerificationSettings {
   mode: HumanVerificationMode;
   after: number;
   failOpen: boolean;
-  verifier: {
-    kind: HumanVerifierKind;
-    /** Null in sandbox mode when not set: the sandbox's fake uses the verifier's documented test keys. */
-    secret: string | null;
-    siteKey: string | null;
-    /** Null when not set: the verifier's documented siteverify URL (live) or the sandbox's fake. */
-    url: string | null;
-  } | null;
+  verifier:
+    | ({
+        kind: HumanVerifierKind;
+        /** Null in sandbox mode when not set: the sandbox's fake uses the verifier's documented test keys. */
+        secret: string | null;
+        siteKey: string | null;
+        /** Null when not set: the verifier's documented siteverify URL (live) or the sandbox's fake. */
+        url: string | null;
+      } & ProofExpectations)
+    | null;
 }
-
-/**
- * The local limits' defaults: the contract's, and the relaxed ones of sandbox mode, where one person walks through
- * the magic inputs from one IP (a few destinations, many sends). A limit set explicitly is kept in either mode.
- */
-export const LIMIT_DEFAULTS = {
-  OTP_COOLDOWN_SECONDS: { live: 30, sandbox: 1 },
-  OTP_MAX_PER_DESTINATION_PER_HOUR: { live: 5, sandbox: 1000 },
-  OTP_MAX_PER_DEVICE_PER_HOUR: { live: 10, sandbox: 1000 },
-  OTP_MAX_PER_IP_PER_HOUR: { live: 30, sandbox: 10_000 },
-  OTP_MAX_PER_RANGE_PER_HOUR: { live: 20, sandbox: 1000 },
-} as const satisfies Record<string, { live: number; sandbox: number }>;
 
 /** The whole typed, validated configuration. */
 export interface Config {
@@ -84,61 +86,7 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-const ROUTER_SECRET_MIN_LENGTH = 32;
-const GENERATE_SECRET = "generate one with `openssl rand -base64 32`";
-
-const Env = z.object({
-  NODE_ENV: text,
-  PORT: integer(0, 65535, 4001),
-  HOST: text,
-  OTP_MODE: variable(z.enum(["sandbox", "live"]).optional()),
-  OTP_COOLDOWN_SECONDS: optionalCount,
-  OTP_MAX_PER_DESTINATION_PER_HOUR: optionalCount,
-  OTP_MAX_PER_DEVICE_PER_HOUR: optionalCount,
-  OTP_MAX_PER_IP_PER_HOUR: optionalCount,
-  OTP_STORE: variable(z.enum(["memory", "redis"]).default("memory")),
-  REDIS_URL: variable(z.url({ protocol: /^rediss?$/ }).optional()),
-  REDIS_SENTINELS: text,
-  REDIS_SENTINEL_NAME: text,
-  REDIS_PASSWORD: text,
-  REDIS_SENTINEL_PASSWORD: text,
-  REDIS_KEY_PREFIX: variable(z.string().max(64).default("otp:")),
-  OTP_MEMORY_MAX_MB: integer(1, 1024, DEFAULT_MAX_MB),
-  OTP_REDIS_ALLOW_EVICTION: flag,
-  OTP_STATE_SECRET: variable(z.string().min(32).optional()),
-  OTP_MAX_PER_RANGE_PER_HOUR: optionalCount,
-  OTP_RANGE_SUFFIX_DIGITS: integer(1, 8, 3),
-  OTP_MAX_PER_PROVIDER_PER_HOUR: count(0),
-  OTP_MAX_PER_COUNTRY_PER_HOUR: count(0),
-  OTP_PHONE_ALLOWED_COUNTRIES: list,
-  OTP_PHONE_ALLOWED_TYPES: list,
-  OTP_HUMAN_VERIFICATION: variable(z.enum(["off", "always", "adaptive"]).default("off")),
-  OTP_HUMAN_VERIFICATION_AFTER: integer(1, 1000, 2),
-  OTP_HUMAN_VERIFIER: variable(z.enum(["turnstile", "hcaptcha", "recaptcha"]).optional()),
-  OTP_HUMAN_VERIFIER_SECRET: text,
-  OTP_HUMAN_VERIFIER_SITE_KEY: text,
-  OTP_HUMAN_VERIFIER_URL: url,
-  OTP_HUMAN_VERIFIER_FAIL_OPEN: flag,
-  ROUTER_SECRET: variable(
-    z
-      .string()
-      .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
-      .optional(),
-  ),
-  OTP_ALLOW_NO_ROUTER_SECRET: flag,
-  OTP_PROVIDER_TIMEOUT_MS: integer(1, 120_000, 8000),
-  OTP_PROVIDER_MAX_RESPONSE_BYTES: integer(1024, 16_777_216, 262_144),
-  OTP_BREAKER_FAILURES: integer(1, 1000, 5),
-  OTP_BREAKER_HALF_OPEN_MS: integer(1, 3_600_000, 30_000),
-  OTP_PROVIDER_MAX_IN_FLIGHT: integer(1, 10_000, 100),
-  OTP_SHUTDOWN_DEADLINE_MS: integer(0, 600_000, 10_000),
-  TRUST_PROXY: count(0),
-  OTP_MAX_BODY_BYTES: variable(z.coerce.number().int().min(1024).default(65_536)),
-  LOG_LEVEL: variable(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
-  INTROSPECTION: flag,
-  APOLLO_KEY: text,
-  ...OTEL_ENV,
-});
+const Env = z.object(schemasOf(SERVICE_SETTINGS));
 type Env = z.infer<typeof Env>;
 
 /** Every provider's variables, one object schema per provider (from the registry). */
@@ -316,16 +264,40 @@ function readHumanVerification(
   if (production && env.OTP_HUMAN_VERIFIER_SECRET && TEST_SECRETS.has(env.OTP_HUMAN_VERIFIER_SECRET)) {
     problems.push("OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production");
   }
+  const kind = (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind;
+  const hostnames = env.OTP_HUMAN_VERIFIER_HOSTNAMES?.map((hostname) => hostname.toLowerCase());
+  const notHostnames = hostnames?.filter((hostname) => !HOSTNAME.test(hostname)) ?? [];
+  if (notHostnames.length > 0) {
+    problems.push(
+      `OTP_HUMAN_VERIFIER_HOSTNAMES: ${notHostnames.join(", ")} is not a hostname ` +
+        "(list the hostnames of the pages that show the widget, e.g. app.example.com: no scheme, port or path)",
+    );
+  }
+  if (env.OTP_HUMAN_VERIFIER_ACTION !== undefined && kind === "HCAPTCHA") {
+    problems.push("OTP_HUMAN_VERIFIER_ACTION: hCaptcha's siteverify answers no action; unset it");
+  }
+  if (env.OTP_HUMAN_VERIFIER_MIN_SCORE !== undefined && kind !== "RECAPTCHA") {
+    problems.push(
+      "OTP_HUMAN_VERIFIER_MIN_SCORE: only reCAPTCHA v3 answers a score (OTP_HUMAN_VERIFIER=recaptcha)",
+    );
+  }
   return {
     ...settings,
     verifier: {
-      kind: (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind,
+      kind,
       secret: env.OTP_HUMAN_VERIFIER_SECRET ?? null,
       siteKey: env.OTP_HUMAN_VERIFIER_SITE_KEY ?? null,
       url: env.OTP_HUMAN_VERIFIER_URL ?? null,
+      hostnames: hostnames ? new Set(hostnames) : null,
+      action: env.OTP_HUMAN_VERIFIER_ACTION ?? null,
+      minScore: env.OTP_HUMAN_VERIFIER_MIN_SCORE ?? null,
     },
   };
 }
+
+/** A DNS hostname, lower case: labels of letters, digits and inner hyphens. */
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Every provider variable that is a base URL, from the registry. */
 const BASE_URL_VARIABLES = PROVIDERS.flatMap(({ settings }) =>

@@ -3,30 +3,72 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { mappingBlock, mappingTable, MAPPING_DOC_PATH, withMappingTable } from "../scripts/docs.js";
+import {
+  BLOCKS,
+  blockOf,
+  mappingTable,
+  pagePath,
+  regenerated,
+  sandboxRows,
+  withBlock,
+} from "../scripts/docs.js";
+import { SETTING_NAMES } from "../src/config.js";
+import type { ProviderDescriptor } from "../src/providers/descriptor.js";
 import { MAPPING_TABLES } from "../src/providers/mapping-tables.js";
+import { PROVIDERS } from "../src/providers/registry.js";
+import { SERVICE_SETTINGS } from "../src/settings.js";
+
+const page = (path: string) => readFile(pagePath(path), "utf8");
+
+/** The rows of a block's table, each as its trimmed cells. */
+function tableRows(block: string | undefined): string[][] {
+  return (block ?? "")
+    .split("\n")
+    .filter((line) => line.startsWith("|"))
+    .slice(2)
+    .map((line) =>
+      line
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+}
+
+describe("the generated tables", () => {
+  it.each(BLOCKS.map((block) => [block.page, block.name] as const))(
+    "%s's %s block is the table generated from the code (`npm run docs:write`)",
+    async (path, name) => {
+      const text = await page(path);
+      expect(blockOf(text, name), `${path} has no ${name} block`).toBeDefined();
+      expect(blockOf(text, name), "run `npm run docs:write`").toBe(
+        blockOf(await regenerated(path, text), name),
+      );
+    },
+  );
+
+  it("refuses a page without the markers, and escapes pipes in cells", async () => {
+    await expect(withBlock("# no block\n", "mapping", "", "docs/providers.md")).rejects.toThrow(
+      /mapping:start/,
+    );
+    const table = mappingTable([
+      { provider: "any", rows: [{ code: "x", documented: "a | b", outcome: "AccountBlocked" }] },
+    ]);
+    expect(table.split("\n")[2]).toBe('| any | a \\| b | AccountBlocked | "x" | no |  |');
+  });
+});
 
 describe("the mapping table of docs/providers.md", () => {
-  it("is the table generated from the providers' tables (`npm run docs:write`)", async () => {
-    const readme = await readFile(MAPPING_DOC_PATH, "utf8");
-    const block = mappingBlock(readme);
-    expect(block, "docs/providers.md has no mapping block").toBeDefined();
-    expect(block, "run `npm run docs:write`").toBe(mappingBlock(await withMappingTable(readme)));
-  });
-
   it("has one row for every documented response of every provider, and the generic rows", async () => {
-    const block = mappingBlock(await readFile(MAPPING_DOC_PATH, "utf8")) ?? "";
-    const rows = block.split("\n").filter((line) => line.startsWith("|"));
+    const rows = tableRows(blockOf(await page("docs/providers.md"), "mapping"));
     const documented = MAPPING_TABLES.flatMap((table) =>
       table.rows.map((row) => [table.provider, row] as const),
     );
-    expect(rows).toHaveLength(2 + documented.length);
+    expect(rows).toHaveLength(documented.length);
     expect(new Set(MAPPING_TABLES.map((table) => table.provider))).toEqual(
       new Set(["GST", "ITR", "DMT", "PAYTM", "PHONE", "any"]),
     );
     documented.forEach(([provider, row], index) => {
-      const cells = rows[index + 2]?.split(/(?<!\\)\|/).map((cell) => cell.trim());
-      expect(cells?.slice(1, 4)).toEqual([
+      expect(rows[index]?.slice(0, 3)).toEqual([
         provider,
         row.documented,
         row.outcome === "RateLimited" ? `RateLimited (${row.limitedBy ?? "PROVIDER"})` : row.outcome,
@@ -48,13 +90,87 @@ describe("the mapping table of docs/providers.md", () => {
       "| any | timeout, refused, reset, undocumented 5xx, open circuit | ProviderUnavailable | HTTP status or null | yes |  |",
     );
   });
+});
 
-  it("refuses a page without the markers, and escapes pipes in cells", async () => {
-    await expect(withMappingTable("# no block\n")).rejects.toThrow(/mapping:start/);
-    const table = mappingTable([
-      { provider: "any", rows: [{ code: "x", documented: "a | b", outcome: "AccountBlocked" }] },
+describe("the README's sandbox table", () => {
+  it("has, for every provider, a row for each magic input, each unreachable response and each note", async () => {
+    const rows = tableRows(blockOf(await page("README.md"), "sandbox"));
+    const expected = PROVIDERS.flatMap(({ id, responses, sandbox }) => [
+      ...responses.map((row) => {
+        const magic = sandbox.magic[row.code];
+        return [id, magic?.description ?? `none: ${sandbox.unreachable?.[row.code]}`, row.documented];
+      }),
+      ...(sandbox.notes ?? []).map((note) => [id, note.input, note.answer]),
     ]);
-    expect(table.split("\n")[2]).toBe('| any | a \\| b | AccountBlocked | "x" | no |  |');
+    expect(rows).toHaveLength(expected.length);
+    expected.forEach(([id, input, answer], index) => {
+      expect(rows[index]?.slice(0, 2)).toEqual([id, input]);
+      expect(rows[index]?.[2]).toContain(answer);
+    });
+  });
+
+  it("says the answer, the field it blames and how long to wait", () => {
+    const rows = sandboxRows();
+    expect(rows).toContainEqual([
+      "ITR",
+      "a PAN with the digits `0400`, e.g. `ABCPE0400F`",
+      "HTTP 400 `{detail, message}` → `InvalidInput` on `itr.pan`",
+    ]);
+    expect(rows).toContainEqual([
+      "PAYTM",
+      "a number ending in `25004`, e.g. `9876525004`",
+      '`BE1425004` (FAILURE, "Mobile number is already pending for verification…") → `RateLimited`, retry after 48 h',
+    ]);
+    expect(rows).toContainEqual([
+      "DMT",
+      "a TRANSACTION's `externalRefNumber` again, same mobile, within 10 min",
+      "refused locally: `InvalidInput` on `dmt.externalRefNumber`, nothing sent",
+    ]);
+  });
+
+  it("refuses a documented response with neither a magic input nor a reason it has none", () => {
+    const [gst] = PROVIDERS;
+    const forgetful = { ...gst, sandbox: { ...gst.sandbox, unreachable: {} } } as ProviderDescriptor;
+    expect(() => sandboxRows([forgetful])).toThrow(/"login 401" has no magic input/);
+  });
+});
+
+describe("the settings tables", () => {
+  it("docs/settings.md has a row for every variable the configuration reads, and no other", async () => {
+    const text = await page("docs/settings.md");
+    const names = [
+      ...tableRows(blockOf(text, "settings")),
+      ...tableRows(blockOf(text, "provider-settings")),
+    ].map(([name]) => name);
+    expect(names.sort()).toEqual(SETTING_NAMES.map((name) => `\`${name}\``).sort());
+  });
+
+  it("marks each provider's secrets and required variables", async () => {
+    const rows = tableRows(blockOf(await page("docs/settings.md"), "provider-settings"));
+    for (const { id, settings } of PROVIDERS) {
+      for (const [name, variable] of Object.entries(settings)) {
+        const row = rows.find(([cell]) => cell === `\`${name}\``);
+        expect(row?.[1], name).toBe(id);
+        if (!variable.optional) expect(row?.[2], name).toBe("required");
+        expect(row?.[3]?.includes("a secret"), name).toBe(variable.secret === true);
+      }
+    }
+  });
+
+  it("the README's essentials name the essential settings, and every provider variable with no default", async () => {
+    const rows = tableRows(blockOf(await page("README.md"), "essential-settings"));
+    const essential = Object.entries(SERVICE_SETTINGS).filter(([, setting]) => "essential" in setting);
+    expect(rows.slice(0, essential.length).map(([name]) => name)).toEqual(
+      essential.map(([name]) => `\`${name}\``),
+    );
+    const providerRows = rows.slice(essential.length);
+    expect(providerRows).toHaveLength(PROVIDERS.length);
+    PROVIDERS.forEach(({ settings }, index) => {
+      const needed = Object.entries(settings).filter(
+        ([, variable]) => variable.schema.safeParse(undefined).data === undefined,
+      );
+      expect(providerRows[index]?.[0]).toBe(needed.map(([name]) => `\`${name}\``).join(", "));
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * What a provider module exports: one descriptor. Everything the rest of the service knows of a provider is
  * derived from the list of descriptors in `registry.ts`: the `OtpProvider` enum and the `RequestOtpInput` members,
- * the settings read from the environment, the adapters, the README's mapping table, the sandbox and the keys the
- * logs redact.
+ * the settings read from the environment, the adapters, the docs' tables (mapping, sandbox, settings), the sandbox
+ * and the keys the logs redact.
  */
 import type { ClassType } from "type-graphql";
 import type { z } from "zod";
@@ -23,6 +23,8 @@ export interface SettingVariable<Field extends string = string> {
   secret?: true;
   /** Has a default, so it is not needed for the provider to count as configured. */
   optional?: true;
+  /** What it holds, for docs/settings.md (its default is read from `schema`). */
+  description: string;
 }
 
 /**
@@ -33,15 +35,36 @@ export type ProviderSettingsSchema<Settings> = Readonly<
   Record<string, SettingVariable<keyof Settings & string>>
 >;
 
+/** An input the sandbox answers with one documented response, and how the README's sandbox table says it. */
+export interface MagicInput<Input> {
+  input: Input;
+  /** The input in words, e.g. "any valid GSTIN, e.g. `27AAPFU0939F1ZV`, with any other username". */
+  description: string;
+  /** The field the answer blames, when the documented response does not name one itself (for the table). */
+  field?: string;
+  /** Said after the answer, e.g. "no `devOtp`: the document returns no OTP". */
+  note?: string;
+}
+
+/** A row of the README's sandbox table that no documented response stands for: a local refusal, a variant. */
+export interface SandboxNote {
+  /** The input in words. */
+  input: string;
+  /** What it is answered, in words. */
+  answer: string;
+}
+
 /** A loopback fake of the provider with its documented behaviour only, reached by magic inputs. */
 export interface ProviderSandbox<Settings, Input = unknown> {
   fake: FakeProvider;
   /** Settings that point at the fake running at `baseUrl`, with the credentials it expects. */
   settings(baseUrl: string): Settings;
   /** For each documented response (by its `code`), an input the fake answers with it. */
-  magic: Readonly<Record<string, Input>>;
+  magic: Readonly<Record<string, MagicInput<Input>>>;
   /** Documented responses no input can reach in the sandbox (by `code`), each with why. */
   unreachable?: Readonly<Record<string, string>>;
+  /** More rows for the README's sandbox table, after the documented responses'. */
+  notes?: readonly SandboxNote[];
 }
 
 export interface ProviderDescriptor<
@@ -62,9 +85,9 @@ export interface ProviderDescriptor<
   checkSettings?(settings: Settings): string[];
   /** The adapter, with a client of its own (so a breaker or an in-flight cap never spans two providers). */
   createAdapter(settings: Settings, http: UpstreamClient): ProviderAdapter<Input, Request>;
-  /** Every response the provider's document describes: the adapter maps by it, the README shows it. */
+  /** Every response the provider's document describes: the adapter maps by it, the docs show it. */
   readonly responses: readonly DocumentedResponse[];
-  /** Where `providerCode` comes from for every row, when it is not the row's code (for the README). */
+  /** Where `providerCode` comes from for every row, when it is not the row's code (for the docs). */
   readonly providerCodeFrom?: string;
   /**
    * Field names of its input, wire request and replies that hold secrets or personal data: never logged (besides

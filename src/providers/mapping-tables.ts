@@ -1,5 +1,5 @@
 /**
- * The README's "Every documented response, mapped" table, as data: every provider's documented responses (from
+ * docs/providers.md's "Every documented response, mapped" table, as data: every provider's documented responses (from
  * the registry) and the rows that hold for any provider. `npm run docs:write` renders it; the tests are driven by
  * the same rows.
  */

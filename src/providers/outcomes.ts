@@ -13,7 +13,7 @@ import type { ReplyHeaders, UpstreamFault, UpstreamReply } from "./http-client.j
 export interface DocumentedResponse {
   /** The code as the document writes it. */
   code: string;
-  /** How the document describes it (for the README). */
+  /** How the document describes it (for the docs' tables). */
   documented: string;
   outcome: "OtpSent" | FailureKind;
   /** `providerCode` on the error; defaults to `code`. */

@@ -1,7 +1,7 @@
 /**
  * The providers, as one list. Everything else is derived from it: the `OtpProvider` enum and the
- * `RequestOtpInput` members (`src/graphql/`), the settings (`src/config.ts`), the adapters (here), the README's
- * mapping table (`mapping-tables.ts`), the sandbox (`src/sandbox/`) and the keys the logs redact (`src/log.ts`).
+ * `RequestOtpInput` members (`src/graphql/`), the settings (`src/config.ts`), the adapters (here), the docs' tables
+ * (`scripts/docs.ts`), the sandbox (`src/sandbox/`) and the keys the logs redact (`src/log.ts`).
  * Adding a provider is a module under `src/providers/<id>/` and one line here (README: "Adding a provider").
  */
 // Before the providers' GraphQL input classes are decorated.

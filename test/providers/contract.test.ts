@@ -141,7 +141,7 @@ describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))("%s
     it.each(reachable.map((row) => [row.documented, row] as const))(
       "a magic input reaches documented %s",
       async (_documented, row) => {
-        const result = await requestOtp(subgraph.url, provider.sandbox.magic[row.code] ?? {});
+        const result = await requestOtp(subgraph.url, provider.sandbox.magic[row.code]?.input ?? {});
         expect(result).toMatchObject({ ...cases.rows[row.code]?.expected, __typename: row.outcome });
         if (result?.__typename === "OtpSent") expect(result.challenge).toMatchObject({ provider: id });
         else expect(result).toMatchObject({ provider: id });

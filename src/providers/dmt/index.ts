@@ -10,9 +10,14 @@ export const dmt = defineProvider({
   description: "iServeU DMT-lite (domestic money transfer).",
   input: { member: "dmt", type: DmtOtpInput, description: "iServeU DMT-lite." },
   settings: {
-    DMT_BASE_URL: { field: "baseUrl", schema: url },
-    DMT_CLIENT_ID: { field: "clientId", schema: text },
-    DMT_CLIENT_SECRET: { field: "clientSecret", schema: text, secret: true },
+    DMT_BASE_URL: { field: "baseUrl", schema: url, description: "iServeU's base URL" },
+    DMT_CLIENT_ID: { field: "clientId", schema: text, description: "the `client_id` header" },
+    DMT_CLIENT_SECRET: {
+      field: "clientSecret",
+      schema: text,
+      secret: true,
+      description: "the `client_secret` header",
+    },
   },
   createAdapter: createDmtAdapter,
   responses: DMT_RESPONSES,

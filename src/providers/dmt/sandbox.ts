@@ -104,8 +104,24 @@ export const dmtSandbox: ProviderSandbox<DmtSettings, DmtOtpFields> = {
   fake: dmtFake,
   settings: (baseUrl) => ({ baseUrl, ...DMT_SANDBOX_CREDENTIALS }),
   magic: {
-    "0": REGISTRATION,
-    "-1": { ...TRANSACTION, requestedAmount: DMT_MAGIC.rejectedAmount },
-    "1": { ...TRANSACTION, customerMobileNumber: `98765${DMT_MAGIC.failedToSend}` },
+    "0": {
+      input: REGISTRATION,
+      description: "any valid input",
+      note: "CUSTOMER_REGISTRATION: expires in 10 min, resend after 30 s, 5 attempts; no `devOtp`: the documents return no OTP",
+    },
+    "-1": {
+      input: { ...TRANSACTION, requestedAmount: DMT_MAGIC.rejectedAmount },
+      description: `\`requestedAmount: "${DMT_MAGIC.rejectedAmount}"\``,
+    },
+    "1": {
+      input: { ...TRANSACTION, customerMobileNumber: `98765${DMT_MAGIC.failedToSend}` },
+      description: `a mobile ending in \`${DMT_MAGIC.failedToSend}\`, e.g. \`98765${DMT_MAGIC.failedToSend}\``,
+    },
   },
+  notes: [
+    {
+      input: "a TRANSACTION's `externalRefNumber` again, same mobile, within 10 min",
+      answer: "refused locally: `InvalidInput` on `dmt.externalRefNumber`, nothing sent",
+    },
+  ],
 };

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { isValidGstin } from "../../otp/validators/gstin.js";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
-import type { ProviderSandbox } from "../descriptor.js";
+import type { MagicInput, ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import type { GstSettings } from "./adapter.js";
 import type { GstOtpFields } from "./input.js";
@@ -121,6 +121,11 @@ export function createGstSandbox(now: () => number = Date.now): FakeProvider {
   };
 }
 
+const withUsername = (username: string): MagicInput<GstOtpFields> => ({
+  input: { gstin: GST_SANDBOX_GSTIN, username },
+  description: `username \`${username}\``,
+});
+
 /**
  * The GST sandbox: the fake, settings that log in to it, and a username for each documented OTP-call row. The
  * login's refusal is not reachable by an input: the sandbox's settings always carry the credentials it accepts.
@@ -129,15 +134,19 @@ export const gstSandbox: ProviderSandbox<GstSettings, GstOtpFields> = {
   fake: createGstSandbox(),
   settings: (baseUrl) => ({ baseUrl, ...GST_SANDBOX_SETTINGS }),
   magic: {
-    "200": { gstin: GST_SANDBOX_GSTIN, username: "taxpayer.one" },
-    "400": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.badRequest },
-    "401": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.unauthorised },
-    "404": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.notFound },
-    "404 other": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.wrongPath },
-    "422": { gstin: GST_SANDBOX_GSTIN, username: GST_MAGIC_USERNAMES.unprocessable },
+    "200": {
+      input: { gstin: GST_SANDBOX_GSTIN, username: "taxpayer.one" },
+      description: `any valid GSTIN, e.g. \`${GST_SANDBOX_GSTIN}\`, with any other username`,
+      note: "appKey as providerReference; no `devOtp`: the document returns no OTP",
+    },
+    "400": withUsername(GST_MAGIC_USERNAMES.badRequest),
+    "401": withUsername(GST_MAGIC_USERNAMES.unauthorised),
+    "404": withUsername(GST_MAGIC_USERNAMES.notFound),
+    "404 other": withUsername(GST_MAGIC_USERNAMES.wrongPath),
+    "422": withUsername(GST_MAGIC_USERNAMES.unprocessable),
   },
   unreachable: {
     "login 401":
-      "the sandbox's settings carry the credentials its login accepts (tested in test/providers/gst-login.test.ts)",
+      "the sandbox's settings carry the credentials its login accepts (`test/providers/gst-login.test.ts` covers it)",
   },
 };

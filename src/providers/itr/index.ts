@@ -10,8 +10,12 @@ export const itr = defineProvider({
   description: "The income-tax portal, through KwikID.",
   input: { member: "itr", type: ItrOtpInput, description: "The income-tax portal, through KwikID." },
   settings: {
-    ITR_BASE_URL: { field: "baseUrl", schema: url },
-    ITR_API_TOKEN: { field: "apiToken", schema: text, secret: true },
+    ITR_BASE_URL: {
+      field: "baseUrl",
+      schema: url,
+      description: "KwikID's base URL; use `https://`: the user's portal password is in the body",
+    },
+    ITR_API_TOKEN: { field: "apiToken", schema: text, secret: true, description: "KwikID's bearer token" },
   },
   createAdapter: createItrAdapter,
   responses: ITR_RESPONSES,

@@ -6,7 +6,7 @@
  */
 import { isValidPan } from "../../otp/validators/pan.js";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
-import type { ProviderSandbox } from "../descriptor.js";
+import type { MagicInput, ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import { ITR_PATH, type ItrSettings } from "./adapter.js";
 import type { ItrOtpFields } from "./input.js";
@@ -67,19 +67,36 @@ const itrFake: FakeProvider = ({ method, path, headers, body }) => {
   return { status: 200, body: { otp_status: "OTP sent to the mobile number registered on the portal" } };
 };
 
-/** `ITR_SANDBOX_PAN` with its digits replaced by `digits`. */
-const panWith = (digits: string) => `${ITR_SANDBOX_PAN.slice(0, 5)}${digits}${ITR_SANDBOX_PAN.slice(9)}`;
 const PASSWORD = "sandbox password";
+
+/** `ITR_SANDBOX_PAN` with its digits replaced by `digits`, as a magic input. */
+function panWith(digits: string): MagicInput<ItrOtpFields> {
+  const pan = `${ITR_SANDBOX_PAN.slice(0, 5)}${digits}${ITR_SANDBOX_PAN.slice(9)}`;
+  return {
+    input: { pan, password: PASSWORD },
+    description: `a PAN with the digits \`${digits}\`, e.g. \`${pan}\``,
+  };
+}
 
 /** The ITR sandbox: the fake, settings pointing at it, and a PAN for each documented status. */
 export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
   fake: itrFake,
   settings: (baseUrl) => ({ baseUrl, apiToken: ITR_SANDBOX_API_TOKEN }),
   magic: {
-    "200": { pan: ITR_SANDBOX_PAN, password: PASSWORD },
-    "200 not triggered": { pan: panWith(ITR_MAGIC.notTriggeredDigits), password: PASSWORD },
-    "400": { pan: panWith(ITR_MAGIC.invalidPanDigits), password: PASSWORD },
-    "401": { pan: panWith(ITR_MAGIC.unauthorisedDigits), password: PASSWORD },
-    "500": { pan: panWith(ITR_MAGIC.serverErrorDigits), password: PASSWORD },
+    "200": {
+      input: { pan: ITR_SANDBOX_PAN, password: PASSWORD },
+      description: `any valid PAN, e.g. \`${ITR_SANDBOX_PAN}\`, with any other password`,
+      note: "no `devOtp`",
+    },
+    "200 not triggered": { ...panWith(ITR_MAGIC.notTriggeredDigits), note: "retryable" },
+    "400": { ...panWith(ITR_MAGIC.invalidPanDigits), field: "itr.pan" },
+    "401": panWith(ITR_MAGIC.unauthorisedDigits),
+    "500": panWith(ITR_MAGIC.serverErrorDigits),
   },
+  notes: [
+    {
+      input: `the password \`${ITR_MAGIC.wrongPassword}\``,
+      answer: "HTTP 400, FastAPI-style `detail` naming `password` → `InvalidInput` on `itr.password`",
+    },
+  ],
 };

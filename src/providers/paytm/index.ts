@@ -11,12 +11,18 @@ export const paytm = defineProvider({
   description: "Paytm sign-in.",
   input: { member: "paytm", type: PaytmOtpInput, description: "Paytm sign-in." },
   settings: {
-    PAYTM_BASE_URL: { field: "baseUrl", schema: url },
-    PAYTM_CLIENT_ID: { field: "clientId", schema: text },
-    PAYTM_CLIENT_SECRET: { field: "clientSecret", schema: text, secret: true },
+    PAYTM_BASE_URL: { field: "baseUrl", schema: url, description: "Paytm's base URL" },
+    PAYTM_CLIENT_ID: { field: "clientId", schema: text, description: "the client id (Basic authorization)" },
+    PAYTM_CLIENT_SECRET: {
+      field: "clientSecret",
+      schema: text,
+      secret: true,
+      description: "the client secret (Basic authorization)",
+    },
     PAYTM_SCOPES: {
       field: "scopes",
       optional: true,
+      description: "the scopes asked for, a comma list",
       schema: variable(z.string().default("paytm")).transform((scopes) =>
         scopes
           .split(",")

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
-import type { ProviderSandbox } from "../descriptor.js";
+import type { MagicInput, ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import { PAYTM_PATH, type PaytmSettings } from "./adapter.js";
 import { PAYTM_LOCALE, type PaytmOtpFields } from "./input.js";
@@ -118,7 +118,12 @@ const paytmFake: FakeProvider = ({ method, path, query, headers, body }) => {
   };
 };
 
-const phoneEndingIn = (digits: string) => ({ phone: `98765${digits}`, deviceIdentifier: "sandbox-device" });
+const phoneEndingIn = (digits: string): MagicInput<PaytmOtpFields> => ({
+  input: { phone: `98765${digits}`, deviceIdentifier: "sandbox-device" },
+  description: `a number ending in \`${digits}\`, e.g. \`98765${digits}\``,
+});
+
+const SCOPES = PAYTM_SANDBOX_ALLOWED_SCOPES.map((scope) => `\`${scope}\``).join(", ");
 
 /** The PAYTM sandbox: the fake, settings pointing at it, and a mobile number for each documented `responseCode`. */
 export const paytmSandbox: ProviderSandbox<PaytmSettings, PaytmOtpFields> = {
@@ -129,7 +134,17 @@ export const paytmSandbox: ProviderSandbox<PaytmSettings, PaytmOtpFields> = {
     scopes: [...PAYTM_SANDBOX_CREDENTIALS.scopes],
   }),
   magic: {
-    BE1400001: phoneEndingIn("43210"),
+    BE1400001: {
+      ...phoneEndingIn("43210"),
+      description: `any valid number, scopes ${SCOPES} or none (both)`,
+      note: "state_token as providerReference",
+    },
     ...Object.fromEntries(Object.entries(PAYTM_MAGIC).map(([code, digits]) => [code, phoneEndingIn(digits)])),
   },
+  notes: [
+    {
+      input: `a scope other than ${SCOPES}`,
+      answer: "refused locally: `InvalidInput` on `paytm.scopes`, nothing sent",
+    },
+  ],
 };

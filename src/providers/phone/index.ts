@@ -9,7 +9,7 @@ export const phone = defineProvider({
   id: "PHONE",
   description: "A generic phone sign-in provider.",
   input: { member: "phone", type: PhoneOtpInput, description: "The generic phone sign-in provider." },
-  settings: { PHONE_BASE_URL: { field: "baseUrl", schema: url } },
+  settings: { PHONE_BASE_URL: { field: "baseUrl", schema: url, description: "the provider's base URL" } },
   createAdapter: createPhoneAdapter,
   responses: PHONE_RESPONSES,
   providerCodeFrom: "provider's HTTP status",

@@ -4,7 +4,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { FakeProvider } from "../../sandbox/fake-server.js";
-import type { ProviderSandbox } from "../descriptor.js";
+import type { MagicInput, ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import { PHONE_PATH, type PhoneSettings } from "./adapter.js";
 import type { PhoneOtpFields } from "./input.js";
@@ -51,10 +51,9 @@ const phoneFake: FakeProvider = ({ method, path, body }) => {
   };
 };
 
-const phoneEndingIn = (digits: string) => ({
-  phone: `+9198765${digits}`,
-  country: "IN",
-  deviceId: "sandbox-device",
+const phoneEndingIn = (digits: string): MagicInput<PhoneOtpFields> => ({
+  input: { phone: `+9198765${digits}`, country: "IN", deviceId: "sandbox-device" },
+  description: `a number ending in \`${digits}\`, e.g. \`+9198765${digits}\``,
 });
 
 /** The PHONE sandbox: the fake, settings pointing at it, and a number for each documented `message`. */
@@ -62,8 +61,17 @@ export const phoneSandbox: ProviderSandbox<PhoneSettings, PhoneOtpFields> = {
   fake: phoneFake,
   settings: (baseUrl) => ({ baseUrl }),
   magic: {
-    "success: true": phoneEndingIn("43210"),
+    "success: true": { ...phoneEndingIn("43210"), description: "any valid number", note: "with `devOtp`" },
     "Invalid phone number": phoneEndingIn(PHONE_MAGIC.invalidPhone),
-    "Two many request": phoneEndingIn(PHONE_MAGIC.tooManyRequests),
+    "Two many request": {
+      ...phoneEndingIn(PHONE_MAGIC.tooManyRequests),
+      note: `the fake's \`Retry-After: ${PHONE_SANDBOX_RETRY_AFTER}\``,
+    },
   },
+  notes: [
+    {
+      input: phoneEndingIn(PHONE_MAGIC.tooManyCorrected).description,
+      answer: `"Too many requests" (HTTP 400, no \`Retry-After\`) → \`RateLimited\`, retry after ${PHONE_SANDBOX_RETRY_AFTER} s`,
+    },
+  ],
 };

@@ -1,0 +1,307 @@
+/**
+ * The service's own environment variables, as one list: each one's schema (`src/env.ts`), its default when the
+ * schema does not say it (a default that depends on the mode), and what it means. `config.ts` reads them;
+ * docs/settings.md and the README's "Essential settings" are generated from this list and the providers'
+ * (`npm run docs:write`). The providers' variables are in their descriptors (`src/providers/<id>/index.ts`).
+ */
+import { z } from "zod";
+import { count, flag, integer, list, optionalCount, text, url, variable } from "./env.js";
+import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
+import { OTEL_ENV } from "./tracing/settings.js";
+
+export interface ServiceSetting {
+  schema: z.ZodType;
+  /** The default in words, when the schema has none or it depends on the mode; else read from the schema. */
+  default?: string;
+  /** What it does, for docs/settings.md. */
+  meaning: string;
+  /** Shown in the README's "Essential settings" too. */
+  essential?: true;
+}
+
+/**
+ * The local limits' defaults: the contract's, and the relaxed ones of sandbox mode, where one person walks through
+ * the magic inputs from one IP (a few destinations, many sends). A limit set explicitly is kept in either mode.
+ */
+export const LIMIT_DEFAULTS = {
+  OTP_COOLDOWN_SECONDS: { live: 30, sandbox: 1 },
+  OTP_MAX_PER_DESTINATION_PER_HOUR: { live: 5, sandbox: 1000 },
+  OTP_MAX_PER_DEVICE_PER_HOUR: { live: 10, sandbox: 1000 },
+  OTP_MAX_PER_IP_PER_HOUR: { live: 30, sandbox: 10_000 },
+  OTP_MAX_PER_RANGE_PER_HOUR: { live: 20, sandbox: 1000 },
+} as const satisfies Record<string, { live: number; sandbox: number }>;
+
+export const ROUTER_SECRET_MIN_LENGTH = 32;
+export const GENERATE_SECRET = "generate one with `openssl rand -base64 32`";
+
+/** A local limit: unset keeps the mode's default (`LIMIT_DEFAULTS`). */
+const limit = (name: keyof typeof LIMIT_DEFAULTS, meaning: string) => ({
+  schema: optionalCount,
+  default: `\`${LIMIT_DEFAULTS[name].live}\` (sandbox: \`${LIMIT_DEFAULTS[name].sandbox}\`)`,
+  meaning,
+});
+
+/** Every variable of the service, in the order docs/settings.md shows them. */
+export const SERVICE_SETTINGS = {
+  PORT: {
+    schema: integer(0, 65535, 4001),
+    meaning: "HTTP port (`POST /graphql`, `GET /healthz`, `GET /readyz`, `GET /metrics`)",
+    essential: true,
+  },
+  HOST: {
+    schema: text,
+    default: "`127.0.0.1` in sandbox mode, else `0.0.0.0`",
+    meaning: "interface to listen on",
+  },
+  OTP_MODE: {
+    schema: variable(z.enum(["sandbox", "live"]).optional()),
+    default: "`sandbox` when no provider is configured, else `live`",
+    meaning: "`sandbox` starts the built-in fakes and shows `devOtp`",
+  },
+  NODE_ENV: {
+    schema: text,
+    meaning:
+      '`production` refuses sandbox mode (so at least one provider must be configured), requires `ROUTER_SECRET`, drops "Did you mean" suggestions, and turns introspection and Apollo Sandbox off by default',
+  },
+  OTP_COOLDOWN_SECONDS: limit(
+    "OTP_COOLDOWN_SECONDS",
+    "local gap between sends to one destination (0 turns it off)",
+  ),
+  OTP_MAX_PER_DESTINATION_PER_HOUR: limit(
+    "OTP_MAX_PER_DESTINATION_PER_HOUR",
+    "hourly cap per destination (0 turns it off)",
+  ),
+  OTP_MAX_PER_DEVICE_PER_HOUR: limit("OTP_MAX_PER_DEVICE_PER_HOUR", "hourly cap per device (0 turns it off)"),
+  OTP_MAX_PER_IP_PER_HOUR: limit("OTP_MAX_PER_IP_PER_HOUR", "hourly cap per client IP (0 turns it off)"),
+  OTP_MAX_PER_RANGE_PER_HOUR: limit(
+    "OTP_MAX_PER_RANGE_PER_HOUR",
+    "hourly cap per number range and provider (0 turns it off); [SMS pumping](sms-pumping.md)",
+  ),
+  OTP_RANGE_SUFFIX_DIGITS: {
+    schema: integer(1, 8, 3),
+    meaning: "a number range is the number without its last this many digits",
+  },
+  OTP_MAX_PER_PROVIDER_PER_HOUR: {
+    schema: count(0),
+    default: "`0` (off)",
+    meaning: "hourly budget per provider",
+  },
+  OTP_MAX_PER_COUNTRY_PER_HOUR: {
+    schema: count(0),
+    default: "`0` (off)",
+    meaning: "hourly budget per country of phone destinations",
+  },
+  OTP_PHONE_ALLOWED_COUNTRIES: {
+    schema: list,
+    default: "any",
+    meaning: "ISO 3166-1 alpha-2 list of the countries phone numbers may belong to",
+  },
+  OTP_PHONE_ALLOWED_TYPES: {
+    schema: list,
+    default: "`MOBILE,FIXED_LINE_OR_MOBILE`",
+    meaning:
+      "number types that may receive an OTP; premium-rate, shared-cost, toll-free, UAN, pager and voicemail never",
+  },
+  OTP_HUMAN_VERIFICATION: {
+    schema: variable(z.enum(["off", "always", "adaptive"]).default("off")),
+    meaning:
+      "`off`, `always` or `adaptive` (after `OTP_HUMAN_VERIFICATION_AFTER` sends); [SMS pumping](sms-pumping.md)",
+  },
+  OTP_HUMAN_VERIFICATION_AFTER: {
+    schema: integer(1, 1000, 2),
+    meaning: "with `adaptive`: verification after this many sends in the hour by a device, IP or range",
+  },
+  OTP_HUMAN_VERIFIER: {
+    schema: variable(z.enum(["turnstile", "hcaptcha", "recaptcha"]).optional()),
+    default: "sandbox: `turnstile`",
+    meaning: "`turnstile`, `hcaptcha` or `recaptcha`; required in live mode when verification is on",
+  },
+  OTP_HUMAN_VERIFIER_SECRET: {
+    schema: text,
+    default: "sandbox: the test key",
+    meaning: "its secret key; required in live mode when verification is on",
+  },
+  OTP_HUMAN_VERIFIER_SITE_KEY: {
+    schema: text,
+    default: "sandbox: the test key",
+    meaning: "its site key; required in live mode when verification is on",
+  },
+  OTP_HUMAN_VERIFIER_URL: {
+    schema: url,
+    default: "the documented siteverify URL",
+    meaning: "where proofs are checked (`https://`, loopback excepted)",
+  },
+  OTP_HUMAN_VERIFIER_FAIL_OPEN: {
+    schema: flag,
+    default: "`false`",
+    meaning: "whether an unreachable verifier lets sends through",
+  },
+  OTP_HUMAN_VERIFIER_HOSTNAMES: {
+    schema: list,
+    default: "not checked",
+    meaning:
+      "the hostnames (comma list) of the pages that show the widget; a proof solved elsewhere is rejected " +
+      "([checks](sms-pumping.md#what-a-passing-proof-must-also-say))",
+  },
+  OTP_HUMAN_VERIFIER_ACTION: {
+    schema: variable(
+      z
+        .string()
+        .trim()
+        .regex(/^[\w/-]{1,64}$/, "1 to 64 letters, digits, _, - or /, as the widget is rendered with")
+        .optional(),
+    ),
+    default: "not checked",
+    meaning: "Turnstile, reCAPTCHA v3: the widget's action a proof must have",
+  },
+  OTP_HUMAN_VERIFIER_MIN_SCORE: {
+    schema: variable(z.coerce.number().min(0).max(1).optional()),
+    default: "not checked",
+    meaning: "reCAPTCHA v3: the lowest score (0.0-1.0) a proof must have",
+  },
+  OTP_STORE: {
+    schema: variable(z.enum(["memory", "redis"]).default("memory")),
+    meaning: "`redis` shares state between replicas (with the same `OTP_STATE_SECRET` on each)",
+    essential: true,
+  },
+  REDIS_URL: {
+    schema: variable(z.url({ protocol: /^rediss?$/ }).optional()),
+    meaning: "with `redis`: `redis://` or `rediss://` (TLS)",
+    essential: true,
+  },
+  REDIS_SENTINELS: {
+    schema: text,
+    meaning:
+      "Redis through Sentinel instead of `REDIS_URL`: `host:port,host:port,...` ([failover](state-and-limits.md))",
+  },
+  REDIS_SENTINEL_NAME: { schema: text, meaning: "with `REDIS_SENTINELS`: the name the sentinels monitor" },
+  REDIS_PASSWORD: { schema: text, meaning: "with `REDIS_SENTINELS`: the primary's and replicas' password" },
+  REDIS_SENTINEL_PASSWORD: { schema: text, meaning: "with `REDIS_SENTINELS`: the sentinels' own password" },
+  REDIS_KEY_PREFIX: {
+    schema: variable(z.string().max(64).default("otp:")),
+    meaning: "put before every Redis key, so several deployments can share one Redis",
+  },
+  OTP_MEMORY_MAX_MB: {
+    schema: integer(1, 1024, DEFAULT_MAX_MB),
+    meaning:
+      "memory store bound; when full of live state new sends are refused, nothing is forgotten ([the state store under a flood](state-store.md))",
+  },
+  OTP_REDIS_ALLOW_EVICTION: {
+    schema: flag,
+    default: "`false`",
+    meaning:
+      "start even when Redis's `maxmemory-policy` is not `noeviction` (which evicts live limits); a warning instead of a refusal",
+  },
+  OTP_STATE_SECRET: {
+    schema: variable(z.string().min(32).optional()),
+    default: "random per process",
+    meaning:
+      "HMAC secret for store keys and idempotency fingerprints, at least 32 characters; required with `redis`, the same on every replica",
+    essential: true,
+  },
+  ROUTER_SECRET: {
+    schema: variable(
+      z
+        .string()
+        .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
+        .optional(),
+    ),
+    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in production`,
+    essential: true,
+  },
+  OTP_ALLOW_NO_ROUTER_SECRET: {
+    schema: flag,
+    default: "`false`",
+    meaning:
+      "`true` runs production without `ROUTER_SECRET`: only on a private network that nothing but the router can reach",
+  },
+  OTP_PROVIDER_TIMEOUT_MS: { schema: integer(1, 120_000, 8000), meaning: "timeout of one upstream call" },
+  OTP_PROVIDER_MAX_RESPONSE_BYTES: {
+    schema: integer(1024, 16_777_216, 262_144),
+    meaning: "upstream bodies past this are not read (`UnexpectedProviderResponse`)",
+  },
+  OTP_BREAKER_FAILURES: {
+    schema: integer(1, 1000, 5),
+    meaning: "consecutive upstream failures that open a provider's circuit breaker",
+  },
+  OTP_BREAKER_HALF_OPEN_MS: {
+    schema: integer(1, 3_600_000, 30_000),
+    meaning: "how long an open breaker refuses calls before one trial call",
+  },
+  OTP_PROVIDER_MAX_IN_FLIGHT: {
+    schema: integer(1, 10_000, 100),
+    meaning: "calls to one provider at once; past it `ProviderUnavailable` at once",
+  },
+  OTP_SHUTDOWN_DEADLINE_MS: {
+    schema: integer(0, 600_000, 10_000),
+    meaning: "on SIGTERM, how long in-flight requests may take before their connections are closed",
+  },
+  TRUST_PROXY: {
+    schema: count(0),
+    meaning: "how many proxy hops of `X-Forwarded-For` to trust for the client IP",
+  },
+  OTP_MAX_BODY_BYTES: {
+    schema: variable(z.coerce.number().int().min(1024).default(65_536)),
+    meaning: "request body limit (413 past it)",
+  },
+  LOG_LEVEL: {
+    schema: variable(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+    meaning: "pino level",
+    essential: true,
+  },
+  INTROSPECTION: { schema: flag, default: "on, off in production", meaning: "`true`/`false`" },
+  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set" },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
+    meaning:
+      "OpenTelemetry traces over OTLP/HTTP: the collector's base URL (`/v1/traces` is added); with no endpoint, tracing is off ([traces](observability.md#traces))",
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    schema: OTEL_ENV.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    meaning: "the traces URL as is, instead of `OTEL_EXPORTER_OTLP_ENDPOINT`",
+  },
+  OTEL_EXPORTER_OTLP_PROTOCOL: {
+    schema: OTEL_ENV.OTEL_EXPORTER_OTLP_PROTOCOL,
+    default: "`http/protobuf`",
+    meaning: "`http/protobuf` or `http/json` (`grpc` is refused)",
+  },
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: {
+    schema: OTEL_ENV.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    default: "`OTEL_EXPORTER_OTLP_PROTOCOL`",
+    meaning: "the same, for traces only",
+  },
+  OTEL_SERVICE_NAME: {
+    schema: OTEL_ENV.OTEL_SERVICE_NAME,
+    default: "`otp-subgraph`",
+    meaning: "the traces' `service.name`",
+  },
+  OTEL_TRACES_SAMPLER: {
+    schema: OTEL_ENV.OTEL_TRACES_SAMPLER,
+    meaning: "the standard samplers; parent-based ones follow the router's sampling decision",
+  },
+  OTEL_TRACES_SAMPLER_ARG: {
+    schema: OTEL_ENV.OTEL_TRACES_SAMPLER_ARG,
+    meaning: "the ratio of `traceidratio`",
+  },
+  OTEL_SDK_DISABLED: {
+    schema: OTEL_ENV.OTEL_SDK_DISABLED,
+    meaning: "`true` turns tracing off even with an endpoint",
+  },
+  OTEL_TRACES_EXPORTER: {
+    schema: OTEL_ENV.OTEL_TRACES_EXPORTER,
+    meaning: "`none` turns tracing off even with an endpoint",
+  },
+} as const satisfies Record<string, ServiceSetting>;
+
+/** The schema of each setting, by name: what `config.ts` parses the environment with. */
+export type SettingSchemas<Settings extends Record<string, { schema: z.ZodType }>> = {
+  [Name in keyof Settings]: Settings[Name]["schema"];
+};
+
+export function schemasOf<Settings extends Record<string, { schema: z.ZodType }>>(
+  settings: Settings,
+): SettingSchemas<Settings> {
+  return Object.fromEntries(
+    Object.entries(settings).map(([name, setting]) => [name, setting.schema]),
+  ) as SettingSchemas<Settings>;
+}
