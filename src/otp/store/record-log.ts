@@ -219,7 +219,7 @@ export class RecordLog {
 }
 
 /** A 32-bit hash and a 64-bit position. */
-export const SLOT_BYTES = 12;
+const SLOT_BYTES = 12;
 /** Each chunk's objects on the heap (its record, its Buffer and ArrayBuffer), from above: about 800 measured. */
 const CHUNK_BYTES = 1024;
 /** The log's objects and its index's typed arrays' headers. */
