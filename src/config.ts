@@ -11,7 +11,11 @@ import {
   type AllowableNumberType,
   type PhonePolicy,
 } from "./otp/phone-policy.js";
-import type { HumanVerificationMode, HumanVerifierKind } from "./otp/human-verification.js";
+import type {
+  HumanVerificationMode,
+  HumanVerifierKind,
+  ProofExpectations,
+} from "./otp/human-verification.js";
 import {
   GENERATE_SECRET,
   LIMIT_DEFAULTS,
@@ -30,14 +34,16 @@ export interface HumanVerificationSettings {
   mode: HumanVerificationMode;
   after: number;
   failOpen: boolean;
-  verifier: {
-    kind: HumanVerifierKind;
-    /** Null in sandbox mode when not set: the sandbox's fake uses the verifier's documented test keys. */
-    secret: string | null;
-    siteKey: string | null;
-    /** Null when not set: the verifier's documented siteverify URL (live) or the sandbox's fake. */
-    url: string | null;
-  } | null;
+  verifier:
+    | ({
+        kind: HumanVerifierKind;
+        /** Null in sandbox mode when not set: the sandbox's fake uses the verifier's documented test keys. */
+        secret: string | null;
+        siteKey: string | null;
+        /** Null when not set: the verifier's documented siteverify URL (live) or the sandbox's fake. */
+        url: string | null;
+      } & ProofExpectations)
+    | null;
 }
 
 /** The whole typed, validated configuration. */
@@ -258,16 +264,40 @@ function readHumanVerification(
   if (production && env.OTP_HUMAN_VERIFIER_SECRET && TEST_SECRETS.has(env.OTP_HUMAN_VERIFIER_SECRET)) {
     problems.push("OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production");
   }
+  const kind = (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind;
+  const hostnames = env.OTP_HUMAN_VERIFIER_HOSTNAMES?.map((hostname) => hostname.toLowerCase());
+  const notHostnames = hostnames?.filter((hostname) => !HOSTNAME.test(hostname)) ?? [];
+  if (notHostnames.length > 0) {
+    problems.push(
+      `OTP_HUMAN_VERIFIER_HOSTNAMES: ${notHostnames.join(", ")} is not a hostname ` +
+        "(list the hostnames of the pages that show the widget, e.g. app.example.com: no scheme, port or path)",
+    );
+  }
+  if (env.OTP_HUMAN_VERIFIER_ACTION !== undefined && kind === "HCAPTCHA") {
+    problems.push("OTP_HUMAN_VERIFIER_ACTION: hCaptcha's siteverify answers no action; unset it");
+  }
+  if (env.OTP_HUMAN_VERIFIER_MIN_SCORE !== undefined && kind !== "RECAPTCHA") {
+    problems.push(
+      "OTP_HUMAN_VERIFIER_MIN_SCORE: only reCAPTCHA v3 answers a score (OTP_HUMAN_VERIFIER=recaptcha)",
+    );
+  }
   return {
     ...settings,
     verifier: {
-      kind: (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind,
+      kind,
       secret: env.OTP_HUMAN_VERIFIER_SECRET ?? null,
       siteKey: env.OTP_HUMAN_VERIFIER_SITE_KEY ?? null,
       url: env.OTP_HUMAN_VERIFIER_URL ?? null,
+      hostnames: hostnames ? new Set(hostnames) : null,
+      action: env.OTP_HUMAN_VERIFIER_ACTION ?? null,
+      minScore: env.OTP_HUMAN_VERIFIER_MIN_SCORE ?? null,
     },
   };
 }
+
+/** A DNS hostname, lower case: labels of letters, digits and inner hyphens. */
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Every provider variable that is a base URL, from the registry. */
 const BASE_URL_VARIABLES = PROVIDERS.flatMap(({ settings }) =>

@@ -136,6 +136,29 @@ export const SERVICE_SETTINGS = {
     default: "`false`",
     meaning: "whether an unreachable verifier lets sends through",
   },
+  OTP_HUMAN_VERIFIER_HOSTNAMES: {
+    schema: list,
+    default: "not checked",
+    meaning:
+      "the hostnames (comma list) of the pages that show the widget; a proof solved elsewhere is rejected " +
+      "([checks](sms-pumping.md#what-a-passing-proof-must-also-say))",
+  },
+  OTP_HUMAN_VERIFIER_ACTION: {
+    schema: variable(
+      z
+        .string()
+        .trim()
+        .regex(/^[\w/-]{1,64}$/, "1 to 64 letters, digits, _, - or /, as the widget is rendered with")
+        .optional(),
+    ),
+    default: "not checked",
+    meaning: "Turnstile, reCAPTCHA v3: the widget's action a proof must have",
+  },
+  OTP_HUMAN_VERIFIER_MIN_SCORE: {
+    schema: variable(z.coerce.number().min(0).max(1).optional()),
+    default: "not checked",
+    meaning: "reCAPTCHA v3: the lowest score (0.0-1.0) a proof must have",
+  },
   OTP_STORE: {
     schema: variable(z.enum(["memory", "redis"]).default("memory")),
     meaning: "`redis` shares state between replicas (with the same `OTP_STATE_SECRET` on each)",

@@ -21,5 +21,15 @@ export function createContext(
   clientIp: string | null,
   requestId: string,
 ): GraphQLContext {
-  return { otp, clientIp, requestId, challenges: new DataLoader((ids) => store.loadChallenges(ids)) };
+  let challenges: GraphQLContext["challenges"] | undefined;
+  return {
+    otp,
+    clientIp,
+    requestId,
+    // Made on first use: most requests are the mutation, which loads no challenge.
+    get challenges() {
+      challenges ??= new DataLoader((ids) => store.loadChallenges(ids));
+      return challenges;
+    },
+  };
 }

@@ -2,14 +2,27 @@
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { StoreUnavailableError } from "../otp/store/store.js";
-import { withoutInputValues } from "./input-errors.js";
+import { withoutInputValues, withoutSchemaNames } from "./input-errors.js";
 
 /** graphql-js's messages for a oneOf input with two members, none, or a null one. */
 const ONE_OF_VIOLATION =
   /^(OneOf Input Object "\w+" must specify exactly one key|Field "\w+\.\w+" must be non-null)\.$/;
 
-/** Apollo Server's `formatError`. */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+/**
+ * Apollo Server's `formatError`; in production (`hideSchemaDetails`) client errors also leave out the schema's
+ * type names ({@link withoutSchemaNames}).
+ */
+export function errorFormatter(
+  hideSchemaDetails: boolean,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => formatError(formatted, error, hideSchemaDetails);
+}
+
+function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  hideSchemaDetails: boolean,
+): GraphQLFormattedError {
   // Fail closed: no OTP goes out while the limits cannot be checked, and the caller is told so.
   if (unwrapResolverError(error) instanceof StoreUnavailableError) {
     return {
@@ -21,7 +34,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (code !== "GRAPHQL_VALIDATION_FAILED" && code !== "BAD_USER_INPUT") return formatted;
   // graphql-js quotes input values in these messages; a value may be a password or an Aadhaar number.
-  const message = withoutInputValues(formatted.message);
+  const withoutValues = withoutInputValues(formatted.message);
+  const message = hideSchemaDetails ? withoutSchemaNames(withoutValues) : withoutValues;
   // Two members or none, written in the document, is bad input like the same mistake in variables.
   const oneOf = code === "GRAPHQL_VALIDATION_FAILED" && ONE_OF_VIOLATION.test(formatted.message);
   return {

@@ -50,3 +50,47 @@ export function withoutInputValues(message: string): string {
   }
   return message;
 }
+
+/** The standard scalars: naming them tells nothing of this schema. */
+const STANDARD_TYPE = /^\[?(?:String|Int|Float|Boolean|ID)!?\]?!?$/;
+
+/** Where graphql-js names a type of this schema in a client error, and what production says instead. */
+const TYPE_MENTIONS: [RegExp, string][] = [
+  [mention(" is not defined by type "), " is not defined here"],
+  [mention(" for OneOf type "), " for this OneOf input"],
+  [mention("^OneOf Input Object "), "A OneOf input object"],
+  [mention(" on type "), " here"],
+  [mention("Expected type ", " to be an object"), "Expected an object"],
+  [mention(" value of type "), " value of another type"],
+  [mention(" non-nullable type "), " a non-nullable value"],
+];
+
+/** `before` and a quoted type name (captured), then `after`. */
+function mention(before: string, after = ""): RegExp {
+  return new RegExp(String.raw`${before}"(${NAME})"${after}`, "g");
+}
+
+/**
+ * A client error as production answers it, naming no type, field or argument of this schema that the client did
+ * not write, as Apollo Server's `hideSchemaDetailsFromClientErrors` leaves out "Did you mean" suggestions:
+ * `Field "PhoneOtpInput.phone" of required type "String!" was not provided.` becomes `A required field was not
+ * provided.`, `Field "phon" is not defined by type "PhoneOtpInput".` becomes `Field "phon" is not defined here.`
+ * Standard scalars stay named.
+ */
+export function withoutSchemaNames(message: string): string {
+  let hidden = message
+    // A field or argument the client did not write is not named, nor its type.
+    .replace(
+      new RegExp(String.raw`Field "[\w.]+" of required type "${NAME}" was not provided`, "g"),
+      "A required field was not provided",
+    )
+    .replace(
+      new RegExp(String.raw` argument "\w+" of type "${NAME}" is required, but it was not provided`, "g"),
+      " has a required argument that was not provided",
+    )
+    .replace(/"[A-Z]\w*\.(\w+)"/g, '"$1"');
+  for (const [mention, instead] of TYPE_MENTIONS) {
+    hidden = hidden.replace(mention, (whole, type: string) => (STANDARD_TYPE.test(type) ? whole : instead));
+  }
+  return hidden;
+}

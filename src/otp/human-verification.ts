@@ -18,6 +18,19 @@ export type HumanVerificationReason = (typeof HUMAN_VERIFICATION_REASONS)[number
 /** The verifier's verdict on one proof: `unavailable` when it could not be asked or did not answer usefully. */
 export type ProofVerdict = "passed" | "failed" | "unavailable";
 
+/**
+ * What a passing answer must also say before its proof is taken: the verifier says the token is genuine, these say
+ * it was made for this service. Each is off when null; a proof that fails one is rejected like a wrong token.
+ */
+export interface ProofExpectations {
+  /** The hostnames (lower case) of the pages that show the widget: the answer's `hostname` must be one. */
+  hostnames: ReadonlySet<string> | null;
+  /** The widget's `action` (Turnstile, reCAPTCHA v3): the answer's must be this one. */
+  action: string | null;
+  /** reCAPTCHA v3: the lowest `score` (0.0, a bot, to 1.0, a person) that passes. */
+  minScore: number | null;
+}
+
 /** Checks one proof (a widget's token) with the verifier. Never rejects for anything the verifier does. */
 export interface HumanVerifier {
   readonly kind: HumanVerifierKind;

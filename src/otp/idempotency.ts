@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FieldError, OtpOutcome, ProviderId } from "./model.js";
 import { textProblem } from "./field-errors.js";
+import { packSentOutcome, unpackSentOutcome } from "./store/challenge-codec.js";
 import type { StateKeys } from "./store/state-keys.js";
 import { StoreUnavailableError, type OtpStore } from "./store/store.js";
 
@@ -139,25 +140,30 @@ function stillRunning(provider: ProviderId): OtpOutcome {
   };
 }
 
-/** The stored form of an outcome: JSON, with `devOtp` always null (the OTP is never stored). */
+/**
+ * The stored form of an outcome: an `OtpSent` as its packed challenge (`devOtp` is never stored), any other
+ * outcome as JSON.
+ */
 export function encodeOutcome(outcome: OtpOutcome): string {
-  return JSON.stringify(outcome.kind === "OtpSent" ? { ...outcome, devOtp: null } : outcome);
+  return outcome.kind === "OtpSent" ? packSentOutcome(outcome.challenge) : JSON.stringify(outcome);
 }
 
-/** An outcome read back from the store, dates revived. */
+/** An outcome read back from the store (also as JSON, the form records written before took), dates revived. */
 export function decodeOutcome(encoded: string): OtpOutcome {
+  const challenge = unpackSentOutcome(encoded);
+  if (challenge) return { kind: "OtpSent", challenge, devOtp: null };
   const outcome = JSON.parse(encoded) as OtpOutcome;
   if (outcome.kind !== "OtpSent") return outcome;
-  const challenge = outcome.challenge as unknown as Record<keyof typeof outcome.challenge, unknown>;
+  const stored = outcome.challenge as unknown as Record<keyof typeof outcome.challenge, unknown>;
   const date = (value: unknown) => new Date(value as string);
   return {
     ...outcome,
     devOtp: null,
     challenge: {
       ...outcome.challenge,
-      sentAt: date(challenge.sentAt),
-      expiresAt: challenge.expiresAt === null ? null : date(challenge.expiresAt),
-      resendAvailableAt: date(challenge.resendAvailableAt),
+      sentAt: date(stored.sentAt),
+      expiresAt: stored.expiresAt === null ? null : date(stored.expiresAt),
+      resendAvailableAt: date(stored.resendAvailableAt),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { encodeOutcome, IDEMPOTENCY_TTL_SECONDS } from "./idempotency.js";
 import { limitRequest, type LimitPolicy } from "./limits.js";
 import type { Challenge } from "./model.js";
@@ -17,56 +18,68 @@ export interface MemoryCapacity {
   sendsPerHourWithKeys: number;
 }
 
-/**
- * The capacity of a memory store of `maxBytes` under `policy`: one typical send (a distinct destination,
- * device and client IP, a 31-character provider message) is made against an empty store and the bytes it
- * counts are read back. A send's limit entries and challenge live an hour, an idempotency record 24 hours.
- */
 /** A provider id of typical length (5 characters); the use case names no provider. */
 const PROVIDER = "X".repeat(5);
 
+/**
+ * The capacity of a memory store of `maxBytes` under `policy`. One typical send (a distinct destination, number
+ * range, device and client IP, a 31-character provider message) is made against a store that has seen one before
+ * (so its provider and message are interned), and the bytes it holds are read back as the store counts them at
+ * worst (`MemoryStore.heldBytes`: every table just grown, half full). The bound holds at least that many sends: a
+ * table is refused growth only when it is 3/4 full. A send's limit entries and challenge live an hour, an
+ * idempotency record 24 hours.
+ */
 export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Promise<MemoryCapacity> {
   const store = new MemoryStore({ maxBytes });
   const keys = StateKeys.random();
-  const used = () => store.usage().usedBytes;
-  const sentAt = new Date();
-  const challenge: Challenge = {
-    id: "Xk3v9QmZ7pL2wR8sT4yN1bC6",
-    provider: PROVIDER,
-    destinationHint: "******3210",
-    sentAt,
-    expiresAt: null,
-    resendAvailableAt: new Date(sentAt.getTime() + policy.cooldownSeconds * 1000),
-    attemptsAllowed: null,
-    providerMessage: "request processed successfully.",
-    providerReference: null,
+  const send = async (index: number) => {
+    const sentAt = new Date();
+    const challenge: Challenge = {
+      id: randomBytes(18).toString("base64url"),
+      provider: PROVIDER,
+      destinationHint: "******3210",
+      sentAt,
+      expiresAt: null,
+      resendAvailableAt: new Date(sentAt.getTime() + policy.cooldownSeconds * 1000),
+      attemptsAllowed: null,
+      providerMessage: "request processed successfully.",
+      providerReference: null,
+    };
+    await store.consumeLimits(
+      limitRequest(
+        policy,
+        {
+          provider: PROVIDER,
+          destination: `+919876${index}43210`,
+          phone: `+919876${index}43210`,
+          country: "IN",
+          device: `device-012345678${index}`,
+          clientIp: `203.0.113.${index}`,
+        },
+        keys,
+      ),
+    );
+    await store.saveChallenge(challenge, CHALLENGE_TTL_SECONDS);
+    return challenge;
   };
-  await store.consumeLimits(
-    limitRequest(
-      policy,
-      {
-        provider: PROVIDER,
-        destination: "+919876543210",
-        phone: "+919876543210",
-        country: "IN",
-        device: "device-0123456789",
-        clientIp: "203.0.113.7",
-      },
-      keys,
-    ),
-  );
-  await store.saveChallenge(challenge, CHALLENGE_TTL_SECONDS);
-  const bytesPerSend = used();
-  const key = keys.key("idempotency", "3f2b8c1e-4d5a-4e6f-9a7b-8c9d0e1f2a3b");
-  const token = "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
-  await store.claimIdempotency(key, keys.key("fingerprint", "input"), token, 30);
-  await store.completeIdempotency(
-    key,
-    token,
-    encodeOutcome({ kind: "OtpSent", challenge, devOtp: null }),
-    IDEMPOTENCY_TTL_SECONDS,
-  );
-  const bytesPerIdempotencyRecord = used() - bytesPerSend;
+  const record = async (challenge: Challenge, index: number) => {
+    const key = keys.key("idempotency", `3f2b8c1e-4d5a-4e6f-9a7b-8c9d0e1f2a3${index}`);
+    const token = `9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6${index}`;
+    await store.claimIdempotency(key, keys.key("fingerprint", `input ${index}`), token, 30);
+    await store.completeIdempotency(
+      key,
+      token,
+      encodeOutcome({ kind: "OtpSent", challenge, devOtp: null }),
+      IDEMPOTENCY_TTL_SECONDS,
+    );
+  };
+  await record(await send(1), 1);
+  const held = () => store.heldBytes();
+  const before = held();
+  const challenge = await send(2);
+  const bytesPerSend = held() - before;
+  await record(challenge, 2);
+  const bytesPerIdempotencyRecord = held() - before - bytesPerSend;
   const admitted = store.admitBytes;
   const keptHours = IDEMPOTENCY_TTL_SECONDS / CHALLENGE_TTL_SECONDS;
   return {

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import { Agent, errors, request as undiciRequest, type Dispatcher } from "undici";
+import { Agent, errors, type Dispatcher } from "undici";
 import type { ProviderId } from "../otp/model.js";
 import {
   isRefusal,
@@ -126,6 +126,8 @@ export interface UpstreamClientOptions {
 }
 
 const DEFAULT_REFUSED_RETRY_DELAY_MS = 100;
+/** Parsed URLs kept per client: an adapter's URLs are fixed by its settings, so a few are all there are. */
+const MAX_TARGETS = 16;
 
 /**
  * The HTTP client of one provider. A send is never retried once it may have reached the provider (a retried
@@ -138,6 +140,8 @@ export class UpstreamClient {
   readonly #options: UpstreamClientOptions;
   readonly #observer: UpstreamObserver;
   readonly #policy: ProviderPolicy<UpstreamReply | UpstreamFault> | undefined;
+  /** Each URL this client posts to, parsed once (an adapter posts to one or two fixed URLs). */
+  readonly #targets = new Map<string, { origin: string; path: string }>();
 
   constructor(options: UpstreamClientOptions) {
     this.#options = options;
@@ -267,8 +271,8 @@ export class UpstreamClient {
     const maskSent = (text: string) => (sent ??= SentValues.of(request.values, headers)).mask(text);
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await undiciRequest(request.url, {
-          dispatcher: this.#agent,
+        const response = await this.#agent.request({
+          ...this.#target(request.url),
           method: "POST",
           headers,
           body,
@@ -301,6 +305,16 @@ export class UpstreamClient {
         return { ok: false, fault: "network", status, ms: elapsed() };
       }
     }
+  }
+
+  #target(url: string): { origin: string; path: string } {
+    let target = this.#targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.#targets.size < MAX_TARGETS) this.#targets.set(url, target);
+    }
+    return target;
   }
 
   #policyObserver(): PolicyObserver {
@@ -352,25 +366,32 @@ class Deadline {
   }
 }
 
-/** The body as text, or null (and the connection dropped) past `maxBytes`. */
+/**
+ * The body as text, or null (and the connection dropped) past `maxBytes`. Read with the stream's events: an
+ * async iterator costs a promise per chunk, on every send.
+ */
 async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<string | null> {
   const declared = Number(response.headers["content-length"]);
+  const { body } = response;
   if (declared > maxBytes) {
-    response.body.destroy();
+    body.destroy();
     return null;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    const bytes = chunk as Buffer;
-    size += bytes.byteLength;
-    if (size > maxBytes) {
-      response.body.destroy();
-      return null;
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        body.destroy();
+        resolve(null);
+      } else chunks.push(chunk);
+    });
+    body.once("end", () => {
+      resolve(Buffer.concat(chunks, size).toString("utf8"));
+    });
+    body.once("error", reject);
+  });
 }
 
 function replyHeaders(raw: IncomingHttpHeaders): ReplyHeaders {

@@ -1,6 +1,9 @@
 /** `/graphql`: Apollo Server with the subgraph schema, one context per request; stopped on close. */
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import fastifyApollo from "@as-integrations/fastify";
 import type { FastifyPluginAsync } from "fastify";
@@ -9,7 +12,7 @@ import type { Config } from "../config.js";
 import { createContext, type GraphQLContext } from "../graphql/context.js";
 import { DocumentLimits, MAX_TOKENS } from "../graphql/document-limits.js";
 import { errorLog } from "../graphql/error-log.plugin.js";
-import { formatError } from "../graphql/format-error.js";
+import { errorFormatter } from "../graphql/format-error.js";
 import { buildOtpSchema } from "../graphql/schema.js";
 import { singleMutationRule } from "../graphql/single-mutation.rule.js";
 import { validationFailureAsOk } from "../graphql/validation-status.plugin.js";
@@ -37,12 +40,15 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
     hideSchemaDetailsFromClientErrors: config.production,
     // Stack traces go to the log (outside production), never to a client.
     includeStacktraceInErrorResponses: false,
-    formatError,
+    formatError: errorFormatter(config.production),
     plugins: [
       validationFailureAsOk,
       errorLog(logger, config.production),
       // Federated tracing (ftv1) for the gateway, installed here rather than by Apollo, which logs that it did.
       ApolloServerPluginInlineTrace(),
+      // Nothing here is cacheable (a mutation, and challenges that change under their id): no cache hints to
+      // compute, and no resolver wrapped for them on every request.
+      ApolloServerPluginCacheControlDisabled(),
       ...plugins,
       ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],

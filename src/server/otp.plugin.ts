@@ -152,11 +152,18 @@ function humanVerification(
     throw new Error("the human verifier has no secret or site key (loadConfig requires them in live mode)");
   }
   const settings = {
-    kind: verifier.kind,
+    ...verifier,
     secret: verifier.secret,
     siteKey: verifier.siteKey,
     url: verifier.url ?? SITEVERIFY_URLS[verifier.kind],
   };
+  if (config.production && verifier.hostnames === null) {
+    logger.warn(
+      { verifier: verifier.kind },
+      "OTP_HUMAN_VERIFIER_HOSTNAMES is not set: a proof solved on any page the verifier's keys allow passes; " +
+        "set it to the hostnames of the pages that show the widget (required if the key's own domain check is off)",
+    );
+  }
   return {
     humanVerification: { mode, after, failOpen, verifier: createHumanVerifier(settings, client(), logger) },
   };

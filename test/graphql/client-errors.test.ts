@@ -36,8 +36,20 @@ describe("what clients are told, in development and in production", () => {
       for (const message of messages) {
         expect(message).not.toContain("Did you mean");
         expect(message).not.toMatch(/"otpChallenge"|"phone"/);
+        expect(message).not.toMatch(/OtpInput|OtpChallenge|"Query"|"Mutation"/);
       }
     }
+  });
+
+  it("names no field or type the client did not write in production, where graphql-js would", async () => {
+    const missing =
+      'mutation { requestOtp(input: { phone: { country: "IN", deviceId: "d" } }) { __typename } }';
+    const open = await post(development.url, { query: missing });
+    expect(open.body.errors?.map((error) => error.message)).toContain(
+      'Field "PhoneOtpInput.phone" of required type "String!" was not provided.',
+    );
+    const hidden = await post(production.url, { query: missing }, AUTHORIZED);
+    expect(hidden.body.errors?.map((error) => error.message)).toEqual(["A required field was not provided."]);
   });
 
   it.each([

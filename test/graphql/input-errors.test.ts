@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withoutInputValues } from "../../src/graphql/input-errors.js";
+import { withoutInputValues, withoutSchemaNames } from "../../src/graphql/input-errors.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { post } from "../helpers/client.js";
 
@@ -85,5 +85,52 @@ describe("withoutInputValues", () => {
     expect(withoutInputValues('Cannot query field "nope" on type "Mutation".')).toBe(
       'Cannot query field "nope" on type "Mutation".',
     );
+  });
+});
+
+describe("withoutSchemaNames (production)", () => {
+  it.each([
+    [
+      'Field "PhoneOtpInput.phone" of required type "String!" was not provided.',
+      "A required field was not provided.",
+    ],
+    [
+      'Variable "$input" got invalid value at "input.phone"; Field "phone" of required type "String!" was not provided.',
+      'Variable "$input" got invalid value at "input.phone"; A required field was not provided.',
+    ],
+    [
+      'Field "requestOtp" argument "input" of type "RequestOtpInput!" is required, but it was not provided.',
+      'Field "requestOtp" has a required argument that was not provided.',
+    ],
+    [
+      'Unknown argument "inpt" on field "Mutation.requestOtp".',
+      'Unknown argument "inpt" on field "requestOtp".',
+    ],
+    ['Field "RequestOtpInput.phone" must be non-null.', 'Field "phone" must be non-null.'],
+    ['Field "phon" is not defined by type "PhoneOtpInput".', 'Field "phon" is not defined here.'],
+    [
+      'OneOf Input Object "RequestOtpInput" must specify exactly one key.',
+      "A OneOf input object must specify exactly one key.",
+    ],
+    [
+      'Variable "$input" got invalid value; Exactly one key must be specified for OneOf type "RequestOtpInput".',
+      'Variable "$input" got invalid value; Exactly one key must be specified for this OneOf input.',
+    ],
+    ['Cannot query field "nope" on type "OtpSent".', 'Cannot query field "nope" here.'],
+    ['Expected type "PhoneOtpInput" to be an object.', "Expected an object."],
+    [
+      'Expected value of type "PhoneOtpInput!", found an invalid value.',
+      "Expected value of another type, found an invalid value.",
+    ],
+    [
+      'Expected value of type "String!", found an invalid value.',
+      'Expected value of type "String!", found an invalid value.',
+    ],
+    [
+      'Expected non-nullable type "PhoneOtpInput!" not to be null.',
+      "Expected a non-nullable value not to be null.",
+    ],
+  ])("%s", (message, hidden) => {
+    expect(withoutSchemaNames(message)).toBe(hidden);
   });
 });

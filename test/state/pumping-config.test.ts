@@ -46,7 +46,33 @@ describe("SMS-pumping settings", () => {
       mode: "adaptive",
       after: 3,
       failOpen: true,
-      verifier: { kind: "HCAPTCHA", secret: "0xlive-secret", siteKey: "site-key", url: null },
+      verifier: {
+        kind: "HCAPTCHA",
+        secret: "0xlive-secret",
+        siteKey: "site-key",
+        url: null,
+        hostnames: null,
+        action: null,
+        minScore: null,
+      },
+    });
+  });
+
+  it("reads the hostnames (in any case), the action and reCAPTCHA v3's minimum score a proof must have", () => {
+    const config = loadConfig({
+      ...live,
+      OTP_HUMAN_VERIFICATION: "always",
+      OTP_HUMAN_VERIFIER: "recaptcha",
+      OTP_HUMAN_VERIFIER_SECRET: "live-secret",
+      OTP_HUMAN_VERIFIER_SITE_KEY: "site-key",
+      OTP_HUMAN_VERIFIER_HOSTNAMES: " App.Example.com, www.example.com ",
+      OTP_HUMAN_VERIFIER_ACTION: "request_otp",
+      OTP_HUMAN_VERIFIER_MIN_SCORE: "0.7",
+    });
+    expect(config.humanVerification.verifier).toMatchObject({
+      hostnames: new Set(["app.example.com", "www.example.com"]),
+      action: "request_otp",
+      minScore: 0.7,
     });
   });
 
@@ -79,6 +105,23 @@ describe("SMS-pumping settings", () => {
       },
       "OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production",
     ],
+    [
+      {
+        OTP_HUMAN_VERIFICATION: "always",
+        OTP_HUMAN_VERIFIER_HOSTNAMES: "https://app.example.com,ok.example.com",
+      },
+      "OTP_HUMAN_VERIFIER_HOSTNAMES: https://app.example.com is not a hostname",
+    ],
+    [
+      { OTP_HUMAN_VERIFICATION: "always", OTP_HUMAN_VERIFIER: "hcaptcha", OTP_HUMAN_VERIFIER_ACTION: "otp" },
+      "OTP_HUMAN_VERIFIER_ACTION: hCaptcha's siteverify answers no action",
+    ],
+    [{ OTP_HUMAN_VERIFIER_ACTION: "request otp" }, "OTP_HUMAN_VERIFIER_ACTION: 1 to 64 letters"],
+    [
+      { OTP_HUMAN_VERIFICATION: "always", OTP_HUMAN_VERIFIER_MIN_SCORE: "0.5" },
+      "OTP_HUMAN_VERIFIER_MIN_SCORE: only reCAPTCHA v3 answers a score",
+    ],
+    [{ OTP_HUMAN_VERIFIER_MIN_SCORE: "5" }, "OTP_HUMAN_VERIFIER_MIN_SCORE"],
   ])("refuses %j, saying %s", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

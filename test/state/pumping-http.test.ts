@@ -77,6 +77,69 @@ describe("the sandbox verifier's always-fail test secret", () => {
   });
 });
 
+describe("OTP_HUMAN_VERIFIER_HOSTNAMES", () => {
+  let subgraph: CapturedApp;
+  beforeAll(async () => {
+    // The sandbox's verifier answers `hostname: "localhost"`, as if the widget were solved on a page there.
+    subgraph = await startCapturedApp({
+      OTP_HUMAN_VERIFICATION: "always",
+      OTP_HUMAN_VERIFIER_HOSTNAMES: "app.example.com",
+    });
+  });
+  afterAll(() => subgraph.close());
+
+  it("rejects a genuine token solved on another hostname, and says so in a warning without the token", async () => {
+    const { body } = await execute(subgraph.url, RequestOtpDocument, {
+      input: phone("+919876543215", "hv-3"),
+      humanProof: TURNSTILE.token,
+    });
+    expect(body.data?.requestOtp).toMatchObject({
+      __typename: "HumanVerificationRequired",
+      reason: "PROOF_REJECTED",
+    });
+    expect(subgraph.lines().filter((line) => line.check === "hostname")).toEqual([
+      expect.objectContaining({
+        level: 40,
+        verifier: "TURNSTILE",
+        expected: ["app.example.com"],
+        received: "localhost",
+      }),
+    ]);
+    const text = subgraph.raw.join("");
+    expect(text).not.toContain(TURNSTILE.token);
+    expect(text).not.toContain(TURNSTILE.passSecret);
+  });
+});
+
+describe("human verification in production", () => {
+  const production = {
+    NODE_ENV: "production",
+    PHONE_BASE_URL: "http://127.0.0.1:9",
+    ROUTER_SECRET: "r".repeat(32),
+    OTP_HUMAN_VERIFICATION: "adaptive",
+    OTP_HUMAN_VERIFIER: "turnstile",
+    OTP_HUMAN_VERIFIER_SECRET: "0x4AAAAAAAlive-secret",
+    OTP_HUMAN_VERIFIER_SITE_KEY: "0x4AAAAAAAlive-site-key",
+  };
+  const startWarnings = async (env: Record<string, string>) => {
+    const subgraph = await startCapturedApp(env);
+    await subgraph.close();
+    return subgraph.lines().filter((line) => String(line.msg).startsWith("OTP_HUMAN_VERIFIER_HOSTNAMES"));
+  };
+
+  it("warns at start when OTP_HUMAN_VERIFIER_HOSTNAMES is not set, saying how to set it", async () => {
+    expect(await startWarnings(production)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: expect.stringMatching(/set it to the hostnames of the pages that show the widget/) as unknown,
+      }),
+    ]);
+    expect(await startWarnings({ ...production, OTP_HUMAN_VERIFIER_HOSTNAMES: "app.example.com" })).toEqual(
+      [],
+    );
+  });
+});
+
 describe("the phone policy on every input that is a phone", () => {
   let subgraph: CapturedApp;
   beforeAll(async () => {

@@ -3,7 +3,7 @@
  * caps per number range, budgets per provider and country, step-up human verification with a loopback verifier.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import type { HumanVerificationPolicy } from "../../src/otp/human-verification.js";
+import type { HumanVerificationPolicy, ProofExpectations } from "../../src/otp/human-verification.js";
 import type { BudgetReached } from "../../src/otp/limits.js";
 import type { OtpOutcome } from "../../src/otp/model.js";
 import type { OtpServiceOptions } from "../../src/otp/otp-service.js";
@@ -43,8 +43,10 @@ const phone = (number: string, country = "IN", deviceId = "device-1") => ({
 const inRange = (index: number) =>
   `+91987654${String(index).padStart(4, "0")}`.replace(/^(\+\d{12}).*$/, "$1");
 
-function verification(overrides: Partial<HumanVerificationPolicy> & { secret?: string; url?: string } = {}) {
-  const { secret, url, ...policy } = overrides;
+function verification(
+  overrides: Partial<HumanVerificationPolicy & ProofExpectations> & { secret?: string; url?: string } = {},
+) {
+  const { secret, url, hostnames = null, action = null, minScore = null, ...policy } = overrides;
   return {
     mode: "always",
     after: 2,
@@ -55,6 +57,9 @@ function verification(overrides: Partial<HumanVerificationPolicy> & { secret?: s
         secret: secret ?? TURNSTILE.passSecret,
         siteKey: TURNSTILE.siteKey,
         url: url ?? `${verifierFake.url}${SITEVERIFY_PATH}`,
+        hostnames,
+        action,
+        minScore,
       },
       new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 16 * 1024 }),
     ),
@@ -318,6 +323,32 @@ for (const backend of backends(redisUrl)) {
           await spent.requestOtp(phone("+919876543213"), { ...from("198.51.100.9"), humanProof: "used" }),
         ).toMatchObject({ kind: "HumanVerificationRequired", reason: "PROOF_REJECTED" });
         expect(upstream.requests).toHaveLength(0);
+      });
+
+      it("a genuine token made on another site or for another action is PROOF_REJECTED, nothing sent", async () => {
+        const otp = service(
+          {},
+          {
+            humanVerification: verification({
+              url: `${verifierUpstream.url}/siteverify`,
+              hostnames: new Set(["app.example.com"]),
+              action: "otp",
+            }),
+          },
+        );
+        const ask = () =>
+          otp.requestOtp(phone("+919876543214"), { ...from("198.51.100.9"), humanProof: "genuine" });
+        for (const answer of [
+          { success: true, hostname: "attacker.example.net", action: "otp" },
+          { success: true, hostname: "app.example.com", action: "login" },
+        ]) {
+          verifierUpstream.respond(json(200, answer));
+          expect(await ask()).toMatchObject({ kind: "HumanVerificationRequired", reason: "PROOF_REJECTED" });
+        }
+        expect(upstream.requests).toHaveLength(0);
+        verifierUpstream.respond(json(200, { success: true, hostname: "app.example.com", action: "otp" }));
+        expect(await ask()).toMatchObject({ kind: "OtpSent" });
+        verifierUpstream.respond(json(200, { success: true }));
       });
 
       it("adaptive: asks once the device, the IP or the range sent OTP_HUMAN_VERIFICATION_AFTER this hour", async () => {

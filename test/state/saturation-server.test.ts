@@ -46,7 +46,8 @@ describe("a saturated memory store, over HTTP", () => {
     }
     const metrics = await (await fetch(`${subgraph.origin}/metrics`)).text();
     expect(metrics).toMatch(/^otp_store_saturated_total 3$/m);
-    expect(Number(/^otp_memory_store_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(48 * 1024);
+    // Full: at least half the bound (a counter table doubles when it grows, and the next doubling did not fit).
+    expect(Number(/^otp_memory_store_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(32 * 1024);
     expect(metrics).toMatch(/^otp_memory_store_max_bytes 65536$/m);
     const warnings = subgraph.lines().filter((line) => line.level === 40 && /saturated/.test(line.msg ?? ""));
     expect(warnings).toMatchObject([

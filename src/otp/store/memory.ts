@@ -1,5 +1,14 @@
 import type { Challenge } from "../model.js";
-import { packChallenge, unpackChallenge } from "./challenge-codec.js";
+import { ByteWriter } from "./bytes.js";
+import {
+  Interned,
+  packSentOutcome,
+  readChallenge,
+  unpackSentOutcome,
+  writeChallenge,
+} from "./challenge-codec.js";
+import { arrayBytes, CounterTable, GROWTH, hashed, hashKey, LAST_GROWTH } from "./counter-table.js";
+import { RecordLog } from "./record-log.js";
 import {
   StoreSaturatedError,
   type CounterRef,
@@ -13,18 +22,15 @@ import {
 export const DEFAULT_MAX_MB = 256;
 
 const MB = 1024 * 1024;
+/** How often the store may walk all its counters to drop expired ones when it is full (else it refuses at once). */
 const SWEEP_INTERVAL_MS = 1000;
-/** V8's largest Map; a lane this full is full whatever the byte bound says. */
-const MAX_LANE_ENTRIES = 2 ** 24 - 1;
 
 /**
- * What one entry costs on the V8 heap (64-bit, no pointer compression, as Node ships), counted from above:
- * its share of the Map's table (3 slots and half a bucket, up to twice that just after the table grew: 56 bytes),
- * and each string and number it holds. `test/state/memory-bounds.test.ts` measures the heap against this.
+ * What a pending claim's entry costs on the V8 heap (64-bit, no pointer compression, as Node ships), counted from
+ * above: its share of the Map's table (3 slots and half a bucket, up to twice that just after the table grew).
+ * Claims are few (each lives for one request's lease); the lasting state is in typed arrays and buffers.
  */
 const ENTRY_BYTES = 56;
-const HEAP_NUMBER_BYTES = 16;
-const ARRAY_BYTES = 32 + 16;
 
 /** A string's bytes: a 16-byte header, one byte a character (two when any is past Latin-1), 8-byte aligned. */
 function stringBytes(text: string): number {
@@ -33,72 +39,18 @@ function stringBytes(text: string): number {
 }
 const NOT_LATIN1 = /[\u0100-\u{10ffff}]/u;
 
-/** Send times under one limit key, oldest first: one number alone (no array) in the common case. */
-type Times = number | number[];
-
-function timesBytes(times: Times): number {
-  return typeof times === "number" ? HEAP_NUMBER_BYTES : ARRAY_BYTES + 8 * times.length;
-}
-
-function lastTime(times: Times): number {
-  return typeof times === "number" ? times : (times[times.length - 1] ?? 0);
-}
-
-/**
- * What an entry holds: send times under a limit key, or a string whose first character says what it is and whose
- * time of writing (base 36) runs to the first comma: `c<saved at>,<packed challenge>` for a challenge (its id is
- * the key), `p<claimed at>,<token>,<fingerprint>` for a pending idempotency record and
- * `d<completed at>,<fingerprint>,<outcome>` for a done one (tokens and fingerprints hold no comma).
- */
-type Stored = Times | string;
-
-function writtenAt(value: Stored): number {
-  return typeof value === "string" ? parseInt(value.slice(1, value.indexOf(",")), 36) : lastTime(value);
-}
-
-function storedBytes(value: Stored): number {
-  return typeof value === "string" ? stringBytes(value) : timesBytes(value);
-}
-
-/**
- * Entries that all live `ttlMs` from their last write, kept in write order (a write moves its entry to the back):
- * so the front holds the oldest, and expired entries are found there without walking the rest.
- */
-class Lane {
-  readonly entries = new Map<string, Stored>();
-  /** Nothing in the lane expires before this (a lower bound: a write can move the front entry back). */
-  nextExpiry = Infinity;
-
-  constructor(readonly ttlMs: number) {}
-
-  expiresAt(value: Stored): number {
-    return writtenAt(value) + this.ttlMs;
-  }
-}
-
-function parseRecord(value: string): { token: string | null } & IdempotencyRecord {
+/** A pending claim: `<expires at, base 36>,<token>,<fingerprint>` (tokens and fingerprints hold no comma). */
+function parseClaim(value: string): { expiresAt: number; token: string; fingerprint: string } {
   const first = value.indexOf(",");
   const second = value.indexOf(",", first + 1);
-  if (value.startsWith("p")) {
-    return { token: value.slice(first + 1, second), fingerprint: value.slice(second + 1), outcome: null };
-  }
-  return { token: null, fingerprint: value.slice(first + 1, second), outcome: value.slice(second + 1) };
+  return {
+    expiresAt: parseInt(value.slice(0, first), 36),
+    token: value.slice(first + 1, second),
+    fingerprint: value.slice(second + 1),
+  };
 }
 
-interface Refusal {
-  limit: string;
-  retryAfterMs: number;
-}
-
-/** The refusal that lasts longest: only once it is over do all the limits allow a send. */
-function longestWait(refusals: readonly Refusal[]): Refusal | undefined {
-  return refusals.reduce<Refusal | undefined>(
-    (worst, next) => (worst && worst.retryAfterMs >= next.retryAfterMs ? worst : next),
-    undefined,
-  );
-}
-
-/** The rules of one send that share a key: one entry holds the cooldown and the cap counted under it. */
+/** One key of a send's limits: the cooldown and the caps counted under it share one entry. */
 interface KeyRules {
   key: string;
   /** How long the entry matters after its last send: the longest window or cooldown on the key. */
@@ -110,32 +62,48 @@ interface KeyRules {
 }
 
 function byKey(request: LimitRequest): KeyRules[] {
-  const rules = new Map<string, KeyRules>();
-  const rulesOf = (key: string) => {
-    let found = rules.get(key);
-    if (!found) {
-      found = { key, ttlMs: 0, keep: 1, cooldownMs: 0, caps: [] };
-      rules.set(key, found);
-    }
-    return found;
-  };
-  if (request.cooldown) {
-    const rule = rulesOf(request.cooldown.key);
-    rule.cooldownMs = request.cooldown.ms;
-    rule.ttlMs = Math.max(rule.ttlMs, request.cooldown.ms);
-  }
+  const rules: KeyRules[] = [];
   for (const cap of request.caps) {
-    const rule = rulesOf(cap.key);
-    rule.caps.push(cap);
-    rule.ttlMs = Math.max(rule.ttlMs, cap.windowMs);
-    rule.keep = Math.max(rule.keep, cap.keep);
+    const found = rules.find((rule) => rule.key === cap.key);
+    if (found) {
+      found.caps.push(cap);
+      found.ttlMs = Math.max(found.ttlMs, cap.windowMs);
+      found.keep = Math.max(found.keep, cap.keep);
+    } else {
+      rules.push({
+        key: cap.key,
+        ttlMs: cap.windowMs,
+        keep: Math.max(1, cap.keep),
+        cooldownMs: 0,
+        caps: [cap],
+      });
+    }
   }
-  return [...rules.values()];
+  const { cooldown } = request;
+  if (cooldown) {
+    const found = rules.find((rule) => rule.key === cooldown.key);
+    if (found) {
+      found.cooldownMs = cooldown.ms;
+      found.ttlMs = Math.max(found.ttlMs, cooldown.ms);
+    } else {
+      rules.push({ key: cooldown.key, ttlMs: cooldown.ms, keep: 1, cooldownMs: cooldown.ms, caps: [] });
+    }
+  }
+  return rules;
+}
+
+/** A rule's entry as found: where it is, and its live times. */
+interface Located {
+  table: CounterTable;
+  a: number;
+  b: number;
+  slot: number;
+  next: number | number[];
 }
 
 /** How full a {@link MemoryStore} is. */
 export interface MemoryStoreUsage {
-  /** The heap the stored entries take, as counted by the store (an upper estimate, checked by a test). */
+  /** The memory the stored state takes, as counted by the store (an upper estimate, checked by a test). */
   usedBytes: number;
   maxBytes: number;
   challenges: number;
@@ -144,43 +112,51 @@ export interface MemoryStoreUsage {
 }
 
 export interface MemoryStoreOptions {
-  /** The bound on the state's heap, in bytes (`OTP_MEMORY_MAX_MB`). */
+  /** The bound on the state's memory, in bytes (`OTP_MEMORY_MAX_MB`). */
   maxBytes?: number;
   now?: () => number;
 }
 
 /**
- * The default store: one process, no setup, bounded by memory. It never forgets live state to make room:
- * expired entries go first (they are swept from the front of their lanes), and when the live ones fill the
- * bound a request that needs a new entry is refused with {@link StoreSaturatedError}, so no send goes out
- * whose limits could not be kept. Writes that follow a send (its challenge, its idempotency outcome) are
- * always kept: new entries are admitted only up to the bound less a headroom for them.
+ * The default store: one process, no setup, bounded by memory. Counters live in hash tables on typed arrays
+ * ({@link CounterTable}: 16 bytes a slot), challenges and idempotency answers as packed bytes in buffers
+ * ({@link RecordLog}), one table or log per lifetime. It never forgets live state to make room: expired entries go
+ * first (swept a few slots at each write, and all of them before a refusal), and when the live ones fill the bound
+ * a request that needs room is refused with {@link StoreSaturatedError}, so no send goes out whose limits could not
+ * be kept. Writes that follow a send (its challenge, its idempotency outcome) are always kept: new counters and
+ * claims are admitted only up to the bound less a headroom for them.
  */
 export class MemoryStore implements OtpStore {
   readonly #now: () => number;
   readonly #maxBytes: number;
   /** New entries are admitted up to here; the rest is for the writes of sends already under way. */
   readonly #admitBytes: number;
-  #usedBytes = 0;
-  #nextSweepAt = 0;
-  /** Each group's lanes, by lifetime in milliseconds. */
-  readonly #counters = new Map<number, Lane>();
-  readonly #challenges = new Map<number, Lane>();
-  /** Idempotency records: pending claims (by lease) apart from done ones, which are the state that lasts. */
-  readonly #claims = new Map<number, Lane>();
-  readonly #records = new Map<number, Lane>();
+  readonly #chunkBytes: number;
+  /** Each kind's tables or logs, by lifetime in milliseconds. */
+  readonly #counters = new Map<number, CounterTable>();
+  readonly #challenges = new Map<number, RecordLog>();
+  /** Done idempotency records (the state that lasts); pending claims apart, in a plain map (they are few). */
+  readonly #records = new Map<number, RecordLog>();
+  readonly #claims = new Map<string, string>();
+  #claimBytes = 0;
+  readonly #interned = new Interned();
+  readonly #writer = new ByteWriter();
+  /** When the store last walked every counter, and when the oldest live one it saw expires. */
+  #sweptAt = -Infinity;
+  #oldestCounter = Infinity;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_MB * MB;
     this.#admitBytes = this.#maxBytes - Math.min(this.#maxBytes / 8, 4 * MB);
+    this.#chunkBytes = Math.min(64 * 1024, Math.max(512, Math.floor(this.#maxBytes / 1024)));
   }
 
   saveChallenge(challenge: Challenge, ttlSeconds: number): Promise<void> {
-    const now = this.#now();
-    const lane = laneOf(this.#challenges, ttlSeconds * 1000);
-    // The id is the key: the packed form keeps the rest.
-    this.#write(lane, challenge.id, `c${now.toString(36)},${packChallenge(challenge)}`, now);
+    const writer = this.#writer.reset();
+    writeChallenge(writer, challenge, this.#interned);
+    // The id is the key: the body keeps the rest.
+    this.#logOf(this.#challenges, ttlSeconds * 1000).append(challenge.id, writer.view(), this.#now());
     return Promise.resolve();
   }
 
@@ -188,58 +164,91 @@ export class MemoryStore implements OtpStore {
     const now = this.#now();
     return Promise.resolve(
       ids.map((id) => {
-        const found = this.#find(this.#challenges, id, now);
-        if (!found) return null;
-        const value = found.value;
-        return unpackChallenge(value.slice(value.indexOf(",") + 1));
+        for (const log of this.#challenges.values()) {
+          const reader = log.find(id, now);
+          if (reader) return readChallenge(reader, id, this.#interned);
+        }
+        return null;
       }),
     );
   }
 
   consumeLimits(request: LimitRequest): Promise<LimitDecision> {
-    return settle(() => this.#consumeLimits(request));
+    return settle(() => this.#consumeLimits(request, byKey(request), false));
   }
 
-  #consumeLimits(request: LimitRequest): LimitDecision {
+  #consumeLimits(request: LimitRequest, rules: readonly KeyRules[], swept: boolean): LimitDecision {
     const now = this.#now();
-    const refusals: Refusal[] = [];
-    const entries = byKey(request).map((rules) => {
-      const lane = laneOf(this.#counters, rules.ttlMs);
-      const found = this.#live(lane, rules.key, now);
-      const stored = typeof found === "string" ? undefined : found;
-      const all = stored === undefined ? [] : typeof stored === "number" ? [stored] : stored;
-      const live = all.filter((time) => time > now - rules.ttlMs);
-      const last = live[live.length - 1];
-      if (rules.cooldownMs > 0 && last !== undefined && last + rules.cooldownMs > now) {
-        refusals.push({ limit: "cooldown", retryAfterMs: last + rules.cooldownMs - now });
+    let limit = "";
+    let retryAfterMs = 0;
+    // The refusal that lasts longest: only once it is over do all the limits allow a send.
+    const refuse = (name: string, waitMs: number) => {
+      if (limit === "" || waitMs > retryAfterMs) {
+        limit = name;
+        retryAfterMs = waitMs;
       }
-      for (const cap of rules.caps) {
-        const inWindow = live.filter((time) => time > now - cap.windowMs);
-        // max 0: the rule only counts (for recentCounts), it never refuses.
-        const oldest = cap.max > 0 ? inWindow[inWindow.length - cap.max] : undefined;
-        if (oldest !== undefined) {
-          refusals.push({ limit: cap.name, retryAfterMs: oldest + cap.windowMs - now });
+    };
+    const located: Located[] = [];
+    for (const rule of rules) {
+      const table = this.#tableOf(rule.ttlMs);
+      hashKey(rule.key);
+      const { a, b } = hashed;
+      const slot = table.locate(a, b, now);
+      const stored = table.timesAt(slot, now);
+      let next: number | number[] = now;
+      if (stored !== undefined) {
+        const last = typeof stored === "number" ? stored : (stored[stored.length - 1] ?? 0);
+        if (rule.cooldownMs > 0 && last + rule.cooldownMs > now) {
+          refuse("cooldown", last + rule.cooldownMs - now);
         }
+        const live = typeof stored === "number" ? [stored] : stored.filter((time) => time > now - rule.ttlMs);
+        for (const cap of rule.caps) {
+          // max 0: the rule only counts (for recentCounts), it never refuses.
+          if (cap.max <= 0) continue;
+          let inWindow = 0;
+          for (const time of live) if (time > now - cap.windowMs) inWindow += 1;
+          if (inWindow >= cap.max) {
+            const oldest = live[live.length - cap.max] ?? now;
+            refuse(cap.name, oldest + cap.windowMs - now);
+          }
+        }
+        if (rule.keep > 1) next = [...live.slice(-(rule.keep - 1)), now];
       }
-      const next = [...live, now].slice(-rules.keep);
-      return { lane, key: rules.key, stored, times: next.length === 1 ? now : next };
-    });
-    const refused = longestWait(refusals);
-    if (refused) return { allowed: false, ...refused };
+      located.push({ table, a, b, slot, next });
+    }
+    if (limit !== "") return { allowed: false, limit, retryAfterMs };
 
-    const growth = entries.reduce(
-      (sum, { key, stored, times }) =>
-        sum +
-        timesBytes(times) -
-        (stored === undefined ? -ENTRY_BYTES - stringBytes(key) : timesBytes(stored)),
-      0,
-    );
-    this.#admit(
-      growth,
-      entries.map(({ lane }) => lane),
-      now,
-    );
-    for (const { lane, key, times } of entries) this.#write(lane, key, times, now);
+    // Room: new entries in each table, and the arrays of keys holding several times.
+    let arrays = 0;
+    const added = new Map<CounterTable, number>();
+    for (const { table, slot, next } of located) {
+      if (slot < 0) added.set(table, (added.get(table) ?? 0) + 1);
+      if (typeof next !== "number") arrays += arrayBytes(next.length) + 8;
+    }
+    const growth = (factor: number) =>
+      [...added].reduce((sum, [table, entries]) => sum + table.growthFor(entries, factor), arrays);
+    const room = this.#admitBytes - this.#usedBytes();
+    // A table grows by half, or by the least worth a rehash when that is all the room left.
+    const factor = growth(GROWTH) <= room ? GROWTH : LAST_GROWTH;
+    if (growth(factor) > Math.max(0, room)) {
+      if (!swept && now - this.#sweptAt >= SWEEP_INTERVAL_MS) {
+        this.#sweep(now);
+        return this.#consumeLimits(request, rules, true);
+      }
+      throw this.#saturated(now);
+    }
+    for (const [table, entries] of added) {
+      if (table.growthFor(entries, factor) === 0) continue;
+      table.grow(entries, now, factor);
+      // Its slots moved: find them again.
+      for (const entry of located)
+        if (entry.table === table) entry.slot = table.locate(entry.a, entry.b, now);
+    }
+    for (const { table, a, b, slot, next } of located) {
+      // A new key's free slot is looked for again: another new key of this send may have taken it.
+      table.write(slot < 0 ? table.locate(a, b, now) : slot, a, b, next);
+    }
+    for (const table of added.keys()) table.step(now);
     return { allowed: true };
   }
 
@@ -247,10 +256,12 @@ export class MemoryStore implements OtpStore {
     return settle(() => {
       const now = this.#now();
       return counters.map(({ key, windowMs }) => {
-        // A counter lives in the lane of its longest lifetime; look in each (a group has a few lanes).
-        for (const lane of this.#counters.values()) {
-          const stored = this.#live(lane, key, now);
-          if (stored === undefined || typeof stored === "string") continue;
+        hashKey(key);
+        const { a, b } = hashed;
+        // A counter lives in the table of its longest lifetime; look in each (there are a few).
+        for (const table of this.#counters.values()) {
+          const stored = table.timesAt(table.locate(a, b, now), now);
+          if (stored === undefined) continue;
           const times = typeof stored === "number" ? [stored] : stored;
           return times.filter((time) => time > now - windowMs).length;
         }
@@ -270,34 +281,45 @@ export class MemoryStore implements OtpStore {
 
   #claimIdempotency(key: string, fingerprint: string, token: string, leaseSeconds: number) {
     const now = this.#now();
-    const found = this.#findRecord(key, now);
-    if (found) {
-      const { fingerprint: stored, outcome } = parseRecord(found.value);
-      return { fingerprint: stored, outcome };
+    const done = this.#findRecord(key, now);
+    if (done) return done;
+    const claim = this.#liveClaim(key, now);
+    if (claim) return { fingerprint: claim.fingerprint, outcome: null };
+    const value = `${(now + leaseSeconds * 1000).toString(36)},${token},${fingerprint}`;
+    const bytes = ENTRY_BYTES + stringBytes(key) + stringBytes(value);
+    if (this.#usedBytes() + bytes > this.#admitBytes) {
+      this.#sweep(now);
+      if (this.#usedBytes() + bytes > this.#admitBytes) throw this.#saturated(now);
     }
-    const lane = laneOf(this.#claims, leaseSeconds * 1000);
-    const value = `p${now.toString(36)},${token},${fingerprint}`;
-    this.#admit(ENTRY_BYTES + stringBytes(key) + stringBytes(value), [lane], now);
-    this.#write(lane, key, value, now);
+    this.#claims.set(key, value);
+    this.#claimBytes += bytes;
     return null;
   }
 
   completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void> {
     const now = this.#now();
-    const found = this.#find(this.#claims, key, now);
-    if (!found) return Promise.resolve();
-    const record = parseRecord(found.value);
-    if (record.token !== token) return Promise.resolve();
-    this.#remove(found.lane, key, found.value);
-    const lane = laneOf(this.#records, ttlSeconds * 1000);
+    const claim = this.#liveClaim(key, now);
+    if (claim?.token !== token) return Promise.resolve();
+    this.#dropClaim(key);
+    const writer = this.#writer.reset();
+    writer.key(claim.fingerprint);
+    // An OtpSent answer (most are) is kept as a packed challenge, when it reads back as the very same text.
+    const challenge = unpackSentOutcome(outcome);
+    if (challenge && packSentOutcome(challenge) === outcome) {
+      writer.uint(1);
+      writer.key(challenge.id);
+      writeChallenge(writer, challenge, this.#interned);
+    } else {
+      writer.uint(0);
+      writer.text(outcome);
+    }
     // After a send: kept whatever the bound says (the headroom is for this), or a replay would send again.
-    this.#write(lane, key, `d${now.toString(36)},${record.fingerprint},${outcome}`, now);
+    this.#logOf(this.#records, ttlSeconds * 1000).append(key, writer.view(), now);
     return Promise.resolve();
   }
 
   releaseIdempotency(key: string, token: string): Promise<void> {
-    const found = this.#find(this.#claims, key, this.#now());
-    if (found && parseRecord(found.value).token === token) this.#remove(found.lane, key, found.value);
+    if (this.#liveClaim(key, this.#now())?.token === token) this.#dropClaim(key);
     return Promise.resolve();
   }
 
@@ -306,16 +328,27 @@ export class MemoryStore implements OtpStore {
     return this.#admitBytes;
   }
 
+  /**
+   * The bytes what the store holds would take at worst (every table and index just grown, 3/8 full): the bound
+   * holds at least its admitted bytes' worth of state at this rate. `memoryCapacity` reads it.
+   */
+  heldBytes(): number {
+    let held = this.#claimBytes + this.#interned.bytes;
+    for (const table of this.#counters.values()) held += table.heldBytes;
+    for (const log of [...this.#challenges.values(), ...this.#records.values()]) held += log.heldBytes;
+    return held;
+  }
+
   /** How full the store is. */
   usage(): MemoryStoreUsage {
-    const count = (lanes: Map<number, Lane>) =>
-      [...lanes.values()].reduce((sum, lane) => sum + lane.entries.size, 0);
+    const count = (group: Map<number, { size: number }>) =>
+      [...group.values()].reduce((sum, item) => sum + item.size, 0);
     return {
-      usedBytes: this.#usedBytes,
+      usedBytes: this.#usedBytes(),
       maxBytes: this.#maxBytes,
       challenges: count(this.#challenges),
       counters: count(this.#counters),
-      idempotency: count(this.#claims) + count(this.#records),
+      idempotency: this.#claims.size + count(this.#records),
     };
   }
 
@@ -327,84 +360,84 @@ export class MemoryStore implements OtpStore {
     return Promise.resolve();
   }
 
-  /**
-   * Make room for `bytes` more, or refuse: expired entries go first; live ones are never dropped for room.
-   * Refuses with the time until the oldest live entry expires.
-   */
-  #admit(bytes: number, lanes: readonly Lane[], now: number): void {
-    const crowded = () =>
-      this.#usedBytes + bytes > this.#admitBytes ||
-      lanes.some((lane) => lane.entries.size >= MAX_LANE_ENTRIES);
-    if (bytes <= 0 || !crowded()) return;
-    this.#sweep(now);
-    if (!crowded()) return;
-    const oldest = Math.min(...this.#lastingLanes().map((lane) => lane.nextExpiry));
-    throw new StoreSaturatedError(
+  #usedBytes(): number {
+    let used = this.#claimBytes + this.#interned.bytes;
+    for (const table of this.#counters.values()) used += table.bytes;
+    for (const log of this.#challenges.values()) used += log.bytes;
+    for (const log of this.#records.values()) used += log.bytes;
+    return used;
+  }
+
+  /** Refused for room, with the time until the oldest live state expires and frees some. */
+  #saturated(now: number): StoreSaturatedError {
+    let oldest = this.#oldestCounter;
+    for (const log of [...this.#challenges.values(), ...this.#records.values()]) {
+      oldest = Math.min(oldest, log.nextRelease);
+    }
+    return new StoreSaturatedError(
       "The memory store is full of live state.",
-      Number.isFinite(oldest) ? Math.max(1, oldest - now) : SWEEP_INTERVAL_MS,
+      Number.isFinite(oldest) && oldest > now ? oldest - now : SWEEP_INTERVAL_MS,
     );
   }
 
-  #write(lane: Lane, key: string, value: Stored, now: number): void {
-    const previous = lane.entries.get(key);
-    if (previous !== undefined) this.#remove(lane, key, previous);
-    lane.entries.set(key, value);
-    this.#usedBytes += ENTRY_BYTES + stringBytes(key) + storedBytes(value);
-    lane.nextExpiry = Math.min(lane.nextExpiry, lane.expiresAt(value));
-    if (now >= this.#nextSweepAt) this.#sweep(now);
-  }
-
-  #remove(lane: Lane, key: string, value: Stored): void {
-    lane.entries.delete(key);
-    this.#usedBytes -= ENTRY_BYTES + stringBytes(key) + storedBytes(value);
-  }
-
-  /** The live value under `key` in `lane`; an expired one is removed. */
-  #live(lane: Lane, key: string, now: number): Stored | undefined {
-    const value = lane.entries.get(key);
-    if (value === undefined) return undefined;
-    if (lane.expiresAt(value) > now) return value;
-    this.#remove(lane, key, value);
-    return undefined;
-  }
-
-  /** The live value under `key` in any lane of a group (a group has a few lanes: one per lifetime in use). */
-  #find(group: Map<number, Lane>, key: string, now: number): { lane: Lane; value: string } | undefined {
-    for (const lane of group.values()) {
-      const value = this.#live(lane, key, now);
-      if (typeof value === "string") return { lane, value };
-    }
-    return undefined;
-  }
-
-  #findRecord(key: string, now: number): { lane: Lane; value: string } | undefined {
-    return this.#find(this.#records, key, now) ?? this.#find(this.#claims, key, now);
-  }
-
-  /** Drop what expired, from the front of every lane that may have some; stop at the first live entry. */
+  /** Drop everything expired: walk every counter table (at most once a second), expire logs and claims. */
   #sweep(now: number): void {
-    this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
-    for (const lane of this.#allLanes()) {
-      if (lane.nextExpiry > now) continue;
-      lane.nextExpiry = Infinity;
-      for (const [key, value] of lane.entries) {
-        const expiresAt = lane.expiresAt(value);
-        if (expiresAt > now) {
-          lane.nextExpiry = expiresAt;
-          break;
-        }
-        this.#remove(lane, key, value);
-      }
+    this.#sweptAt = now;
+    this.#oldestCounter = Infinity;
+    for (const [ttlMs, table] of this.#counters) {
+      this.#oldestCounter = Math.min(this.#oldestCounter, table.sweep(now));
+      if (table.size === 0) this.#counters.delete(ttlMs);
+    }
+    for (const log of [...this.#challenges.values(), ...this.#records.values()]) log.expire(now);
+    for (const [key, value] of this.#claims) {
+      if (parseClaim(value).expiresAt <= now) this.#dropClaim(key);
     }
   }
 
-  #allLanes(): Lane[] {
-    return [...this.#lastingLanes(), ...this.#claims.values()];
+  #liveClaim(key: string, now: number): ReturnType<typeof parseClaim> | undefined {
+    const value = this.#claims.get(key);
+    if (value === undefined) return undefined;
+    const claim = parseClaim(value);
+    if (claim.expiresAt > now) return claim;
+    this.#dropClaim(key);
+    return undefined;
   }
 
-  /** The lanes of state that lasts (not pending claims, which end within their lease). */
-  #lastingLanes(): Lane[] {
-    return [...this.#counters.values(), ...this.#challenges.values(), ...this.#records.values()];
+  #dropClaim(key: string): void {
+    const value = this.#claims.get(key);
+    if (value === undefined) return;
+    this.#claims.delete(key);
+    this.#claimBytes -= ENTRY_BYTES + stringBytes(key) + stringBytes(value);
+  }
+
+  #findRecord(key: string, now: number): IdempotencyRecord | undefined {
+    for (const log of this.#records.values()) {
+      const reader = log.find(key, now);
+      if (!reader) continue;
+      const fingerprint = reader.key();
+      if (reader.uint() === 0) return { fingerprint, outcome: reader.text() ?? "" };
+      const id = reader.key();
+      return { fingerprint, outcome: packSentOutcome(readChallenge(reader, id, this.#interned)) };
+    }
+    return undefined;
+  }
+
+  #tableOf(ttlMs: number): CounterTable {
+    let table = this.#counters.get(ttlMs);
+    if (!table) {
+      table = new CounterTable(ttlMs);
+      this.#counters.set(ttlMs, table);
+    }
+    return table;
+  }
+
+  #logOf(group: Map<number, RecordLog>, ttlMs: number): RecordLog {
+    let log = group.get(ttlMs);
+    if (!log) {
+      log = new RecordLog(ttlMs, this.#chunkBytes);
+      group.set(ttlMs, log);
+    }
+    return log;
   }
 }
 
@@ -413,13 +446,4 @@ function settle<T>(step: () => T): Promise<T> {
   return new Promise((resolve) => {
     resolve(step());
   });
-}
-
-function laneOf(group: Map<number, Lane>, ttlMs: number): Lane {
-  let lane = group.get(ttlMs);
-  if (!lane) {
-    lane = new Lane(ttlMs);
-    group.set(ttlMs, lane);
-  }
-  return lane;
 }

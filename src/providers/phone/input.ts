@@ -2,6 +2,7 @@
 import { isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { Field, InputType } from "type-graphql";
 import { FieldErrors } from "../../otp/field-errors.js";
+import { phoneFacts } from "../../otp/phone-policy.js";
 import type { Parsed } from "../../otp/ports.js";
 import type { Fields } from "../descriptor.js";
 import type { PhoneWireRequest } from "./adapter.js";
@@ -39,7 +40,8 @@ export function parsePhoneInput(input: PhoneOtpFields): Parsed<PhoneWireRequest>
   let e164: string | undefined;
   if (phone) {
     const parsed = /^\+[\d\s().-]+$/.test(phone) ? parsePhoneNumberFromString(phone) : undefined;
-    if (!parsed?.isValid()) {
+    // Valid means "has a type" with full metadata; asked through `phoneFacts`, which the phone policy asks next.
+    if (!parsed || phoneFacts(parsed.number).type === undefined) {
       errors.add("phone", "Not a valid phone number in international format (E.164, e.g. +919876543210).");
     } else if (knownCountry && parsed.country !== knownCountry) {
       // The number says where it belongs; `country` only confirms it.
