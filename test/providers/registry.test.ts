@@ -1,6 +1,8 @@
 /**
- * The "Adding a provider" claim (README, docs/adding-a-provider.md), checked for every provider of the registry: a provider is the files the
- * README lists (at most six), and nothing else in `src/` names it.
+ * The "Adding a provider" claim (README, docs/adding-a-provider.md), checked for every provider of the registry: a
+ * provider is the files the page lists (at most six, as many as the README says), nothing else in `src/` names it,
+ * and what is derived from its descriptor is there: its `OtpProvider` value and `RequestOtpInput` member in the
+ * schema, its documented responses with a magic input or a reason for each, its settings, its redacted fields.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +12,8 @@ import { PROVIDERS } from "../../src/providers/registry.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PAGE = readFileSync(join(ROOT, "docs/adding-a-provider.md"), "utf8");
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const SCHEMA = readFileSync(join(ROOT, "schema/subgraph.graphql"), "utf8");
 
 /** The files the steps of docs/adding-a-provider.md name, with `<id>` for the provider's folder. */
 const STEPS = [...PAGE.matchAll(/^\d+\. `([^`]+)`/gm)].map((match) => match[1] ?? "");
@@ -28,6 +32,13 @@ describe("adding a provider, as docs/adding-a-provider.md says", () => {
     expect(STEPS).toContain("src/providers/registry.ts");
   });
 
+  it("takes as many files as the README and the page say", () => {
+    const words = ["One", "Two", "Three", "Four", "Five", "Six"];
+    const said = words[STEPS.length - 1];
+    expect(/## Adding a provider\s+(\w+) files:/.exec(README)?.[1]).toBe(said);
+    expect(PAGE).toContain(`${said ?? "?"} files,`);
+  });
+
   describe.each(PROVIDERS.map((provider) => [provider.id, provider.input.member] as const))(
     "%s",
     (id, folder) => {
@@ -37,6 +48,14 @@ describe("adding a provider, as docs/adding-a-provider.md says", () => {
       it("is the listed files: its folder holds them (and its own helpers), and its contract cases exist", () => {
         expect(filesBelow(`src/providers/${folder}`)).toEqual(expect.arrayContaining(own));
         for (const file of files) expect(existsSync(join(ROOT, file)), file).toBe(true);
+      });
+
+      it("is in the schema: an OtpProvider value, and a RequestOtpInput member of its input type", () => {
+        const block = (start: string) =>
+          SCHEMA.slice(SCHEMA.indexOf(start), SCHEMA.indexOf("}", SCHEMA.indexOf(start)));
+        expect(block("enum OtpProvider {")).toMatch(new RegExp(`^\\s*${id}$`, "m"));
+        const type = PROVIDERS.find((provider) => provider.id === id)?.input.type.name;
+        expect(block("input RequestOtpInput")).toMatch(new RegExp(`^\\s*${folder}: ${type}$`, "m"));
       });
 
       it("is named nowhere else in src/ but in the registry: no import of its folder, no quoted id", () => {
@@ -49,3 +68,32 @@ describe("adding a provider, as docs/adding-a-provider.md says", () => {
     },
   );
 });
+
+describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))(
+  "%s's descriptor",
+  (_id, provider) => {
+    it("has its documented responses, each reached by a magic input (in words too) or said unreachable", () => {
+      expect(provider.responses.length).toBeGreaterThan(0);
+      const { magic, unreachable = {} } = provider.sandbox;
+      for (const { code } of provider.responses) {
+        expect(magic[code]?.description ?? unreachable[code], code).toMatch(/\S/);
+      }
+      expect(Object.keys(magic).every((code) => provider.responses.some((row) => row.code === code))).toBe(
+        true,
+      );
+    });
+
+    it("has its settings, each with a meaning, a base URL among them, and the fields its secrets fill", () => {
+      const variables = Object.entries(provider.settings);
+      expect(variables.map(([, variable]) => variable.field)).toContain("baseUrl");
+      for (const [name, variable] of variables) {
+        expect(name.startsWith(`${provider.id}_`), name).toBe(true);
+        expect(variable.description, name).toMatch(/\S/);
+      }
+    });
+
+    it("names the fields the logs redact", () => {
+      expect(provider.sensitiveFields.length).toBeGreaterThan(0);
+    });
+  },
+);
