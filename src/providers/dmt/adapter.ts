@@ -10,14 +10,8 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter, SingleUse } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  failureFromRow,
-  rowFor,
-  sent,
-  type DocumentedResponse,
-  providerText,
-} from "../outcomes.js";
+import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { DocumentedResponse } from "../outcomes.js";
 import { DMT_OTP_TYPE, parseDmtInput, type DmtOtpFields, type DmtOtpType } from "./input.js";
 
 /** The documented endpoint, appended to the configured base URL. */

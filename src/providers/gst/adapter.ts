@@ -13,14 +13,8 @@ import type { ProviderAdapter } from "../../otp/ports.js";
 import { joinUrl, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  failureFromRow,
-  rowFor,
-  sent,
-  type DocumentedResponse,
-  providerText,
-} from "../outcomes.js";
+import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { DocumentedResponse } from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
 
 /** The wire request, as the document's sample. */

@@ -11,14 +11,8 @@ import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  failureFromRow,
-  rowFor,
-  sent,
-  type DocumentedResponse,
-  providerText,
-} from "../outcomes.js";
+import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { DocumentedResponse } from "../outcomes.js";
 import { parseItrInput, type ItrOtpFields } from "./input.js";
 
 export const ITR_PATH = "/verification/v2/itr/get_otp";

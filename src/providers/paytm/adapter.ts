@@ -9,14 +9,8 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  failureFromRow,
-  rowFor,
-  sent,
-  type DocumentedResponse,
-  providerText,
-} from "../outcomes.js";
+import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { DocumentedResponse } from "../outcomes.js";
 import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
 /** The documented endpoint, appended to the configured base URL; `?locale=` follows. */

@@ -10,14 +10,8 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  failureFromRow,
-  retryAfterSeconds,
-  sent,
-  type DocumentedResponse,
-  providerText,
-} from "../outcomes.js";
+import { asRecord, failureFromRow, providerText, retryAfterSeconds, sent } from "../outcomes.js";
+import type { DocumentedResponse } from "../outcomes.js";
 import { parsePhoneInput, type PhoneOtpFields } from "./input.js";
 
 export const PHONE_PATH = "/auth/otp/request";
