@@ -128,15 +128,16 @@ function defaultCell(setting: { schema: SettingVariable["schema"]; default?: str
 
 const code = (name: string) => `\`${name}\``;
 
-export function serviceSettingsTable(
-  settings: Readonly<Record<string, ServiceSetting>> = SERVICE_SETTINGS,
-  only: (setting: ServiceSetting) => boolean = () => true,
-): string {
-  const rows = Object.entries(settings)
+type ServiceSettings = Readonly<Record<string, ServiceSetting>>;
+
+/** A row (variable, default, meaning) for each of the service's settings that `only` keeps. */
+const serviceRows = (settings: ServiceSettings, only: (setting: ServiceSetting) => boolean = () => true) =>
+  Object.entries(settings)
     .filter(([, setting]) => only(setting))
     .map(([name, setting]) => [code(name), defaultCell(setting), setting.meaning]);
-  return markdownTable(["variable", "default", "meaning"], rows);
-}
+
+export const serviceSettingsTable = (settings: ServiceSettings = SERVICE_SETTINGS) =>
+  markdownTable(["variable", "default", "meaning"], serviceRows(settings));
 
 /** Every provider's variables: required ones (the provider counts as configured with all of them), secrets. */
 export function providerSettingsTable(providers: readonly ProviderDescriptor[] = PROVIDERS): string {
@@ -153,12 +154,10 @@ export function providerSettingsTable(providers: readonly ProviderDescriptor[] =
 
 /** The README's essentials: the service's essential settings, then a row per provider (its variables with no default). */
 export function essentialSettingsTable(
-  settings: Readonly<Record<string, ServiceSetting>> = SERVICE_SETTINGS,
+  settings: ServiceSettings = SERVICE_SETTINGS,
   providers: readonly ProviderDescriptor[] = PROVIDERS,
 ): string {
-  const service = Object.entries(settings)
-    .filter(([, setting]) => setting.essential)
-    .map(([name, setting]) => [code(name), defaultCell(setting), setting.meaning]);
+  const service = serviceRows(settings, (setting) => setting.essential === true);
   const perProvider = providers.map(({ description, settings: variables }) => [
     Object.entries(variables)
       .filter(([, variable]) => defaultCell(variable) === "")
