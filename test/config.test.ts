@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { DEFAULT_LIMITS } from "./helpers/limits.js";
 
 describe("loadConfig", () => {
   it("defaults to sandbox on port 4001, with relaxed local limits, when nothing is configured", () => {
@@ -43,16 +44,7 @@ describe("loadConfig", () => {
       "OTP_MAX_PER_RANGE_PER_HOUR",
     ]);
     const live = loadConfig({ PHONE_BASE_URL: "https://otp.example.com" });
-    expect(live.limits).toEqual({
-      cooldownSeconds: 30,
-      maxPerDestinationPerHour: 5,
-      maxPerDevicePerHour: 10,
-      maxPerIpPerHour: 30,
-      maxPerRangePerHour: 20,
-      rangeSuffixDigits: 3,
-      maxPerProviderPerHour: 0,
-      maxPerCountryPerHour: 0,
-    });
+    expect(live.limits).toEqual(DEFAULT_LIMITS);
     expect(live.relaxedLimits).toEqual([]);
   });
 

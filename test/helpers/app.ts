@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import type { App, AppOptions } from "../../src/server.js";
 import { startService } from "../../src/bootstrap.js";
 import type { Config } from "../../src/config.js";
@@ -21,6 +22,21 @@ export interface TestApp {
   app: App;
   config: Config;
   close(): Promise<void>;
+}
+
+/** The subgraph (`startTestApp(env)`), started before the calling suite's tests and closed after them. */
+export function useTestApp(env: Record<string, string> = {}): { readonly url: string } {
+  let subgraph: TestApp | undefined;
+  beforeAll(async () => {
+    subgraph = await startTestApp(env);
+  });
+  afterAll(() => subgraph?.close());
+  return {
+    get url() {
+      if (!subgraph) throw new Error("the subgraph starts in beforeAll");
+      return subgraph.url;
+    },
+  };
 }
 
 /**

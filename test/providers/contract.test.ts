@@ -4,13 +4,14 @@
  * undocumented rows, and the documented request. The data of each provider is its `<id>.cases.ts`.
  */
 import { readdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RequestOtpDocument, type RequestOtpInput } from "../__generated__/graphql.js";
 import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
 import { PROVIDER_IDS, PROVIDERS } from "../../src/providers/registry.js";
-import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
+import { NO_LOCAL_LIMITS, useTestApp } from "../helpers/app.js";
 import { execute } from "../helpers/client.js";
-import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
+import { useLoopbackProvider } from "../helpers/loopback-provider.js";
+import { json, type UpstreamHandler } from "../helpers/upstream.js";
 import type { ProviderCases, Reply } from "./contract.js";
 
 const CASES = new Map<string, ProviderCases>();
@@ -49,25 +50,14 @@ describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))("%s
   };
 
   describe("over HTTP, against a loopback provider", () => {
-    let upstream: Upstream;
-    let subgraph: TestApp;
-    beforeAll(async () => {
-      upstream = await startUpstream();
-      subgraph = await startTestApp({
-        ...cases.env(upstream.url),
-        ...NO_LOCAL_LIMITS,
-        OTP_PROVIDER_TIMEOUT_MS: "1000",
-      });
-    });
-    afterAll(async () => {
-      await subgraph.close();
-      await upstream.close();
-    });
+    const loopback = useLoopbackProvider((url) => ({ ...cases.env(url), OTP_PROVIDER_TIMEOUT_MS: "1000" }));
 
     async function send(handler: UpstreamHandler) {
-      upstream.requests.length = 0;
-      upstream.respond(handler);
-      return requestOtp(subgraph.url, cases.input);
+      const { result } = await loopback.send(
+        { [member]: cases.input } as unknown as RequestOtpInput,
+        handler,
+      );
+      return result;
     }
 
     const overHttp = provider.responses.filter((row) => !(row.code in (cases.elsewhere ?? {})));
@@ -82,8 +72,8 @@ describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))("%s
         } else {
           expect(result).toMatchObject({ provider: id, message: row.message ?? row.documented });
         }
-        expect(upstream.requests).toHaveLength(1);
-        const [request] = upstream.requests;
+        expect(loopback.upstream.requests).toHaveLength(1);
+        const [request] = loopback.upstream.requests;
         expect(request?.method).toBe("POST");
         expect(request?.url).toBe(cases.request.url);
         expect(request?.headers).toMatchObject({
@@ -121,21 +111,17 @@ describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))("%s
         /* never answers */
       });
       expect(silent).toMatchObject({ __typename: FAULT.outcome, providerCode: null, retryable: true });
-      expect(upstream.requests).toHaveLength(1);
+      expect(loopback.upstream.requests).toHaveLength(1);
       const reset = await send((_request, res) => {
         res.socket?.destroy();
       });
       expect(reset).toMatchObject({ __typename: FAULT.outcome, providerCode: null, retryable: true });
-      expect(upstream.requests).toHaveLength(1);
+      expect(loopback.upstream.requests).toHaveLength(1);
     });
   });
 
   describe("through the sandbox", () => {
-    let subgraph: TestApp;
-    beforeAll(async () => {
-      subgraph = await startTestApp(NO_LOCAL_LIMITS);
-    });
-    afterAll(() => subgraph.close());
+    const subgraph = useTestApp(NO_LOCAL_LIMITS);
 
     const reachable = provider.responses.filter((row) => row.code in provider.sandbox.magic);
     it.each(reachable.map((row) => [row.documented, row] as const))(

@@ -12,7 +12,7 @@ export interface Reply {
 
 export interface ProviderCases {
   /** The provider's variables, pointing at a loopback upstream at `baseUrl`. */
-  env(baseUrl: string): Record<string, string>;
+  env: (baseUrl: string) => Record<string, string>;
   /** A valid input of the provider's `RequestOtpInput` member. */
   input: Record<string, unknown>;
   /** The documented request that input becomes: path and query, headers (a subset) and JSON body. */

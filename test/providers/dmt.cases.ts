@@ -1,7 +1,32 @@
+import type { DmtOtpInput } from "../__generated__/graphql.js";
 import type { ProviderCases } from "./contract.js";
 
-const CLIENT_ID = "dmt-test-client";
-const CLIENT_SECRET = "dmt-test-secret-5f1c";
+export const CLIENT_ID = "dmt-test-client";
+export const CLIENT_SECRET = "dmt-test-secret-5f1c";
+
+/** A customer registration as the DMT-lite OTP send document's example (with notations to normalise)… */
+export const REGISTRATION = {
+  customerMobileNumber: "+91 98765-43210",
+  otpType: "CUSTOMER_REGISTRATION",
+  username: "isutestapi1",
+  ovdType: "Aadhaar Card",
+  ovdData: "2345 6789 0124",
+  latLong: "12.9716, 77.5946",
+  publicIp: "192.168.1.1",
+  paramA: "branch-7",
+} satisfies DmtOtpInput;
+
+/** …and the body it becomes on the wire. */
+export const REGISTRATION_WIRE = {
+  customerMobileNumber: "9876543210",
+  username: "isutestapi1",
+  otpType: "1",
+  latLong: "12.9716,77.5946",
+  publicIP: "192.168.1.1",
+  ovdType: "Aadhaar Card",
+  ovdData: "234567890124",
+  paramA: "branch-7",
+};
 /** The DMT-lite OTP send document's sample reply for a `statusCode`, with HTTP 200 as it documents. */
 const seedReply = (status: string, statusCode: string, statusDesc: string) => ({
   status: 200,
@@ -11,29 +36,11 @@ const seedReply = (status: string, statusCode: string, statusDesc: string) => ({
 /** DMT: a customer registration, as the DMT-lite OTP send document's example, and its three `statusCode`s. */
 export const cases: ProviderCases = {
   env: (baseUrl) => ({ DMT_BASE_URL: baseUrl, DMT_CLIENT_ID: CLIENT_ID, DMT_CLIENT_SECRET: CLIENT_SECRET }),
-  input: {
-    customerMobileNumber: "+91 98765-43210",
-    otpType: "CUSTOMER_REGISTRATION",
-    username: "isutestapi1",
-    ovdType: "Aadhaar Card",
-    ovdData: "2345 6789 0124",
-    latLong: "12.9716, 77.5946",
-    publicIp: "192.168.1.1",
-    paramA: "branch-7",
-  },
+  input: REGISTRATION,
   request: {
     url: "/common/dmt-lite/unified/otp/send",
     headers: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET },
-    json: {
-      customerMobileNumber: "9876543210",
-      username: "isutestapi1",
-      otpType: "1",
-      latLong: "12.9716,77.5946",
-      publicIP: "192.168.1.1",
-      ovdType: "Aadhaar Card",
-      ovdData: "234567890124",
-      paramA: "branch-7",
-    },
+    json: REGISTRATION_WIRE,
   },
   rows: {
     "0": {

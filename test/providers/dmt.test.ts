@@ -3,38 +3,16 @@ import { RequestOtpDocument, type DmtOtpInput } from "../__generated__/graphql.j
 import { createDmtAdapter, DMT_PATH, DMT_RESPONSES } from "../../src/providers/dmt/adapter.js";
 import { parseDmtInput } from "../../src/providers/dmt/input.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
-import { refusedLocally } from "../helpers/refused-locally.js";
-import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
+import { NO_LOCAL_LIMITS, useTestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";
-import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
+import { itRefusesEach, useLoopbackProvider, type BadInput } from "../helpers/loopback-provider.js";
+import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
+import { cases, CLIENT_ID, CLIENT_SECRET, REGISTRATION, REGISTRATION_WIRE } from "./dmt.cases.js";
 
 type DmtCode = (typeof DMT_RESPONSES)[number]["code"];
 
-const CLIENT_ID = "dmt-test-client";
-const CLIENT_SECRET = "dmt-test-secret-5f1c";
 /** A valid Aadhaar (Verhoeff check digit 4). */
 const AADHAAR = "234567890124";
-
-const registration = {
-  customerMobileNumber: "+91 98765-43210",
-  otpType: "CUSTOMER_REGISTRATION",
-  username: "isutestapi1",
-  ovdType: "Aadhaar Card",
-  ovdData: "2345 6789 0124",
-  latLong: "12.9716, 77.5946",
-  publicIp: "192.168.1.1",
-  paramA: "branch-7",
-} satisfies DmtOtpInput;
-const registrationWire = {
-  customerMobileNumber: "9876543210",
-  username: "isutestapi1",
-  otpType: "1",
-  latLong: "12.9716,77.5946",
-  publicIP: "192.168.1.1",
-  ovdType: "Aadhaar Card",
-  ovdData: AADHAAR,
-  paramA: "branch-7",
-};
 
 const transaction = {
   customerMobileNumber: "08144094480",
@@ -109,34 +87,12 @@ function expectedFailure(row: (typeof DMT_RESPONSES)[number]) {
 }
 
 describe("DMT over HTTP against a loopback iServeU: every documented response", () => {
-  let upstream: Upstream;
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    subgraph = await startTestApp({
-      ...NO_LOCAL_LIMITS,
-      DMT_BASE_URL: upstream.url,
-      DMT_CLIENT_ID: CLIENT_ID,
-      DMT_CLIENT_SECRET: CLIENT_SECRET,
-    });
-  });
-  afterAll(async () => {
-    await subgraph.close();
-    await upstream.close();
-  });
-
-  async function send(dmt: DmtOtpInput, answer: Parameters<Upstream["respond"]>[0]) {
-    upstream.requests.length = 0;
-    upstream.respond(answer);
-    const { status, body } = await execute(subgraph.url, RequestOtpDocument, { input: { dmt } });
-    expect(status).toBe(200);
-    expect(body.errors).toBeUndefined();
-    return { result: body.data?.requestOtp, body };
-  }
+  const provider = useLoopbackProvider(cases.env);
+  const send = (dmt: DmtOtpInput, answer: UpstreamHandler) => provider.send({ dmt }, answer);
 
   function expectDocumentedRequest(wire: Record<string, string>) {
-    expect(upstream.requests).toHaveLength(1);
-    const [request] = upstream.requests;
+    expect(provider.upstream.requests).toHaveLength(1);
+    const [request] = provider.upstream.requests;
     expect(request?.method).toBe("POST");
     expect(request?.url).toBe(DMT_PATH);
     expect(request?.headers["content-type"]).toBe("application/json");
@@ -152,8 +108,8 @@ describe("DMT over HTTP against a loopback iServeU: every documented response", 
   });
 
   it('statusCode "0" for CUSTOMER_REGISTRATION: expires in 10 min, resend after 30 s, 5 attempts', async () => {
-    const { result, body } = await send(registration, json(200, SEED_BODY["0"]));
-    expectDocumentedRequest(registrationWire);
+    const { result, body } = await send(REGISTRATION, json(200, SEED_BODY["0"]));
+    expectDocumentedRequest(REGISTRATION_WIRE);
     if (result?.__typename !== "OtpSent") throw new Error(`expected OtpSent, got ${JSON.stringify(result)}`);
     const { challenge } = result;
     const sentAt = Date.parse(challenge.sentAt);
@@ -199,7 +155,7 @@ describe("DMT over HTTP against a loopback iServeU: every documented response", 
   }
 
   async function entity(id: string) {
-    const { body } = await post<{ _entities: Record<string, unknown>[] }>(subgraph.url, {
+    const { body } = await post<{ _entities: Record<string, unknown>[] }>(provider.subgraph.url, {
       query: `query ($r: [_Any!]!) { _entities(representations: $r) {
         ... on OtpChallenge { id provider destinationHint providerReference } } }`,
       variables: { r: [{ __typename: "OtpChallenge", id }] },
@@ -209,21 +165,7 @@ describe("DMT over HTTP against a loopback iServeU: every documented response", 
 });
 
 describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
-  let upstream: Upstream;
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    upstream = await startUpstream(json(200, SEED_BODY["0"]));
-    subgraph = await startTestApp({
-      ...NO_LOCAL_LIMITS,
-      DMT_BASE_URL: upstream.url,
-      DMT_CLIENT_ID: CLIENT_ID,
-      DMT_CLIENT_SECRET: CLIENT_SECRET,
-    });
-  });
-  afterAll(async () => {
-    await subgraph.close();
-    await upstream.close();
-  });
+  const provider = useLoopbackProvider(cases.env, json(200, SEED_BODY["0"]));
 
   const transactionAll = { ...transaction, ovdData: AADHAAR, latLong: "1,2", publicIp: "::1", paramA: "a" };
   const stringFields = [
@@ -239,7 +181,7 @@ describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
     "paramB",
     "paramC",
   ] as const;
-  const cases: [string, DmtOtpInput, string][] = [
+  const badInputs: BadInput<DmtOtpInput>[] = [
     ...stringFields.map((field): [string, DmtOtpInput, string] => [
       `a 10 kB ${field}`,
       { ...transactionAll, [field]: "9".repeat(10_240) },
@@ -257,7 +199,7 @@ describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
         field,
       ],
     ),
-    ["no ovdData for CUSTOMER_REGISTRATION", { ...registration, ovdData: null }, "ovdData"],
+    ["no ovdData for CUSTOMER_REGISTRATION", { ...REGISTRATION, ovdData: null }, "ovdData"],
     [
       "fullwidth digits in the mobile",
       { ...transaction, customerMobileNumber: "９８７６５４３２１０" },
@@ -265,40 +207,24 @@ describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
     ],
     ["Devanagari digits in the amount", { ...transaction, requestedAmount: "१००१" }, "requestedAmount"],
     ["an emoji in the reference", { ...transaction, externalRefNumber: "ref🙂12345" }, "externalRefNumber"],
-    ["Arabic-Indic digits in the Aadhaar", { ...registration, ovdData: "٢٣٤٥٦٧٨٩٠١٢٤" }, "ovdData"],
-    ["an Aadhaar with a wrong check digit", { ...registration, ovdData: "234567890128" }, "ovdData"],
-    ["the seed's sample latLong (latitude 123.23)", { ...registration, latLong: "123.23,21.345" }, "latLong"],
-    ["a hostname as publicIp", { ...registration, publicIp: "example.com" }, "publicIp"],
+    ["Arabic-Indic digits in the Aadhaar", { ...REGISTRATION, ovdData: "٢٣٤٥٦٧٨٩٠١٢٤" }, "ovdData"],
+    ["an Aadhaar with a wrong check digit", { ...REGISTRATION, ovdData: "234567890128" }, "ovdData"],
+    ["the seed's sample latLong (latitude 123.23)", { ...REGISTRATION, latLong: "123.23,21.345" }, "latLong"],
+    ["a hostname as publicIp", { ...REGISTRATION, publicIp: "example.com" }, "publicIp"],
   ];
 
-  for (const [name, dmt, field] of cases) {
-    it(`${name} is InvalidInput on dmt.${field}`, async () => {
-      upstream.requests.length = 0;
-      const refused = await refusedLocally(subgraph.url, { dmt }, "DMT");
-      expect(refused.fields).toContain(`dmt.${field}`);
-      expect(JSON.stringify(refused.body)).not.toContain("234567890128");
-      expect(upstream.requests).toHaveLength(0);
-    });
-  }
+  itRefusesEach(provider, "DMT", "dmt", badInputs, (refused) => {
+    expect(JSON.stringify(refused.body)).not.toContain("234567890128");
+  });
 
   it("a wrong enum, a number for a string, or a missing field is BAD_USER_INPUT, not a 500", async () => {
-    upstream.requests.length = 0;
-    for (const dmt of [
+    await provider.expectBadUserInput("dmt", [
       { ...transaction, otpType: "REFUND" },
       { ...transaction, otpType: "1" },
       { ...transaction, customerMobileNumber: 9876543210 },
       { ...transaction, otpType: undefined },
       { ...transaction, paramA: ["a"] },
-    ]) {
-      const { status, body } = await post(subgraph.url, {
-        query: "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename } }",
-        variables: { input: { dmt } },
-      });
-      expect(status).toBe(200);
-      expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    }
-    expect(upstream.requests).toHaveLength(0);
+    ]);
   });
 });
 
@@ -323,7 +249,7 @@ describe("DMT adapter", () => {
 
   it("is keyed on the bare mobile, masked in the hint, a phone for the phone policy, with no device", () => {
     const adapter = createDmtAdapter({ baseUrl: upstream.url, clientId: "i", clientSecret: "s" }, http);
-    const parsed = adapter.parse(registration);
+    const parsed = adapter.parse(REGISTRATION);
     if (!parsed.ok) throw new Error("fixture input must be valid");
     expect(adapter.destination(parsed.value)).toEqual({
       key: "9876543210",
@@ -336,7 +262,7 @@ describe("DMT adapter", () => {
 
 describe("DMT input validation", () => {
   it("normalises the documented notations and omits what was not given", () => {
-    expect(parseDmtInput(registration)).toEqual({ ok: true, value: registrationWire });
+    expect(parseDmtInput(REGISTRATION)).toEqual({ ok: true, value: REGISTRATION_WIRE });
     expect(parseDmtInput({ ...transaction, latLong: " ", paramB: "" })).toEqual({
       ok: true,
       value: transactionWire,
@@ -344,12 +270,12 @@ describe("DMT input validation", () => {
   });
 
   it("takes any ovdData for a document that is not Aadhaar, and an Aadhaar only with its check digit", () => {
-    expect(parseDmtInput({ ...registration, ovdType: "Voter ID", ovdData: "ABC1234567" })).toMatchObject({
+    expect(parseDmtInput({ ...REGISTRATION, ovdType: "Voter ID", ovdData: "ABC1234567" })).toMatchObject({
       ok: true,
       value: { ovdType: "Voter ID", ovdData: "ABC1234567" },
     });
     for (const ovdType of ["Aadhaar Card", "AADHAR", "aadhaar"]) {
-      expect(parseDmtInput({ ...registration, ovdType, ovdData: "134567890124" }).ok).toBe(false);
+      expect(parseDmtInput({ ...REGISTRATION, ovdType, ovdData: "134567890124" }).ok).toBe(false);
     }
   });
 
@@ -399,17 +325,13 @@ describe("DMT input validation", () => {
       "dmt.externalRefNumber",
       "dmt.requestedAmount",
     ]);
-    expect(fields({ ...registration, ovdData: undefined })).toEqual(["dmt.ovdData"]);
-    expect(fields({ ...registration, externalRefNumber: null, requestedAmount: null })).toEqual([]);
+    expect(fields({ ...REGISTRATION, ovdData: undefined })).toEqual(["dmt.ovdData"]);
+    expect(fields({ ...REGISTRATION, externalRefNumber: null, requestedAmount: null })).toEqual([]);
   });
 });
 
 describe("DMT sandbox", () => {
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    subgraph = await startTestApp(NO_LOCAL_LIMITS);
-  });
-  afterAll(() => subgraph.close());
+  const subgraph = useTestApp(NO_LOCAL_LIMITS);
 
   it("a TRANSACTION with a valid amount is sent; its reference number again is refused, nothing sent", async () => {
     const [dmt] = freshTransaction();

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RequestOtpDocument } from "../__generated__/graphql.js";
+import { describe, expect, it } from "vitest";
 import { UpstreamClient } from "../../src/providers/http-client.js";
 import { createGstAdapter } from "../../src/providers/gst/adapter.js";
 import { parseGstInput } from "../../src/providers/gst/input.js";
 import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
-import { refusedLocally } from "../helpers/refused-locally.js";
-import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
-import { execute, post } from "../helpers/client.js";
-import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
+import { post } from "../helpers/client.js";
+import { useLoopbackProvider } from "../helpers/loopback-provider.js";
+import { json, refusedUrl, startUpstream } from "../helpers/upstream.js";
 import { cases } from "./gst.cases.js";
 
 const INPUT = { gstin: " 27aapfu0939f1zv ", username: "taxpayer.one" };
@@ -15,33 +13,12 @@ const SENT = cases.rows["200"]?.reply ?? { status: 0, body: null };
 const [FAULT] = GENERIC_RESPONSES;
 
 describe("GST over HTTP against a loopback provider", () => {
-  let upstream: Upstream;
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    subgraph = await startTestApp({
-      ...cases.env(upstream.url),
-      ...NO_LOCAL_LIMITS,
-    });
-  });
-  afterAll(async () => {
-    await subgraph.close();
-    await upstream.close();
-  });
-
-  async function requestOtp(handler: Parameters<Upstream["respond"]>[0], input = INPUT) {
-    upstream.requests.length = 0;
-    upstream.respond(handler);
-    const { status, body } = await execute(subgraph.url, RequestOtpDocument, { input: { gst: input } });
-    expect(status).toBe(200);
-    expect(body.errors).toBeUndefined();
-    return body.data?.requestOtp;
-  }
+  const provider = useLoopbackProvider(cases.env);
 
   it("keeps appKey as the challenge's providerReference, for other subgraphs", async () => {
-    const result = await requestOtp(json(SENT.status, SENT.body));
+    const { result } = await provider.send({ gst: INPUT }, json(SENT.status, SENT.body));
     if (result?.__typename !== "OtpSent") throw new Error(`expected OtpSent, got ${JSON.stringify(result)}`);
-    const { body } = await post<{ _entities: unknown[] }>(subgraph.url, {
+    const { body } = await post<{ _entities: unknown[] }>(provider.subgraph.url, {
       query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on OtpChallenge { providerReference } } }`,
       variables: { r: [{ __typename: "OtpChallenge", id: result.challenge.id }] },
     });
@@ -59,33 +36,21 @@ describe("GST over HTTP against a loopback provider", () => {
       [{ gstin: "27AAPFU0939F1ZX", username: "😀".repeat(40) }, ["gst.gstin", "gst.username"]],
       [{ gstin: "00AAPXU0939F0ZV", username: "ok" }, ["gst.gstin", "gst.gstin", "gst.gstin", "gst.gstin"]],
     ];
-    upstream.requests.length = 0;
     for (const [input, fields] of cases) {
-      const refused = await refusedLocally(subgraph.url, { gst: input }, "GST");
+      const refused = await provider.refused({ gst: input }, "GST");
       expect(refused.fields.sort(), JSON.stringify(input).slice(0, 80)).toEqual([...fields].sort());
     }
-    expect(upstream.requests).toHaveLength(0);
   });
 
   it("wrong types are BAD_USER_INPUT, not a 500, and never reach the provider", async () => {
-    upstream.requests.length = 0;
-    for (const gst of [
+    await provider.expectBadUserInput("gst", [
       { gstin: 27, username: "taxpayer.one" },
       { gstin: "27AAPFU0939F1ZV" },
       { gstin: null, username: "taxpayer.one" },
       { gstin: ["27AAPFU0939F1ZV"], username: "taxpayer.one" },
       { gstin: "27AAPFU0939F1ZV", username: "taxpayer.one", extra: true },
       "27AAPFU0939F1ZV",
-    ]) {
-      const { status, body } = await post(subgraph.url, {
-        query: "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename } }",
-        variables: { input: { gst } },
-      });
-      expect(status, JSON.stringify(gst)).toBe(200);
-      expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    }
-    expect(upstream.requests).toHaveLength(0);
+    ]);
   });
 });
 

@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
 import { createItrAdapter } from "../../src/providers/itr/adapter.js";
 import { parseItrInput } from "../../src/providers/itr/input.js";
 import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
 import { ITR_MAGIC, ITR_SANDBOX_PAN } from "../../src/providers/itr/sandbox.js";
-import { refusedLocally } from "../helpers/refused-locally.js";
-import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
+import { NO_LOCAL_LIMITS, useTestApp } from "../helpers/app.js";
 import { startCapturedApp } from "../observability/capture.js";
-import { execute, post } from "../helpers/client.js";
-import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
+import { execute } from "../helpers/client.js";
+import { useLoopbackProvider } from "../helpers/loopback-provider.js";
+import { json, refusedUrl, type UpstreamHandler } from "../helpers/upstream.js";
 import { cases } from "./itr.cases.js";
 
 const PASSWORD = "S3cret pass#word";
@@ -22,28 +22,12 @@ const PASSWORD_ERROR = {
 const [FAULT] = GENERIC_RESPONSES;
 
 describe("ITR over HTTP against a loopback provider", () => {
-  let upstream: Upstream;
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    subgraph = await startTestApp({
-      ...cases.env(upstream.url),
-      ...NO_LOCAL_LIMITS,
-    });
-  });
-  afterAll(async () => {
-    await subgraph.close();
-    await upstream.close();
-  });
+  const provider = useLoopbackProvider(cases.env);
 
-  async function requestOtp(handler: Parameters<Upstream["respond"]>[0], input = INPUT) {
-    upstream.requests.length = 0;
-    upstream.respond(handler);
-    const { status, body } = await execute(subgraph.url, RequestOtpDocument, { input: { itr: input } });
-    expect(status).toBe(200);
-    expect(body.errors).toBeUndefined();
+  async function requestOtp(handler: UpstreamHandler, input = INPUT) {
+    const { result, body } = await provider.send({ itr: input }, handler);
     expect(JSON.stringify(body)).not.toContain(PASSWORD);
-    return body.data?.requestOtp;
+    return result;
   }
 
   it.each([
@@ -66,9 +50,9 @@ describe("ITR over HTTP against a loopback provider", () => {
   });
 
   it("logs an unrecognised otp_status scrubbed, and counts it", async () => {
-    const captured = await startCapturedApp({ ...cases.env(upstream.url), ...NO_LOCAL_LIMITS });
+    const captured = await startCapturedApp({ ...cases.env(provider.upstream.url), ...NO_LOCAL_LIMITS });
     try {
-      upstream.respond(json(200, { otp_status: "QUEUED for 9876543210" }));
+      provider.upstream.respond(json(200, { otp_status: "QUEUED for 9876543210" }));
       const { body } = await execute(captured.url, RequestOtpDocument, { input: { itr: INPUT } });
       expect(body.data?.requestOtp.__typename).toBe("OtpSent");
       const line = captured.lines().find((logged) => logged.msg === "unrecognised value in a reply");
@@ -129,33 +113,21 @@ describe("ITR over HTTP against a loopback provider", () => {
       [{ pan: "ABCPE1234F\n", password: `${PASSWORD}\u001b[2J` }, ["itr.password"]],
       [{ pan: "ＡＢＣＰＥ１２３４Ｆ", password: PASSWORD }, ["itr.pan"]],
     ];
-    upstream.requests.length = 0;
     for (const [input, fields] of inputCases) {
-      const refused = await refusedLocally(subgraph.url, { itr: input }, "ITR");
+      const refused = await provider.refused({ itr: input }, "ITR");
       expect(JSON.stringify(refused.body)).not.toContain(PASSWORD);
       expect(refused.fields, JSON.stringify(input).slice(0, 80)).toEqual(fields);
     }
-    expect(upstream.requests).toHaveLength(0);
   });
 
   it("wrong types are BAD_USER_INPUT, never echoing the password, and never reach the provider", async () => {
-    upstream.requests.length = 0;
-    for (const itr of [
+    await provider.expectBadUserInput("itr", [
       { pan: 1234, password: PASSWORD },
       { pan: "ABCPE1234F" },
       { pan: "ABCPE1234F", password: null },
       { pan: "ABCPE1234F", password: [PASSWORD] },
       { pan: "ABCPE1234F", password: { value: PASSWORD } },
-    ]) {
-      const { status, body } = await post(subgraph.url, {
-        query: "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename } }",
-        variables: { input: { itr } },
-      });
-      expect(status).toBe(200);
-      expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    }
-    expect(upstream.requests).toHaveLength(0);
+    ]);
   });
 });
 
@@ -176,11 +148,7 @@ describe("ITR adapter", () => {
 });
 
 describe("ITR in sandbox mode", () => {
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    subgraph = await startTestApp(NO_LOCAL_LIMITS);
-  });
-  afterAll(() => subgraph.close());
+  const subgraph = useTestApp(NO_LOCAL_LIMITS);
 
   it("the magic password is a 400 naming the password", async () => {
     const { body } = await execute(subgraph.url, RequestOtpDocument, {

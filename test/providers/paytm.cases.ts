@@ -1,8 +1,8 @@
 import type { ProviderCases } from "./contract.js";
 
-const CLIENT_ID = "paytm-test-client";
-const CLIENT_SECRET = "paytm-test-secret:7d2e";
-const STATE_TOKEN = "65cb6680-29f6-11e4-aad2-3c970ea8b87f";
+export const CLIENT_ID = "paytm-test-client";
+export const CLIENT_SECRET = "paytm-test-secret:7d2e";
+export const STATE_TOKEN = "65cb6680-29f6-11e4-aad2-3c970ea8b87f";
 
 /** A `responseCode` of Paytm's Send OTP document: its reply (the document lists no HTTP status), and the answer. */
 const row = (responseCode: string, message: string, expected: Record<string, unknown>) => ({

@@ -5,18 +5,16 @@ import { asRecord } from "../../src/providers/outcomes.js";
 import { createPaytmAdapter, PAYTM_PATH, PAYTM_RESPONSES } from "../../src/providers/paytm/adapter.js";
 import { parsePaytmInput } from "../../src/providers/paytm/input.js";
 import { PAYTM_SANDBOX_ALLOWED_SCOPES } from "../../src/providers/paytm/sandbox.js";
-import { refusedLocally } from "../helpers/refused-locally.js";
-import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "../helpers/app.js";
+import { NO_LOCAL_LIMITS, useTestApp } from "../helpers/app.js";
 import { execute, post } from "../helpers/client.js";
-import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
+import { itRefusesEach, useLoopbackProvider, type BadInput } from "../helpers/loopback-provider.js";
+import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
+import { cases, CLIENT_ID, CLIENT_SECRET, STATE_TOKEN } from "./paytm.cases.js";
 
 type PaytmCode = (typeof PAYTM_RESPONSES)[number]["code"];
 type PaytmRow = (typeof PAYTM_RESPONSES)[number];
 
-const CLIENT_ID = "paytm-test-client";
-const CLIENT_SECRET = "paytm-test-secret:7d2e";
 const BASIC = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString("base64")}`;
-const STATE_TOKEN = "65cb6680-29f6-11e4-aad2-3c970ea8b87f";
 
 const input = {
   phone: "+91 77777-77777",
@@ -101,35 +99,13 @@ function expectedFailure(row: PaytmRow) {
 }
 
 describe("PAYTM over HTTP against a loopback Paytm: every documented response", () => {
-  let upstream: Upstream;
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    subgraph = await startTestApp({
-      ...NO_LOCAL_LIMITS,
-      PAYTM_BASE_URL: upstream.url,
-      PAYTM_CLIENT_ID: CLIENT_ID,
-      PAYTM_CLIENT_SECRET: CLIENT_SECRET,
-      PAYTM_SCOPES: "paytm, wallet",
-    });
-  });
-  afterAll(async () => {
-    await subgraph.close();
-    await upstream.close();
-  });
-
-  async function send(paytm: PaytmOtpInput, answer: Parameters<Upstream["respond"]>[0]) {
-    upstream.requests.length = 0;
-    upstream.respond(answer);
-    const { status, body } = await execute(subgraph.url, RequestOtpDocument, { input: { paytm } });
-    expect(status).toBe(200);
-    expect(body.errors).toBeUndefined();
-    return { result: body.data?.requestOtp, body };
-  }
+  const provider = useLoopbackProvider((url) => ({ ...cases.env(url), PAYTM_SCOPES: "paytm, wallet" }));
+  const upstream = () => provider.upstream;
+  const send = (paytm: PaytmOtpInput, answer: UpstreamHandler) => provider.send({ paytm }, answer);
 
   function expectDocumentedRequest(wire: { phone: string; scopes: string[] }, autoReadHash?: string) {
-    expect(upstream.requests).toHaveLength(1);
-    const [request] = upstream.requests;
+    expect(upstream().requests).toHaveLength(1);
+    const [request] = upstream().requests;
     expect(request?.method).toBe("POST");
     expect(request?.url).toBe(`${PAYTM_PATH}?locale=en-IN`);
     expect(request?.headers.authorization).toBe(BASIC);
@@ -159,7 +135,7 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
       resendAvailableAt: result.challenge.sentAt,
     });
     expect(JSON.stringify(body)).not.toContain(STATE_TOKEN);
-    const { body: entities } = await post<{ _entities: unknown[] }>(subgraph.url, {
+    const { body: entities } = await post<{ _entities: unknown[] }>(provider.subgraph.url, {
       query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on OtpChallenge { providerReference } } }`,
       variables: { r: [{ __typename: "OtpChallenge", id: result.challenge.id }] },
     });
@@ -179,7 +155,7 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
         },
       ],
     });
-    expect(upstream.requests).toHaveLength(0);
+    expect(upstream().requests).toHaveLength(0);
   });
 
   it("sends the input's scopes, autoReadHash and locale as documented", async () => {
@@ -203,32 +179,13 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
   }
 
   it("an undocumented BE14 code whose message says blocked is AccountBlocked, keeping the code; others are unexpected", async () => {
+    const failure = (responseCode: string, message: string) => ({ status: "FAILURE", responseCode, message });
     const cases: [number, unknown, string][] = [
-      [
-        403,
-        { status: "FAILURE", responseCode: "BE1426099", message: "Try later" },
-        "UnexpectedProviderResponse",
-      ],
-      [
-        403,
-        { status: "FAILURE", responseCode: "BE1526099", message: "blocked" },
-        "UnexpectedProviderResponse",
-      ],
-      [
-        403,
-        { status: "FAILURE", responseCode: "BE14260990", message: "blocked" },
-        "UnexpectedProviderResponse",
-      ],
-      [
-        403,
-        { status: "FAILURE", responseCode: "BE1426099", message: "unblocked" },
-        "UnexpectedProviderResponse",
-      ],
-      [
-        403,
-        { status: "FAILURE", responseCode: "BE1427001", message: "Account blocking in place" },
-        "AccountBlocked",
-      ],
+      [403, failure("BE1426099", "Try later"), "UnexpectedProviderResponse"],
+      [403, failure("BE1526099", "blocked"), "UnexpectedProviderResponse"],
+      [403, failure("BE14260990", "blocked"), "UnexpectedProviderResponse"],
+      [403, failure("BE1426099", "unblocked"), "UnexpectedProviderResponse"],
+      [403, failure("BE1427001", "Account blocking in place"), "AccountBlocked"],
     ];
     for (const [httpStatus, reply, member] of cases) {
       const { result } = await send(input, json(httpStatus, reply));
@@ -244,25 +201,11 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
 });
 
 describe("PAYTM bad input over HTTP: never a 500, never an upstream call", () => {
-  let upstream: Upstream;
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    upstream = await startUpstream(json(200, seedBody("BE1400001")));
-    subgraph = await startTestApp({
-      ...NO_LOCAL_LIMITS,
-      PAYTM_BASE_URL: upstream.url,
-      PAYTM_CLIENT_ID: CLIENT_ID,
-      PAYTM_CLIENT_SECRET: CLIENT_SECRET,
-    });
-  });
-  afterAll(async () => {
-    await subgraph.close();
-    await upstream.close();
-  });
+  const provider = useLoopbackProvider(cases.env, json(200, seedBody("BE1400001")));
 
   const full = { ...input, scopes: ["paytm"], autoReadHash: "FA+9qCX9VSu", locale: "en-IN" };
   const huge = "7".repeat(10_240);
-  const cases: [string, PaytmOtpInput, string][] = [
+  const badInputs: BadInput<PaytmOtpInput>[] = [
     ["an empty phone", { ...full, phone: "" }, "phone"],
     ["an empty deviceIdentifier", { ...full, deviceIdentifier: " " }, "deviceIdentifier"],
     ["an empty scope list", { ...full, scopes: [] }, "scopes"],
@@ -292,33 +235,16 @@ describe("PAYTM bad input over HTTP: never a 500, never an upstream call", () =>
     ["an undocumented locale", { ...full, locale: "hi-IN" }, "locale"],
   ];
 
-  for (const [name, paytm, field] of cases) {
-    it(`${name} is InvalidInput on paytm.${field}`, async () => {
-      upstream.requests.length = 0;
-      const refused = await refusedLocally(subgraph.url, { paytm }, "PAYTM");
-      expect(refused.fields).toContain(`paytm.${field}`);
-      expect(upstream.requests).toHaveLength(0);
-    });
-  }
+  itRefusesEach(provider, "PAYTM", "paytm", badInputs);
 
   it("a number for a string, a string for the scope list, or a missing field is BAD_USER_INPUT, not a 500", async () => {
-    upstream.requests.length = 0;
-    for (const paytm of [
+    await provider.expectBadUserInput("paytm", [
       { ...full, phone: 7777777777 },
       { ...full, scopes: [1, 2] },
       { ...full, scopes: { paytm: true } },
       { ...full, deviceIdentifier: undefined },
       { ...full, locale: null, extra: "field" },
-    ]) {
-      const { status, body } = await post(subgraph.url, {
-        query: "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename } }",
-        variables: { input: { paytm } },
-      });
-      expect(status).toBe(200);
-      expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    }
-    expect(upstream.requests).toHaveLength(0);
+    ]);
   });
 });
 
@@ -388,11 +314,7 @@ describe("PAYTM input validation", () => {
 });
 
 describe("PAYTM sandbox", () => {
-  let subgraph: TestApp;
-  beforeAll(async () => {
-    subgraph = await startTestApp(NO_LOCAL_LIMITS);
-  });
-  afterAll(() => subgraph.close());
+  const subgraph = useTestApp(NO_LOCAL_LIMITS);
 
   it("a scope the sandbox's PAYTM_SCOPES lacks is InvalidInput on paytm.scopes, never sent", async () => {
     expect(PAYTM_SANDBOX_ALLOWED_SCOPES).not.toContain("gold");

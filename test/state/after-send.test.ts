@@ -7,7 +7,8 @@ import { UpstreamClient } from "../../src/providers/http-client.js";
 import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
 import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { DEFAULT_LIMITS, phoneInput, STATE_SECRET } from "./fixtures.js";
+import { DEFAULT_LIMITS } from "../helpers/limits.js";
+import { phoneInput, STATE_SECRET } from "./fixtures.js";
 
 /** A memory store that loses its connection once the limits were counted, as Redis can mid-request. */
 class StoreLostAfterLimits extends MemoryStore {

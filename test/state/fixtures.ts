@@ -7,6 +7,7 @@ import type { OtpStore } from "../../src/otp/store/store.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
 import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
 import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { DEFAULT_LIMITS } from "../helpers/limits.js";
 import { uniquePrefix } from "../helpers/redis.js";
 
 /** A clock the tests move by hand: limits and expiry never wait on wall time. */
@@ -48,18 +49,6 @@ export function backends(redisUrl: string | null) {
 }
 
 export const STATE_SECRET = "test-state-secret-of-at-least-32-chars";
-
-/** The contract's default limits. */
-export const DEFAULT_LIMITS: LimitPolicy = {
-  cooldownSeconds: 30,
-  maxPerDestinationPerHour: 5,
-  maxPerDevicePerHour: 10,
-  maxPerIpPerHour: 30,
-  maxPerRangePerHour: 20,
-  rangeSuffixDigits: 3,
-  maxPerProviderPerHour: 0,
-  maxPerCountryPerHour: 0,
-};
 
 /** The real use case with the real PHONE adapter, talking to a loopback upstream at `baseUrl`. */
 export function phoneService(options: {

@@ -9,7 +9,8 @@ import type { Challenge } from "../../src/otp/model.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import { StoreSaturatedError, type LimitRequest } from "../../src/otp/store/store.js";
-import { DEFAULT_LIMITS, manualClock } from "./fixtures.js";
+import { DEFAULT_LIMITS } from "../helpers/limits.js";
+import { manualClock } from "./fixtures.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,0 +1,13 @@
+import type { LimitPolicy } from "../../src/otp/limits.js";
+
+/** The contract's default limits (live mode), written out independently of `src/settings.ts`. */
+export const DEFAULT_LIMITS: LimitPolicy = {
+  cooldownSeconds: 30,
+  maxPerDestinationPerHour: 5,
+  maxPerDevicePerHour: 10,
+  maxPerIpPerHour: 30,
+  maxPerRangePerHour: 20,
+  rangeSuffixDigits: 3,
+  maxPerProviderPerHour: 0,
+  maxPerCountryPerHour: 0,
+};
