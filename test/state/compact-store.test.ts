@@ -126,6 +126,14 @@ describe("packed challenges and outcomes", () => {
     }
   });
 
+  it("keeps a provider's fixed message once, never a string with a digit that may be one send's own", () => {
+    const interned = new Interned();
+    expect(interned.numberOf("request processed successfully.")).toBe(0);
+    expect(interned.numberOf("request processed successfully.")).toBe(0);
+    expect(interned.numberOf("OTP sent to ******3210")).toBeUndefined();
+    expect(interned.stringOf(0)).toBe("request processed successfully.");
+  });
+
   it("stores an OtpSent as its packed challenge, never its OTP, and reads an answer stored as JSON before", () => {
     const sent: OtpOutcome = { kind: "OtpSent", challenge, devOtp: "123456" };
     const encoded = encodeOutcome(sent);

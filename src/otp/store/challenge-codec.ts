@@ -69,7 +69,9 @@ const SENT = "S";
 
 /**
  * Strings a memory store keeps once and refers to by number (a provider's id, its fixed message): the first
- * {@link MAX_INTERNED} of them up to {@link MAX_INTERNED_LENGTH} characters; others are written out in full.
+ * {@link MAX_INTERNED} of them up to {@link MAX_INTERNED_LENGTH} characters; others are written out in full. A
+ * string with a digit is never kept (it may be particular to one send, a reference or a masked number, and must
+ * not outlive the challenge that holds it).
  */
 export class Interned {
   readonly #numbers = new Map<string, number>();
@@ -82,6 +84,7 @@ export class Interned {
     if (found !== undefined || this.#strings.length >= MAX_INTERNED || text.length > MAX_INTERNED_LENGTH) {
       return found;
     }
+    if (DIGIT.test(text)) return undefined;
     const number = this.#strings.length;
     this.#numbers.set(text, number);
     this.#strings.push(text);
@@ -96,6 +99,7 @@ export class Interned {
 
 const MAX_INTERNED = 1024;
 const MAX_INTERNED_LENGTH = 200;
+const DIGIT = /\d/;
 
 /** A string field: 0 for null, an odd number for an interned string, an even one for a string written out. */
 function writeString(writer: ByteWriter, text: string | null, interned: Interned | null): void {

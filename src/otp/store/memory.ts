@@ -31,6 +31,8 @@ const SWEEP_INTERVAL_MS = 1000;
  * Claims are few (each lives for one request's lease); the lasting state is in typed arrays and buffers.
  */
 const ENTRY_BYTES = 56;
+/** A counter table's pool keeps each array of times in a slot of its own. */
+const POOL_SLOT_BYTES = 8;
 
 /** A string's bytes: a 16-byte header, one byte a character (two when any is past Latin-1), 8-byte aligned. */
 function stringBytes(text: string): number {
@@ -99,6 +101,8 @@ interface Located {
   b: number;
   slot: number;
   next: number | number[];
+  /** The bytes of the pool array it holds now (0 for one time alone), which `next` replaces. */
+  held: number;
 }
 
 /** How full a {@link MemoryStore} is. */
@@ -214,16 +218,17 @@ export class MemoryStore implements OtpStore {
         }
         if (rule.keep > 1) next = [...live.slice(-(rule.keep - 1)), now];
       }
-      located.push({ table, a, b, slot, next });
+      const held = typeof stored === "object" ? arrayBytes(stored.length) + POOL_SLOT_BYTES : 0;
+      located.push({ table, a, b, slot, next, held });
     }
     if (limit !== "") return { allowed: false, limit, retryAfterMs };
 
     // Room: new entries in each table, and the arrays of keys holding several times.
     let arrays = 0;
     const added = new Map<CounterTable, number>();
-    for (const { table, slot, next } of located) {
+    for (const { table, slot, next, held } of located) {
       if (slot < 0) added.set(table, (added.get(table) ?? 0) + 1);
-      if (typeof next !== "number") arrays += arrayBytes(next.length) + 8;
+      if (typeof next !== "number") arrays += arrayBytes(next.length) + POOL_SLOT_BYTES - held;
     }
     const growth = (factor: number) =>
       [...added].reduce((sum, [table, entries]) => sum + table.growthFor(entries, factor), arrays);
