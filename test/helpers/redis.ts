@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type AddressInfo } from "node:net";
 import { Redis } from "ioredis";
+import { freePort } from "./ports.js";
 
 /** A real `redis-server` on a loopback port, with no persistence. */
 export interface RedisServer {
@@ -18,6 +18,18 @@ export function hasRedisServer(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
+/** `redis-server` arguments: listen on loopback `port` only, and persist nothing. */
+export const loopbackOnly = (port: number) => [
+  "--port",
+  String(port),
+  "--bind",
+  "127.0.0.1",
+  "--save",
+  "",
+  "--appendonly",
+  "no",
+];
+
 /**
  * Start `redis-server` on a free loopback port, with `args` added to its command line (`--maxmemory 2mb`, say);
  * resolves once it answers PING.
@@ -26,23 +38,9 @@ export async function startRedisServer(args: readonly string[] = []): Promise<Re
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    const started = spawn(
-      "redis-server",
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--loglevel",
-        "warning",
-        ...args,
-      ],
-      { stdio: "ignore" },
-    );
+    const started = spawn("redis-server", [...loopbackOnly(port), "--loglevel", "warning", ...args], {
+      stdio: "ignore",
+    });
     child = started;
     await waitForPing(port, started);
   };
@@ -79,18 +77,6 @@ async function waitForPing(port: number, child: ChildProcess): Promise<void> {
       client.disconnect();
     }
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
 }
 
 /** A key prefix no other test uses, so tests can share one Redis. */

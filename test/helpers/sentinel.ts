@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "./redis.js";
+import { freePort } from "./ports.js";
+import { loopbackOnly } from "./redis.js";
 
 /** The name the sentinels monitor. */
 export const SENTINEL_NAME = "otp-primary";
@@ -37,14 +38,7 @@ export async function startSentinelSet(downAfterMs = 500): Promise<SentinelSet> 
     return child;
   };
   const base = (port: number, name: string) => [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
+    ...loopbackOnly(port),
     "--dir",
     dir,
     "--dbfilename",
