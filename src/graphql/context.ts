@@ -14,6 +14,29 @@ export interface GraphQLContext {
   challenges: DataLoader<string, Challenge | null>;
 }
 
+/**
+ * One request's context. The challenge loader is made on first use (most requests are the mutation, which loads
+ * none); it is a getter on the prototype, with its state in plain own properties, because Apollo Server copies the
+ * context's own properties onto an object of the same prototype for each operation (an own getter would be
+ * called by that copy).
+ */
+class RequestContext implements GraphQLContext {
+  /** Not a `#private` field: the copy Apollo Server makes is not constructed, so it would have none. */
+  private loader: GraphQLContext["challenges"] | undefined = undefined;
+
+  constructor(
+    readonly otp: GraphQLContext["otp"],
+    readonly store: OtpStore,
+    readonly clientIp: string | null,
+    readonly requestId: string,
+  ) {}
+
+  get challenges(): GraphQLContext["challenges"] {
+    this.loader ??= new DataLoader((ids) => this.store.loadChallenges(ids));
+    return this.loader;
+  }
+}
+
 /** A fresh context for one request (the loader's cache lives no longer than the request). */
 export function createContext(
   otp: GraphQLContext["otp"],
@@ -21,15 +44,5 @@ export function createContext(
   clientIp: string | null,
   requestId: string,
 ): GraphQLContext {
-  let challenges: GraphQLContext["challenges"] | undefined;
-  return {
-    otp,
-    clientIp,
-    requestId,
-    // Made on first use: most requests are the mutation, which loads no challenge.
-    get challenges() {
-      challenges ??= new DataLoader((ids) => store.loadChallenges(ids));
-      return challenges;
-    },
-  };
+  return new RequestContext(otp, store, clientIp, requestId);
 }
