@@ -17,7 +17,7 @@ import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 const ROOT = new URL("..", import.meta.url);
 
 /** A generated table: the page that holds it, its marker name, and its markdown (not yet formatted). */
-export interface GeneratedBlock {
+interface GeneratedBlock {
   page: string;
   name: string;
   render(): string;
@@ -29,7 +29,7 @@ export interface GeneratedBlock {
 export const pagePath = (page: string) => fileURLToPath(new URL(page, ROOT));
 
 /** A markdown table (not yet formatted), pipes in cells escaped. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
@@ -112,7 +112,7 @@ export function sandboxRows(providers: readonly ProviderDescriptor[] = PROVIDERS
   ]);
 }
 
-export const sandboxTable = (providers?: readonly ProviderDescriptor[]) =>
+const sandboxTable = (providers?: readonly ProviderDescriptor[]) =>
   markdownTable(["provider", "input", "documented response"], sandboxRows(providers));
 
 // The settings: docs/settings.md and the README's essentials.
@@ -136,11 +136,11 @@ const serviceRows = (settings: ServiceSettings, only: (setting: ServiceSetting) 
     .filter(([, setting]) => only(setting))
     .map(([name, setting]) => [code(name), defaultCell(setting), setting.meaning]);
 
-export const serviceSettingsTable = (settings: ServiceSettings = SERVICE_SETTINGS) =>
+const serviceSettingsTable = (settings: ServiceSettings = SERVICE_SETTINGS) =>
   markdownTable(["variable", "default", "meaning"], serviceRows(settings));
 
 /** Every provider's variables: required ones (the provider counts as configured with all of them), secrets. */
-export function providerSettingsTable(providers: readonly ProviderDescriptor[] = PROVIDERS): string {
+function providerSettingsTable(providers: readonly ProviderDescriptor[] = PROVIDERS): string {
   const rows = providers.flatMap(({ id, settings }) =>
     Object.entries(settings).map(([name, variable]) => [
       code(name),
@@ -153,7 +153,7 @@ export function providerSettingsTable(providers: readonly ProviderDescriptor[] =
 }
 
 /** The README's essentials: the service's essential settings, then a row per provider (its variables with no default). */
-export function essentialSettingsTable(
+function essentialSettingsTable(
   settings: ServiceSettings = SERVICE_SETTINGS,
   providers: readonly ProviderDescriptor[] = PROVIDERS,
 ): string {

@@ -7,14 +7,15 @@ import { startupMessage } from "./startup-message.js";
 /** Process entry: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
   // Log lines are written asynchronously: lines that arrive while a write is under way go out together in the
-  // next one, rather than one blocking write(2) each (a twentieth of a request's time under load). What is
-  // still buffered is written synchronously when the process exits, however it exits.
+  // next one, rather than one blocking write(2) each (a twentieth of a request's time under load). A shutdown
+  // waits for them (below); on any other exit what is still buffered is written synchronously, except a write
+  // under way at that moment, which the system may finish or not.
   const logDestination = pino.destination({ dest: 1, sync: false });
   process.on("exit", () => {
     try {
       logDestination.flushSync();
     } catch {
-      // Standard output is gone: there is nowhere left to write to.
+      // Standard output is gone, or a write is under way: there is nothing more to do.
     }
   });
   let service: Service;
@@ -26,17 +27,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { app, config } = service;
-  const address = await app.http.listen({ port: config.port, host: config.host });
-  process.stdout.write(startupMessage(config, address));
-  if (config.store.kind === "memory") {
-    const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
-    process.stdout.write(
-      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
-        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
-        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
-    );
-  }
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -49,16 +39,35 @@ async function main(): Promise<void> {
       process.stderr.write("shutdown: still closing after the deadline, exiting\n");
       process.exit(0);
     }, config.shutdownDeadlineMs + 2_000).unref();
+    // Once every log line is written, the one under way included.
+    const exit = (code: number) => {
+      logDestination.once("close", () => process.exit(code));
+      logDestination.end();
+    };
     void service
       .close()
-      .then(() => process.exit(0))
+      .then(() => {
+        exit(0);
+      })
       .catch((error: unknown) => {
         process.stderr.write(`shutdown failed: ${String(error)}\n`);
-        process.exit(1);
+        exit(1);
       });
   };
+  // Before anything says the server is up: a signal that follows that line finds its handler.
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+
+  const address = await app.http.listen({ port: config.port, host: config.host });
+  process.stdout.write(startupMessage(config, address));
+  if (config.store.kind === "memory") {
+    const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
+    process.stdout.write(
+      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
+        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
+        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
+    );
+  }
 }
 
 await main();

@@ -294,7 +294,7 @@ export const SERVICE_SETTINGS = {
 } as const satisfies Record<string, ServiceSetting>;
 
 /** The schema of each setting, by name: what `config.ts` parses the environment with. */
-export type SettingSchemas<Settings extends Record<string, { schema: z.ZodType }>> = {
+type SettingSchemas<Settings extends Record<string, { schema: z.ZodType }>> = {
   [Name in keyof Settings]: Settings[Name]["schema"];
 };
 

@@ -48,7 +48,7 @@ export interface PhoneVerdict {
 }
 
 /** What libphonenumber's full metadata says of an E.164 number. */
-export interface PhoneFacts {
+interface PhoneFacts {
   /** The country the number belongs to, or null for a non-geographic number (or one that does not parse). */
   country: string | null;
   /** Its type; undefined when it is not a valid number (with full metadata, valid means "has a type"). */

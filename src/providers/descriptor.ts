@@ -47,7 +47,7 @@ export interface MagicInput<Input> {
 }
 
 /** A row of the README's sandbox table that no documented response stands for: a local refusal, a variant. */
-export interface SandboxNote {
+interface SandboxNote {
   /** The input in words. */
   input: string;
   /** What it is answered, in words. */

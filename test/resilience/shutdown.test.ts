@@ -108,6 +108,18 @@ describe("SIGTERM", () => {
     expect(await within(5_000, running.exit)).toEqual({ code: 0, signal: null });
   });
 
+  it("with nothing in flight, exits without waiting for the drain deadline", async () => {
+    const upstream: FaultServer = await startFaultServer(() => undefined);
+    cleanups.push(() => upstream.close());
+    const running = await startProcess({ PHONE_BASE_URL: upstream.url, OTP_SHUTDOWN_DEADLINE_MS: "60000" });
+    cleanups.push(() => running.child.kill("SIGKILL"));
+
+    running.child.kill("SIGTERM");
+    // Apollo Server's own SIGTERM handler once raced ours and held every shutdown until the deadline.
+    expect(await within(15_000, running.exit)).toEqual({ code: 0, signal: null });
+    expect(running.output()).not.toContain("shutdown deadline reached");
+  });
+
   it("drains only up to the deadline: a call still running then loses its connection, and the process exits 0", async () => {
     const upstream: FaultServer = await startFaultServer(() => undefined);
     cleanups.push(() => upstream.close());

@@ -3,7 +3,8 @@ import { decodeOutcome, encodeOutcome } from "../../src/otp/idempotency.js";
 import type { Challenge, OtpOutcome } from "../../src/otp/model.js";
 import { ByteReader, ByteWriter } from "../../src/otp/store/bytes.js";
 import { Interned, readChallenge, writeChallenge } from "../../src/otp/store/challenge-codec.js";
-import { CounterTable, hashed, hashKey } from "../../src/otp/store/counter-table.js";
+import { CounterTable, hashed, hashKey, MIN_SLOTS } from "../../src/otp/store/counter-table.js";
+import { MemoryStore } from "../../src/otp/store/memory.js";
 import { RecordLog } from "../../src/otp/store/record-log.js";
 
 /** A small deterministic generator (mulberry32), so a failing sequence can be replayed. */
@@ -126,12 +127,31 @@ describe("packed challenges and outcomes", () => {
     }
   });
 
-  it("keeps a provider's fixed message once, never a string with a digit that may be one send's own", () => {
+  it("keeps a provider's id once, never what a provider wrote nor a string with a digit", () => {
     const interned = new Interned();
-    expect(interned.numberOf("request processed successfully.")).toBe(0);
-    expect(interned.numberOf("request processed successfully.")).toBe(0);
+    expect(interned.numberOf("PHONE")).toBe(0);
+    expect(interned.numberOf("PHONE")).toBe(0);
     expect(interned.numberOf("OTP sent to ******3210")).toBeUndefined();
-    expect(interned.stringOf(0)).toBe("request processed successfully.");
+    expect(interned.stringOf(0)).toBe("PHONE");
+    const writer = new ByteWriter();
+    const challenge = {
+      id: "Xk3v9QmZ7pL2wR8sT4yN1bC6",
+      provider: "PAYTM",
+      destinationHint: "******3210",
+      sentAt: new Date(1_700_000_000_000),
+      expiresAt: null,
+      resendAvailableAt: new Date(1_700_000_030_000),
+      attemptsAllowed: null,
+      providerMessage: "OTP sent to Ramesh Kumar",
+      providerReference: null,
+    };
+    writeChallenge(writer, challenge, interned);
+    expect(interned.stringOf(1)).toBe("PAYTM");
+    expect(interned.numberOf("OTP sent to Ramesh Kumar")).toBe(2);
+    // Written out, not interned: the challenge reads back the same from its own bytes.
+    expect(readChallenge(new ByteReader(writer.view(), 0), challenge.id, new Interned())).toMatchObject({
+      providerMessage: "OTP sent to Ramesh Kumar",
+    });
   });
 
   it("stores an OtpSent as its packed challenge, never its OTP, and reads an answer stored as JSON before", () => {
@@ -142,5 +162,28 @@ describe("packed challenges and outcomes", () => {
     expect(decodeOutcome(encoded)).toEqual({ ...sent, devOtp: null });
     const before = JSON.stringify({ ...sent, devOtp: null });
     expect(decodeOutcome(before)).toEqual({ ...sent, devOtp: null });
+  });
+});
+
+describe("memory store: one send touching a new key and an expired one in the same table", () => {
+  it("counts both, whichever the new key's probe passes first", async () => {
+    const HOUR = 3_600_000;
+    const home = (key: string) => {
+      hashKey(key);
+      return (hashed.a >>> 0) % MIN_SLOTS;
+    };
+    // B's probe starts at A's slot: B may take it once A's entry has expired, as a free slot on its way.
+    const a = "cap:a";
+    let b = "cap:b0";
+    for (let index = 1; home(b) !== home(a); index++) b = `cap:b${index}`;
+    const cap = (key: string) => ({ name: key, key, max: 1, keep: 1, windowMs: HOUR });
+    let now = 1_000_000;
+    const store = new MemoryStore({ now: () => now });
+    expect(await store.consumeLimits({ cooldown: null, caps: [cap(a)] })).toEqual({ allowed: true });
+    now += HOUR + 1;
+    expect(await store.consumeLimits({ cooldown: null, caps: [cap(b), cap(a)] })).toEqual({ allowed: true });
+    // Both sends were counted: each key is at its cap of one an hour.
+    expect(await store.consumeLimits({ cooldown: null, caps: [cap(a)] })).toMatchObject({ allowed: false });
+    expect(await store.consumeLimits({ cooldown: null, caps: [cap(b)] })).toMatchObject({ allowed: false });
   });
 });

@@ -14,7 +14,7 @@ type PackedChallenge = [
   providerReference: string | null,
 ];
 
-/** A challenge as one short JSON array: small in memory (the memory store keeps thousands) and in Redis. */
+/** A challenge as one short JSON array: as Redis keeps it (and the memory store, what its binary form cannot). */
 export function packChallenge(challenge: Challenge): string {
   const packed: PackedChallenge = [
     challenge.id,
@@ -68,10 +68,10 @@ export function unpackSentOutcome(text: string): Challenge | null {
 const SENT = "S";
 
 /**
- * Strings a memory store keeps once and refers to by number (a provider's id, its fixed message): the first
- * {@link MAX_INTERNED} of them up to {@link MAX_INTERNED_LENGTH} characters; others are written out in full. A
- * string with a digit is never kept (it may be particular to one send, a reference or a masked number, and must
- * not outlive the challenge that holds it).
+ * Strings a memory store keeps once and refers to by number: providers' ids, the first {@link MAX_INTERNED} of
+ * them up to {@link MAX_INTERNED_LENGTH} characters; others are written out in full. Nothing a provider wrote is
+ * kept here (its message may name the person it was sent to, and must not outlive the challenge that holds it);
+ * and, should a caller ask, a string with a digit never is (a reference, a masked number).
  */
 export class Interned {
   readonly #numbers = new Map<string, number>();
@@ -136,7 +136,7 @@ function packable(challenge: Challenge): boolean {
 
 /**
  * A challenge in the memory store's binary form, without its id (kept apart): its sent time, the other times as
- * milliseconds after it, the provider and its message interned. Anything else is written as {@link packChallenge}'s
+ * milliseconds after it, the provider's id interned. Anything else is written as {@link packChallenge}'s
  * text after a 0 (never the case for a challenge the use case made, whose times are whole milliseconds).
  */
 export function writeChallenge(writer: ByteWriter, challenge: Challenge, interned: Interned): void {
@@ -154,7 +154,7 @@ export function writeChallenge(writer: ByteWriter, challenge: Challenge, interne
   if (attemptsAllowed !== null) writer.int(attemptsAllowed);
   writeString(writer, challenge.provider, interned);
   writeString(writer, challenge.destinationHint, null);
-  writeString(writer, challenge.providerMessage, interned);
+  writeString(writer, challenge.providerMessage, null);
   writeString(writer, challenge.providerReference, null);
 }
 

@@ -125,7 +125,7 @@ export interface MemoryStoreOptions {
  * The default store: one process, no setup, bounded by memory. Counters live in hash tables on typed arrays
  * ({@link CounterTable}: 16 bytes a slot), challenges and idempotency answers as packed bytes in buffers
  * ({@link RecordLog}), one table or log per lifetime. It never forgets live state to make room: expired entries go
- * first (swept a few slots at each write, and all of them before a refusal), and when the live ones fill the bound
+ * first (a few slots swept at each write that adds an entry, and all of them before a refusal), and when the live ones fill the bound
  * a request that needs room is refused with {@link StoreSaturatedError}, so no send goes out whose limits could not
  * be kept. Writes that follow a send (its challenge, its idempotency outcome) are always kept: new counters and
  * claims are admitted only up to the bound less a headroom for them.
@@ -249,9 +249,11 @@ export class MemoryStore implements OtpStore {
       for (const entry of located)
         if (entry.table === table) entry.slot = table.locate(entry.a, entry.b, now);
     }
+    // Keys already held first, then the new ones, whose free slot is looked for again: a new key may take an
+    // expired entry's slot on its way, so an expired key of this same send written after it would land on it.
+    for (const { table, a, b, slot, next } of located) if (slot >= 0) table.write(slot, a, b, next);
     for (const { table, a, b, slot, next } of located) {
-      // A new key's free slot is looked for again: another new key of this send may have taken it.
-      table.write(slot < 0 ? table.locate(a, b, now) : slot, a, b, next);
+      if (slot < 0) table.write(table.locate(a, b, now), a, b, next);
     }
     for (const table of added.keys()) table.step(now);
     return { allowed: true };
@@ -293,7 +295,8 @@ export class MemoryStore implements OtpStore {
     const value = `${(now + leaseSeconds * 1000).toString(36)},${token},${fingerprint}`;
     const bytes = ENTRY_BYTES + stringBytes(key) + stringBytes(value);
     if (this.#usedBytes() + bytes > this.#admitBytes) {
-      this.#sweep(now);
+      // A full walk of every table at most once a second, however many claims a flood brings.
+      if (now - this.#sweptAt >= SWEEP_INTERVAL_MS) this.#sweep(now);
       if (this.#usedBytes() + bytes > this.#admitBytes) throw this.#saturated(now);
     }
     this.#claims.set(key, value);
@@ -334,7 +337,7 @@ export class MemoryStore implements OtpStore {
   }
 
   /**
-   * The bytes what the store holds would take at worst (every table and index just grown, 3/8 full): the bound
+   * The bytes what the store holds would take at worst (every table and index just grown, half full): the bound
    * holds at least its admitted bytes' worth of state at this rate. `memoryCapacity` reads it.
    */
   heldBytes(): number {

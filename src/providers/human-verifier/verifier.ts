@@ -50,7 +50,7 @@ export interface HumanVerifierLogger {
 }
 
 /** Which check a genuine token failed, and what the answer said there (only when it is a short, plain value). */
-export interface ProofMismatch {
+interface ProofMismatch {
   check: "hostname" | "action" | "score";
   received: string | number | null;
 }
@@ -91,7 +91,7 @@ export function createHumanVerifier(
  * The verdict in one siteverify exchange, with the error codes (documented short strings) it gave; a genuine token
  * that fails an expectation is `failed`, with the check it failed.
  */
-export function siteverifyVerdict(
+function siteverifyVerdict(
   reply: UpstreamReply | UpstreamFault,
   expected: ProofExpectations,
 ): { verdict: ProofVerdict; errorCodes: string[]; mismatch?: ProofMismatch } {
