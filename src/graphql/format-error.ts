@@ -9,8 +9,8 @@ const ONE_OF_VIOLATION =
   /^(OneOf Input Object "\w+" must specify exactly one key|Field "\w+\.\w+" must be non-null)\.$/;
 
 /**
- * Apollo Server's `formatError`; in production (`hideSchemaDetails`) client errors also leave out the schema's
- * type names ({@link withoutSchemaNames}).
+ * Apollo Server's `formatError`; in production (`hideSchemaDetails`) client errors also leave out the types,
+ * fields and arguments of the schema that the client did not write ({@link withoutSchemaNames}).
  */
 export function errorFormatter(
   hideSchemaDetails: boolean,
