@@ -8,7 +8,7 @@ import { FragmentTotals, type FieldValue, type WalkProbe } from "./fragment-tota
  * introspection query is 184 tokens, 230 fields counted through its fragments, 15 deep.
  */
 
-/** The parser stops at this many tokens (graphql-js `maxTokens`). */
+/** The parser stops at this many tokens (graphql-js `maxLexicalTokens`). */
 export const MAX_TOKENS = 1000;
 
 /** Fields an operation may select, each fragment spread counted as the fields it brings. */
@@ -47,7 +47,7 @@ const KNOWN_GOOD = 1000;
  * Checks query texts against the bounds before Apollo Server sees them: Apollo runs graphql-js's own rules first
  * whatever `validationRules` holds, and an error thrown from one of its plugin hooks is a 500. Documents that
  * passed are remembered (the oldest forgotten first), so the steady state is one lookup; a document that does not
- * parse is left to Apollo Server, which parses with the same `maxTokens` and answers its syntax error.
+ * parse is left to Apollo Server, which parses with the same `maxLexicalTokens` and answers its syntax error.
  */
 export class DocumentLimits {
   readonly #passed = new Set<string>();
@@ -57,7 +57,7 @@ export class DocumentLimits {
     if (this.#passed.has(query)) return null;
     let document: DocumentNode;
     try {
-      document = parse(query, { maxTokens: MAX_TOKENS, noLocation: true });
+      document = parse(query, { maxLexicalTokens: MAX_TOKENS, noLocation: true });
     } catch {
       return null;
     }

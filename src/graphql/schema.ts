@@ -39,18 +39,20 @@ export async function buildOtpSchema(): Promise<GraphQLSchema> {
     skipCheck: true,
   });
   const resolvers = createResolversMap(codeFirst) as Record<string, object>;
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(FEDERATION_HEADER + printSchemaWithDirectives(codeFirst)),
-    resolvers: {
-      ...resolvers,
-      OtpChallenge: {
-        ...resolvers.OtpChallenge,
-        // Entities come from the store, batched per request; an unknown or expired id is null.
-        __resolveReference: (reference: { id?: unknown }, context: GraphQLContext) =>
-          typeof reference.id === "string" ? context.challenges.load(reference.id) : null,
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: parse(FEDERATION_HEADER + printSchemaWithDirectives(codeFirst)),
+      resolvers: {
+        ...resolvers,
+        OtpChallenge: {
+          ...resolvers.OtpChallenge,
+          // Entities come from the store, batched per request; an unknown or expired id is null.
+          __resolveReference: (reference: { id?: unknown }, context: GraphQLContext) =>
+            typeof reference.id === "string" ? context.challenges.load(reference.id) : null,
+        },
       },
     },
-  });
+  ]);
   markOneOf(schema, "RequestOtpInput");
   refuseUnknownEntities(schema);
   return schema;

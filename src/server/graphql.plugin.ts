@@ -37,7 +37,7 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
     // own handler, on by default outside tests, raced it and held a shutdown until its drain deadline.)
     stopOnTerminationSignals: false,
     // Bounded before any rule runs (and by `DocumentLimits` before Apollo Server); our rules are linear.
-    parseOptions: { maxTokens: MAX_TOKENS },
+    parseOptions: { maxLexicalTokens: MAX_TOKENS },
     validationRules: [singleMutationRule],
     // No "Did you mean" in production: a client learns only the names it wrote.
     hideSchemaDetailsFromClientErrors: config.production,

@@ -39,23 +39,25 @@ export async function startSupportSubgraph(): Promise<SupportSubgraph> {
   const sdl = await readFile(SUPPORT_SDL_PATH, "utf8");
   const attempts: string[] = [];
   const representations: ChallengeRepresentation[] = [];
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(sdl),
-    resolvers: {
-      Query: {
-        signInAttempts: () =>
-          attempts.map((id, index) => ({ id: `attempt-${index + 1}`, challenge: { id } })).reverse(),
-      },
-      OtpChallenge: {
-        __resolveReference: (reference: ChallengeRepresentation) => {
-          representations.push(reference);
-          return reference;
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: parse(sdl),
+      resolvers: {
+        Query: {
+          signInAttempts: () =>
+            attempts.map((id, index) => ({ id: `attempt-${index + 1}`, challenge: { id } })).reverse(),
         },
-        supportReference: ({ providerReference }: ChallengeRepresentation) =>
-          providerReference ? supportReference(providerReference) : null,
+        OtpChallenge: {
+          __resolveReference: (reference: ChallengeRepresentation) => {
+            representations.push(reference);
+            return reference;
+          },
+          supportReference: ({ providerReference }: ChallengeRepresentation) =>
+            providerReference ? supportReference(providerReference) : null,
+        },
       },
     },
-  });
+  ]);
   const server = new ApolloServer({
     schema,
     plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTrace()],

@@ -69,7 +69,7 @@ describe("our walks over a document are linear in it", () => {
       introspection,
     ];
     for (const source of documents) {
-      const document = parse(source, { maxTokens: MAX_TOKENS });
+      const document = parse(source, { maxLexicalTokens: MAX_TOKENS });
       expect(documentLimitProblem(document)).toBeNull();
     }
   });

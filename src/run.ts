@@ -1,0 +1,73 @@
+import { pino } from "pino";
+import { startService, type Service } from "./bootstrap.js";
+import { ConfigError } from "./config.js";
+import { memoryCapacity } from "./otp/memory-capacity.js";
+import { startupMessage } from "./startup-message.js";
+
+/** The process, once `main.ts` has checked the runtime: config → (sandbox) → server → signals. */
+async function main(): Promise<void> {
+  // Log lines are written asynchronously: lines that arrive while a write is under way go out together in the
+  // next one, rather than one blocking write(2) each (a twentieth of a request's time under load). A shutdown
+  // waits for them (below); on any other exit what is still buffered is written synchronously, except a write
+  // under way at that moment, which the system may finish or not.
+  const logDestination = pino.destination({ dest: 1, sync: false });
+  process.on("exit", () => {
+    try {
+      logDestination.flushSync();
+    } catch {
+      // Standard output is gone, or a write is under way: there is nothing more to do.
+    }
+  });
+  let service: Service;
+  try {
+    service = await startService(process.env, { logDestination });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  const { app, config } = service;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(
+      `${signal}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
+    );
+    // Closing cuts what still runs at the deadline; this is the backstop if releasing anything hangs.
+    setTimeout(() => {
+      process.stderr.write("shutdown: still closing after the deadline, exiting\n");
+      process.exit(0);
+    }, config.shutdownDeadlineMs + 2_000).unref();
+    // Once every log line is written, the one under way included.
+    const exit = (code: number) => {
+      logDestination.once("close", () => process.exit(code));
+      logDestination.end();
+    };
+    void service
+      .close()
+      .then(() => {
+        exit(0);
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        exit(1);
+      });
+  };
+  // Before anything says the server is up: a signal that follows that line finds its handler.
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+
+  const address = await app.http.listen({ port: config.port, host: config.host });
+  process.stdout.write(startupMessage(config, address));
+  if (config.store.kind === "memory") {
+    const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
+    process.stdout.write(
+      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
+        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
+        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
+    );
+  }
+}
+
+await main();
