@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "./__generated__/graphql.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { execute } from "./helpers/client.js";
+import { MemoryStore } from "../src/otp/store/memory.js";
 import { PHONE_MAGIC } from "../src/providers/phone/sandbox.js";
 import { startupMessage } from "../src/startup-message.js";
 
@@ -60,8 +61,10 @@ describe("the sandbox walk", () => {
     ]) {
       expect(example).toContain(field);
     }
-    // A subgraph of its own: the start-up line's curl sent to the same number less than a second ago.
-    const fresh = await startTestApp();
+    // A subgraph of its own (the start-up line's curl sent to the same number), on a clock that stands still: the
+    // second send falls inside the 1 s sandbox cooldown however long the first took.
+    const clock = Date.UTC(2026, 0, 1, 9, 0, 0);
+    const fresh = await startTestApp({}, { store: new MemoryStore({ now: () => clock }) });
     try {
       expect(await shell(example, fresh.url)).toMatchObject({
         data: { requestOtp: { __typename: "OtpSent" } },
@@ -109,9 +112,16 @@ describe("the sandbox walk", () => {
   });
 
   it("runs examples/ as written (`npm run example` after codegen) against the running subgraph", async () => {
-    const { stdout } = await run(`${ROOT}/node_modules/.bin/tsx`, ["examples/try-it.ts", subgraph.url], {
-      cwd: ROOT,
-    });
-    expect(stdout).toMatch(/^OtpSent: \{"step":"enterOtp","challengeId":"[\w-]+","sentTo":"\*+3210"/);
+    // A subgraph of its own: the example sends to the number the start-up line's curl sent to, and the sandbox
+    // cooldown would answer RateLimited for a second after it.
+    const own = await startTestApp();
+    try {
+      const { stdout } = await run(`${ROOT}/node_modules/.bin/tsx`, ["examples/try-it.ts", own.url], {
+        cwd: ROOT,
+      });
+      expect(stdout).toMatch(/^OtpSent: \{"step":"enterOtp","challengeId":"[\w-]+","sentTo":"\*+3210"/);
+    } finally {
+      await own.close();
+    }
   });
 });
