@@ -4,7 +4,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "coverage/", "**/__generated__/", "node_modules/"] },
+  { ignores: ["dist/", "coverage/", "**/__generated__/", "node_modules/", ".tools/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
