@@ -2,7 +2,8 @@ import type { Reporter, TestModule } from "vitest/node";
 
 /**
  * Ends the run with one plain line, `Tests: N passed, N failed, N skipped`, that CI can read whatever the
- * runner. A test file that could not even load counts as one failure.
+ * runner. A test file that failed outside its tests (it could not load, or a `beforeAll` threw, which leaves its
+ * tests skipped) counts as one failure.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: readonly TestModule[]): void {
@@ -10,14 +11,15 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const testModule of testModules) {
-      const tests = [...testModule.children.allTests()];
-      if (tests.length === 0 && testModule.state() === "failed") failed += 1;
-      for (const test of tests) {
+      let failedHere = 0;
+      for (const test of testModule.children.allTests()) {
         const { state } = test.result();
         if (state === "passed") passed += 1;
-        else if (state === "failed") failed += 1;
+        else if (state === "failed") failedHere += 1;
         else skipped += 1;
       }
+      if (failedHere === 0 && testModule.state() === "failed") failedHere = 1;
+      failed += failedHere;
     }
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
