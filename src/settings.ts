@@ -275,6 +275,11 @@ export const SERVICE_SETTINGS = {
     default: "`otp-subgraph`",
     meaning: "the traces' `service.name`",
   },
+  OTEL_RESOURCE_ATTRIBUTES: {
+    schema: OTEL_ENV.OTEL_RESOURCE_ATTRIBUTES,
+    meaning:
+      "the traces' resource: `key=value` pairs separated by commas (`service.version=1.4.2,deployment.environment.name=production`); `OTEL_SERVICE_NAME` wins over a `service.name` here",
+  },
   OTEL_TRACES_SAMPLER: {
     schema: OTEL_ENV.OTEL_TRACES_SAMPLER,
     meaning: "the standard samplers; parent-based ones follow the router's sampling decision",

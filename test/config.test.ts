@@ -91,6 +91,7 @@ describe("loadConfig", () => {
       endpoint: "http://collector:4318/v1/traces",
       protocol: "http/protobuf",
       serviceName: "otp-subgraph",
+      resourceAttributes: {},
       sampler: "parentbased_always_on",
       samplerArg: 1,
     });
@@ -101,6 +102,7 @@ describe("loadConfig", () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
         OTEL_SERVICE_NAME: "otp-eu",
+        OTEL_RESOURCE_ATTRIBUTES: "service.version=2.0.1, deployment.environment.name=eu%2Cprod",
         OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
         OTEL_TRACES_SAMPLER_ARG: "0.25",
       }).tracing,
@@ -108,6 +110,7 @@ describe("loadConfig", () => {
       endpoint: "https://traces.example.com/otlp/traces",
       protocol: "http/json",
       serviceName: "otp-eu",
+      resourceAttributes: { "service.version": "2.0.1", "deployment.environment.name": "eu,prod" },
       sampler: "parentbased_traceidratio",
       samplerArg: 0.25,
     });
@@ -116,6 +119,10 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: "TRUE" }).tracing).toBeNull();
     expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: "false" }).tracing).not.toBeNull();
     expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: "none" }).tracing).toBeNull();
+    // A service.name given only in OTEL_RESOURCE_ATTRIBUTES names the service.
+    expect(
+      loadConfig({ ...endpoint, OTEL_RESOURCE_ATTRIBUTES: "service.name=otp-in,service.version=3" }).tracing,
+    ).toMatchObject({ serviceName: "otp-in", resourceAttributes: { "service.version": "3" } });
   });
 
   it.each([
@@ -124,6 +131,14 @@ describe("loadConfig", () => {
     [{ OTEL_TRACES_SAMPLER: "sometimes" }, "OTEL_TRACES_SAMPLER"],
     [{ OTEL_TRACES_SAMPLER_ARG: "2" }, "OTEL_TRACES_SAMPLER_ARG"],
     [{ OTEL_TRACES_EXPORTER: "zipkin" }, "OTEL_TRACES_EXPORTER"],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_RESOURCE_ATTRIBUTES: "service.version" },
+      "OTEL_RESOURCE_ATTRIBUTES",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_RESOURCE_ATTRIBUTES: "a=%E0%A4" },
+      "OTEL_RESOURCE_ATTRIBUTES",
+    ],
   ])("refuses tracing settings %j, naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

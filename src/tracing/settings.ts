@@ -19,6 +19,8 @@ export interface TracingSettings {
   endpoint: string;
   protocol: (typeof TRACES_PROTOCOLS)[number];
   serviceName: string;
+  /** `OTEL_RESOURCE_ATTRIBUTES`: `service.version`, `deployment.environment.name`, … (`service.name` set apart). */
+  resourceAttributes: Record<string, string>;
   sampler: (typeof SAMPLERS)[number];
   /** The ratio of the `traceidratio` samplers, 0 to 1. */
   samplerArg: number;
@@ -44,6 +46,7 @@ export const OTEL_ENV = {
   OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(blankToUndefined, z.string().trim().optional()),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.preprocess(blankToUndefined, z.string().trim().optional()),
   OTEL_SERVICE_NAME: z.preprocess(blankToUndefined, z.string().trim().max(256).optional()),
+  OTEL_RESOURCE_ATTRIBUTES: z.preprocess(blankToUndefined, z.string().trim().max(4096).optional()),
   OTEL_TRACES_SAMPLER: z.preprocess(
     (value) => lower(blankToUndefined(value)),
     z.enum(SAMPLERS).default("parentbased_always_on"),
@@ -72,13 +75,46 @@ export function readTracing(env: OtelEnv, problems: string[]): TracingSettings |
     );
     return null;
   }
+  const resourceAttributes = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES ?? "");
+  if (resourceAttributes === null) {
+    problems.push(
+      "OTEL_RESOURCE_ATTRIBUTES: must be key=value pairs separated by commas, values percent-encoded " +
+        "(e.g. service.version=1.4.2,deployment.environment.name=production)",
+    );
+    return null;
+  }
+  const { "service.name": namedThere, ...attributes } = resourceAttributes;
   return {
     endpoint,
     protocol,
-    serviceName: env.OTEL_SERVICE_NAME ?? DEFAULT_SERVICE_NAME,
+    // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES (the specification's order).
+    serviceName: env.OTEL_SERVICE_NAME ?? namedThere ?? DEFAULT_SERVICE_NAME,
+    resourceAttributes: attributes,
     sampler: env.OTEL_TRACES_SAMPLER,
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
   };
+}
+
+/**
+ * `OTEL_RESOURCE_ATTRIBUTES` as the specification writes it: `key=value` pairs separated by commas, each value
+ * percent-encoded (W3C Baggage's octets), spaces around either trimmed. Null when a pair is not one (the whole
+ * value is then refused, as the specification discards it).
+ */
+export function parseResourceAttributes(text: string): Record<string, string> | null {
+  const attributes: Record<string, string> = {};
+  if (text.trim() === "") return attributes;
+  for (const pair of text.split(",")) {
+    const at = pair.indexOf("=");
+    if (at < 0) return null;
+    const key = pair.slice(0, at).trim();
+    if (!/^[\x21-\x7e]{1,255}$/.test(key) || key.includes("=")) return null;
+    try {
+      attributes[key] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      return null;
+    }
+  }
+  return attributes;
 }
 
 function isProtocol(value: string): value is TracingSettings["protocol"] {

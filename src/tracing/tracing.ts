@@ -59,7 +59,10 @@ export class Tracing {
         ? new JsonExporter({ url: settings.endpoint })
         : new ProtobufExporter({ url: settings.endpoint });
     this.#provider = new TracerProvider({
-      resource: resourceFromAttributes({ "service.name": settings.serviceName }),
+      resource: resourceFromAttributes({
+        ...settings.resourceAttributes,
+        "service.name": settings.serviceName,
+      }),
       sampler: sampler(settings),
       spanProcessors: [new BatchSpanProcessor({ exporter })],
     });

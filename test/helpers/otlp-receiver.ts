@@ -14,6 +14,8 @@ export interface ReceivedSpan {
   /** OTLP's status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
   serviceName: unknown;
+  /** Every attribute of the span's resource (`service.name` among them). */
+  resource: Record<string, unknown>;
 }
 
 /** An OTLP/HTTP traces receiver on loopback: takes http/protobuf and http/json, answers 200. */
@@ -114,7 +116,8 @@ function jsonAttributes(list: JsonKeyValue[] = []): Record<string, unknown> {
 /** OTLP/JSON writes ids as hex (the OTLP/JSON mapping), not base64. */
 function fromJson(request: JsonRequest): ReceivedSpan[] {
   return (request.resourceSpans ?? []).flatMap((resourceSpans) => {
-    const serviceName = jsonAttributes(resourceSpans.resource?.attributes)["service.name"];
+    const resource = jsonAttributes(resourceSpans.resource?.attributes);
+    const serviceName = resource["service.name"];
     return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
       (scope.spans ?? []).map((span) => ({
         traceId: span.traceId.toLowerCase(),
@@ -126,6 +129,7 @@ function fromJson(request: JsonRequest): ReceivedSpan[] {
         attributes: jsonAttributes(span.attributes),
         statusCode: span.status?.code ?? 0,
         serviceName,
+        resource,
       })),
     );
   });
@@ -193,10 +197,9 @@ function protobufAttributes(list: Buffer[]): Record<string, unknown> {
 function fromProtobuf(body: Buffer): ReceivedSpan[] {
   return bytesOf(fields(body), 1).flatMap((resourceSpansBytes) => {
     const resourceSpans = fields(resourceSpansBytes);
-    const [resource] = bytesOf(resourceSpans, 1);
-    const serviceName = resource
-      ? protobufAttributes(bytesOf(fields(resource), 1))["service.name"]
-      : undefined;
+    const [resourceBytes] = bytesOf(resourceSpans, 1);
+    const resource = resourceBytes ? protobufAttributes(bytesOf(fields(resourceBytes), 1)) : {};
+    const serviceName = resource["service.name"];
     return bytesOf(resourceSpans, 2).flatMap((scopeSpans) =>
       bytesOf(fields(scopeSpans), 2).map((spanBytes) => {
         const span = fields(spanBytes);
@@ -214,6 +217,7 @@ function fromProtobuf(body: Buffer): ReceivedSpan[] {
           attributes: protobufAttributes(bytesOf(span, 9)),
           statusCode: typeof code === "bigint" ? Number(code) : 0,
           serviceName,
+          resource,
         };
       }),
     );

@@ -45,6 +45,9 @@ describe.each(["http/protobuf", "http/json"])("traces exported over OTLP %s", (p
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
       OTEL_SERVICE_NAME: "otp-subgraph-test",
+      // The deployment's attributes on the resource; OTEL_SERVICE_NAME wins over the service.name here.
+      OTEL_RESOURCE_ATTRIBUTES:
+        "service.name=overridden, service.version=1.4.2,deployment.environment.name=prod%20eu,service.instance.id=pod-7",
       // fastify's own lines for each request too
       LOG_LEVEL: "debug",
     });
@@ -96,6 +99,12 @@ describe.each(["http/protobuf", "http/json"])("traces exported over OTLP %s", (p
       name: "mutation requestOtp",
       traceState: tracestate,
       serviceName: "otp-subgraph-test",
+      resource: expect.objectContaining({
+        "service.name": "otp-subgraph-test",
+        "service.version": "1.4.2",
+        "deployment.environment.name": "prod eu",
+        "service.instance.id": "pod-7",
+      }) as unknown,
       attributes: {
         "http.request.method": "POST",
         "http.route": "/graphql",
