@@ -69,13 +69,13 @@ export const SERVICE_SETTINGS = {
   ),
   OTP_MAX_PER_DESTINATION_PER_HOUR: limit(
     "OTP_MAX_PER_DESTINATION_PER_HOUR",
-    "hourly cap per destination (0 turns it off)",
+    "hourly cap per destination, a phone's across every provider that sends to it (0 turns it off)",
   ),
   OTP_MAX_PER_DEVICE_PER_HOUR: limit("OTP_MAX_PER_DEVICE_PER_HOUR", "hourly cap per device (0 turns it off)"),
   OTP_MAX_PER_IP_PER_HOUR: limit("OTP_MAX_PER_IP_PER_HOUR", "hourly cap per client IP (0 turns it off)"),
   OTP_MAX_PER_RANGE_PER_HOUR: limit(
     "OTP_MAX_PER_RANGE_PER_HOUR",
-    "hourly cap per number range and provider (0 turns it off); [SMS pumping](sms-pumping.md)",
+    "hourly cap per number range, all providers together (0 turns it off); [SMS pumping](sms-pumping.md)",
   ),
   OTP_RANGE_SUFFIX_DIGITS: {
     schema: integer(1, 8, 3),

@@ -10,7 +10,7 @@ export interface LimitPolicy {
   maxPerDestinationPerHour: number;
   maxPerDevicePerHour: number;
   maxPerIpPerHour: number;
-  /** Sends per number range (a phone without its last `rangeSuffixDigits` digits), per provider. */
+  /** Sends per number range (a phone without its last `rangeSuffixDigits` digits), all providers together. */
   maxPerRangePerHour: number;
   rangeSuffixDigits: number;
   /** A global budget per provider. */
@@ -66,7 +66,7 @@ const MESSAGES: Record<string, string> = {
 
 /**
  * The local limits, checked after validation and before any upstream call: a cooldown and an hourly cap per
- * destination (per provider), an hourly cap per device and per client IP. Every send that passes is counted,
+ * destination (a phone's across every provider that sends to it), an hourly cap per device and per client IP. Every send that passes is counted,
  * whatever the provider answers, since it may have sent an SMS even when it timed out.
  */
 export class LocalLimits {
@@ -170,7 +170,7 @@ export function limitRequest(
   keys: StateKeys,
   keepActivity = 0,
 ): LimitRequest {
-  const destination = keys.key("destination", `${subject.provider}\0${subject.destination}`);
+  const destination = keys.key("destination", destinationId(subject));
   const caps: CapRule[] = [];
   const cap = (name: string, key: () => string | null, max: number, keep = max) => {
     const hashed = max > 0 || keep > 0 ? key() : null;
@@ -194,7 +194,7 @@ export function limitRequest(
     () =>
       phone === null
         ? null
-        : hashed("range", `${subject.provider}\0${numberRange(phone, policy.rangeSuffixDigits)}`),
+        : hashed("range", numberRange(phone, policy.rangeSuffixDigits)),
     policy.maxPerRangePerHour,
     keepActivity,
   );
@@ -219,6 +219,15 @@ export function limitRequest(
         : null,
     caps,
   };
+}
+
+/**
+ * Who receives a send, the same for the same handset whichever provider sends to it: a phone is its E.164 form
+ * (PHONE's `+919876543210`, PAYTM's and DMT's `9876543210`), so its cooldown and caps count across providers; any
+ * other destination (a GSTIN, a PAN) is its provider's own.
+ */
+export function destinationId(subject: Pick<SendSubject, "provider" | "destination" | "phone">): string {
+  return subject.phone === null ? `${subject.provider}\0${subject.destination}` : `phone\0${subject.phone}`;
 }
 
 /**
