@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { count, flag, integer, list, optionalCount, text, url, variable } from "./env.js";
+import { DEFAULT_VERIFIER_PER_IP_PER_MINUTE } from "./otp/human-verification.js";
 import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import { OTEL_ENV } from "./tracing/settings.js";
 
@@ -135,6 +136,11 @@ export const SERVICE_SETTINGS = {
     schema: flag,
     default: "`false`",
     meaning: "whether an unreachable verifier lets sends through",
+  },
+  OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE: {
+    schema: count(DEFAULT_VERIFIER_PER_IP_PER_MINUTE),
+    meaning:
+      "calls to the verifier per client IP (an IPv6 /64) in a sliding minute, counted before each call; past it `RateLimited` (0 turns it off)",
   },
   OTP_HUMAN_VERIFIER_HOSTNAMES: {
     schema: list,

@@ -62,7 +62,22 @@ const MESSAGES: Record<string, string> = {
   provider: "This service is sending too many OTPs at the moment. Please try again later.",
   country: "Too many OTPs are being sent to this country at the moment. Please try again later.",
   saturated: "The service is receiving too many OTP requests. Please try again later.",
+  verifier:
+    "Too many attempts at the check that you are not a robot from this network. Please wait a minute and try again.",
 };
+
+/**
+ * Which of a send's limits one call counts: `send` all of them; with a human proof, `proof` counts the caller's
+ * own limits (device and IP, and the verifier's per-IP rate) before the verifier is asked, and `afterProof` the
+ * rest (the destination's, the range, the budgets) once the proof passed, so a send with a proof counts once.
+ */
+export type LimitStep = "send" | "proof" | "afterProof";
+
+/** The caller's own limits: a proof attempt counts against them like a send. */
+const CALLER_LIMITS = new Set(["device", "ip"]);
+
+/** The per-IP rate of calls to the human verifier counts over a minute. */
+const VERIFIER_WINDOW_MS = 60 * 1000;
 
 /**
  * The local limits, checked after validation and before any upstream call: a cooldown and an hourly cap per
@@ -90,8 +105,12 @@ export class LocalLimits {
    */
   async consume(
     subject: SendSubject,
+    step: LimitStep = "send",
+    /** `proof`: the human verifier's calls per client network and minute (0: off). */
+    verifierPerMinute = 0,
   ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | null> {
-    const request = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
+    const whole = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
+    const request = stepRequest(whole, step, this.#verifierRate(subject, verifierPerMinute));
     if (!request.cooldown && request.caps.length === 0) return null;
     const decision = await this.#store.consumeLimits(request);
     if (decision.allowed) return null;
@@ -118,6 +137,19 @@ export class LocalLimits {
       activity[rule.name as ActivityDimension] = counts[index] ?? 0;
     });
     return activity;
+  }
+
+  /** The verifier's per-IP rate as a cap, or null when it is off or the client IP is unknown. */
+  #verifierRate(subject: SendSubject, perMinute: number): CapRule | null {
+    if (perMinute <= 0 || subject.clientIp === null) return null;
+    const key = this.#keys.key("verifier", clientNetwork(subject.clientIp));
+    return {
+      name: "verifier",
+      key: `verifier:${key}`,
+      max: perMinute,
+      keep: perMinute,
+      windowMs: VERIFIER_WINDOW_MS,
+    };
   }
 
   #reportBudget(budget: BudgetName, subject: SendSubject): void {
@@ -191,10 +223,7 @@ export function limitRequest(
   );
   cap(
     "range",
-    () =>
-      phone === null
-        ? null
-        : hashed("range", numberRange(phone, policy.rangeSuffixDigits)),
+    () => (phone === null ? null : hashed("range", numberRange(phone, policy.rangeSuffixDigits))),
     policy.maxPerRangePerHour,
     keepActivity,
   );
@@ -219,6 +248,16 @@ export function limitRequest(
         : null,
     caps,
   };
+}
+
+/** The part of a send's limits that `step` counts (see {@link LimitStep}). */
+function stepRequest(whole: LimitRequest, step: LimitStep, verifierRate: CapRule | null): LimitRequest {
+  if (step === "send") return whole;
+  if (step === "afterProof") {
+    return { cooldown: whole.cooldown, caps: whole.caps.filter((cap) => !CALLER_LIMITS.has(cap.name)) };
+  }
+  const caps = whole.caps.filter((cap) => CALLER_LIMITS.has(cap.name));
+  return { cooldown: null, caps: verifierRate ? [...caps, verifierRate] : caps };
 }
 
 /**
