@@ -69,9 +69,10 @@ const MESSAGES: Record<string, string> = {
 /**
  * Which of a send's limits one call counts: `send` all of them; with a human proof, `proof` counts the caller's
  * own limits (device and IP, and the verifier's per-IP rate) before the verifier is asked, and `afterProof` the
- * rest (the destination's, the range, the budgets) once the proof passed, so a send with a proof counts once.
+ * rest (the destination's, the range, the budgets) once the proof passed, so a send with a proof counts once;
+ * `wait` counts a duplicate of an idempotency key in flight against the IP cap, so waiting is not free.
  */
-export type LimitStep = "send" | "proof" | "afterProof";
+export type LimitStep = "send" | "proof" | "afterProof" | "wait";
 
 /** The caller's own limits: a proof attempt counts against them like a send. */
 const CALLER_LIMITS = new Set(["device", "ip"]);
@@ -253,6 +254,7 @@ export function limitRequest(
 /** The part of a send's limits that `step` counts (see {@link LimitStep}). */
 function stepRequest(whole: LimitRequest, step: LimitStep, verifierRate: CapRule | null): LimitRequest {
   if (step === "send") return whole;
+  if (step === "wait") return { cooldown: null, caps: whole.caps.filter((cap) => cap.name === "ip") };
   if (step === "afterProof") {
     return { cooldown: whole.cooldown, caps: whole.caps.filter((cap) => !CALLER_LIMITS.has(cap.name)) };
   }

@@ -9,6 +9,7 @@ import {
 } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
 import {
+  destinationId,
   LocalLimits,
   localRefusal,
   SINGLE_USE_LIMIT,
@@ -220,7 +221,16 @@ export class OtpService {
     const attempt = () => this.#attempt(adapter, parsed.value, subject, humanProof, trace);
     try {
       if (idempotencyKey === null) return (await attempt()).outcome;
-      return await this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+      return await this.#idempotency.once(
+        {
+          provider,
+          idempotencyKey,
+          scope: destinationId(subject),
+          request: parsed.value,
+          beforeWait: () => this.#countWait(subject, trace),
+        },
+        attempt,
+      );
     } catch (error) {
       // Full of live state, the store keeps it and this send is refused: fail closed, with a typed answer.
       if (!(error instanceof StoreSaturatedError)) throw error;
@@ -228,6 +238,14 @@ export class OtpService {
       trace.refusedBy = "saturated";
       return localRefusal(provider, "saturated", error.retryAfterMs);
     }
+  }
+
+  /** A duplicate about to wait for its key's first request: counted against the IP cap, or refused by it. */
+  async #countWait(subject: Subject, trace: Trace): Promise<OtpOutcome | null> {
+    const limited = await this.#limits.consume(subject, "wait");
+    if (limited === null || limited === SINGLE_USE_LIMIT) return null;
+    trace.refusedBy = limited.limit as PolicyRefusal;
+    return limited.outcome;
   }
 
   /** The phone policy (country, number type): a refusal is the user's to fix, so `InvalidInput`. */

@@ -133,4 +133,24 @@ describe.skipIf(redisUrl === null)("two subgraph processes sharing one Redis", (
     expect([...ids][0]).toMatch(/^[\w-]{24}$/);
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it("one guessable idempotency key sent to two destinations, one on each replica: both send", async () => {
+    upstream.requests.length = 0;
+    const [attacker, victim] = await Promise.all([
+      requestAt(0, phoneInput(3, "attacker-device"), "order-1001"),
+      requestAt(1, phoneInput(4, "victim-device"), "order-1001"),
+    ]);
+    const sent = [attacker, victim].map((response) => {
+      const result = response.body.data?.requestOtp;
+      return result?.__typename === "OtpSent"
+        ? { id: result.challenge.id, hint: result.challenge.destinationHint }
+        : result?.__typename;
+    });
+    expect(sent).toEqual([
+      { id: expect.any(String) as unknown, hint: expect.stringMatching(/0003$/) as unknown },
+      { id: expect.any(String) as unknown, hint: expect.stringMatching(/0004$/) as unknown },
+    ]);
+    expect(new Set(sent.map((each) => (typeof each === "object" ? each.id : each))).size).toBe(2);
+    expect(upstream.requests).toHaveLength(2);
+  });
 });
