@@ -350,12 +350,15 @@ export class OtpService {
     if (humanProof === null) return refused(verificationRequired(subject.provider, policy, reason));
     const perMinute = policy.maxPerIpPerMinute ?? DEFAULT_VERIFIER_PER_IP_PER_MINUTE;
     const limited = await this.#limits.consume(subject, "proof", perMinute);
-    if (limited === SINGLE_USE_LIMIT) throw new Error("a proof attempt counts no single-use value");
-    if (limited !== null) return refused(limited.outcome, limited.limit as PolicyRefusal);
+    // The caller's own limits only: no single-use value is counted here.
+    if (limited !== null && limited !== SINGLE_USE_LIMIT) {
+      return refused(limited.outcome, limited.limit as PolicyRefusal);
+    }
     const verdict = await policy.verifier.verify(humanProof, subject.clientIp);
     if (verdict === "passed") return { proofCounted: true };
-    if (verdict === "failed")
+    if (verdict === "failed") {
       return refused(verificationRequired(subject.provider, policy, "PROOF_REJECTED"));
+    }
     if (policy.failOpen) {
       this.#options.onVerifierUnavailable?.(subject.provider);
       return { proofCounted: true };
