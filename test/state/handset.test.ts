@@ -13,7 +13,11 @@ import { UpstreamClient } from "../../src/providers/http-client.js";
 import { createPaytmAdapter, PAYTM_PATH } from "../../src/providers/paytm/adapter.js";
 import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
 import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { RequestOtpDocument } from "../__generated__/graphql.js";
+import { startTestApp } from "../helpers/app.js";
+import { execute } from "../helpers/client.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
+import { uniquePrefix } from "../helpers/redis.js";
 import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
 import { backends, manualClock, STATE_SECRET, type ManualClock } from "./fixtures.js";
 
@@ -56,7 +60,7 @@ const inputs = (suffix: string) => ({
   dmt: {
     dmt: {
       customerMobileNumber: `0 98765-${suffix}`,
-      otpType: "CUSTOMER_REGISTRATION",
+      otpType: "CUSTOMER_REGISTRATION" as const,
       username: "agent",
       ovdType: "Aadhaar Card",
       ovdData: "234567890124",
@@ -144,3 +148,41 @@ for (const backend of backends(redisUrl)) {
     });
   });
 }
+
+describe("one handset, one cap over HTTP (sandbox providers)", () => {
+  const stores: { name: string; skip: boolean; env: Record<string, string> }[] = [
+    { name: "memory", skip: false, env: {} },
+    {
+      name: "redis",
+      skip: redisUrl === null,
+      env: {
+        OTP_STORE: "redis",
+        REDIS_URL: redisUrl ?? "",
+        REDIS_KEY_PREFIX: uniquePrefix("handset-http"),
+        OTP_STATE_SECRET: STATE_SECRET,
+      },
+    },
+  ];
+  for (const backend of stores) {
+    it.skipIf(backend.skip)(
+      `${backend.name}: phone, paytm and dmt to one mobile with a cap of 1 send once`,
+      async () => {
+        const subgraph = await startTestApp({
+          ...backend.env,
+          OTP_COOLDOWN_SECONDS: "0",
+          OTP_MAX_PER_DESTINATION_PER_HOUR: "1",
+        });
+        try {
+          const answers: (string | undefined)[] = [];
+          for (const input of Object.values(inputs("43210"))) {
+            const { body } = await execute(subgraph.url, RequestOtpDocument, { input });
+            answers.push(body.data?.requestOtp.__typename);
+          }
+          expect(answers).toEqual(["OtpSent", "RateLimited", "RateLimited"]);
+        } finally {
+          await subgraph.close();
+        }
+      },
+    );
+  }
+});
