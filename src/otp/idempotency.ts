@@ -166,8 +166,9 @@ export class Idempotency {
       try {
         const record = await this.#store.claimIdempotency(key, fingerprint, token, this.#leaseSeconds);
         if (record === null) return await this.#runClaimed(key, token, attempt);
-        if (record.fingerprint !== fingerprint)
+        if (record.fingerprint !== fingerprint) {
           return { outcome: conflictOutcome(call.provider), final: true };
+        }
         if (record.outcome !== null) return { outcome: decodeOutcome(record.outcome), final: true };
         if (Date.now() > state.deadline) return { outcome: stillRunning(call.provider), final: false };
         const refused = await this.#enterWait(state, call);

@@ -82,8 +82,9 @@ const VERIFIER_WINDOW_MS = 60 * 1000;
 
 /**
  * The local limits, checked after validation and before any upstream call: a cooldown and an hourly cap per
- * destination (a phone's across every provider that sends to it), an hourly cap per device and per client IP. Every send that passes is counted,
- * whatever the provider answers, since it may have sent an SMS even when it timed out.
+ * destination (a phone's across every provider that sends to it), an hourly cap per device and per client IP.
+ * Every send that passes is counted, whatever the provider answers, since it may have sent an SMS even when it
+ * timed out.
  */
 export class LocalLimits {
   readonly #policy: LimitPolicy;

@@ -8,6 +8,7 @@ import {
   writeChallenge,
 } from "./challenge-codec.js";
 import { arrayBytes, CounterTable, GROWTH, hashed, hashKey, LAST_GROWTH } from "./counter-table.js";
+import { KeyWatchers } from "./key-watchers.js";
 import { RecordLog } from "./record-log.js";
 import {
   StoreSaturatedError,
@@ -143,8 +144,7 @@ export class MemoryStore implements OtpStore {
   /** Done idempotency records (the state that lasts); pending claims apart, in a plain map (they are few). */
   readonly #records = new Map<number, RecordLog>();
   readonly #claims = new Map<string, string>();
-  /** Who waits for a pending claim to end, by key (duplicates in flight; transient, like their requests). */
-  readonly #watchers = new Map<string, Set<() => void>>();
+  readonly #watchers = new KeyWatchers();
   #claimBytes = 0;
   readonly #interned = new Interned();
   readonly #writer = new ByteWriter();
@@ -326,44 +326,20 @@ export class MemoryStore implements OtpStore {
     }
     // After a send: kept whatever the bound says (the headroom is for this), or a replay would send again.
     this.#logOf(this.#records, ttlSeconds * 1000).append(key, writer.view(), now);
-    this.#ended(key);
+    this.#watchers.end(key);
     return Promise.resolve();
   }
 
   releaseIdempotency(key: string, token: string): Promise<void> {
     if (this.#liveClaim(key, this.#now())?.token === token) {
       this.#dropClaim(key);
-      this.#ended(key);
+      this.#watchers.end(key);
     }
     return Promise.resolve();
   }
 
   watchIdempotency(key: string): Promise<IdempotencyWatch> {
-    let end: () => void = () => undefined;
-    const ended = new Promise<void>((resolve) => {
-      end = resolve;
-    });
-    let watchers = this.#watchers.get(key);
-    if (!watchers) {
-      watchers = new Set();
-      this.#watchers.set(key, watchers);
-    }
-    watchers.add(end);
-    return Promise.resolve({
-      ended,
-      close: () => {
-        const current = this.#watchers.get(key);
-        current?.delete(end);
-        if (current?.size === 0) this.#watchers.delete(key);
-      },
-    });
-  }
-
-  #ended(key: string): void {
-    const watchers = this.#watchers.get(key);
-    if (!watchers) return;
-    this.#watchers.delete(key);
-    for (const end of watchers) end();
+    return Promise.resolve(this.#watchers.watch(key));
   }
 
   /** The bytes up to which new entries are admitted (the bound less the headroom for sends under way). */

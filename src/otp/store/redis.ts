@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
+import { KeyWatchers } from "./key-watchers.js";
 import {
   StoreSaturatedError,
   StoreUnavailableError,
@@ -171,7 +172,7 @@ export class RedisStore implements OtpStore {
   /** The connection that listens for ended claims (made on the first watch), and its subscription. */
   #subscriber: Redis | null = null;
   #subscribed: Promise<void> | null = null;
-  readonly #watchers = new Map<string, Set<() => void>>();
+  readonly #watchers = new KeyWatchers();
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? "otp:";
@@ -303,24 +304,7 @@ export class RedisStore implements OtpStore {
 
   async watchIdempotency(key: string): Promise<IdempotencyWatch> {
     await this.#subscribe();
-    let end: () => void = () => undefined;
-    const ended = new Promise<void>((resolve) => {
-      end = resolve;
-    });
-    let watchers = this.#watchers.get(key);
-    if (!watchers) {
-      watchers = new Set();
-      this.#watchers.set(key, watchers);
-    }
-    watchers.add(end);
-    return {
-      ended,
-      close: () => {
-        const current = this.#watchers.get(key);
-        current?.delete(end);
-        if (current?.size === 0) this.#watchers.delete(key);
-      },
-    };
+    return this.#watchers.watch(key);
   }
 
   /** Tell every replica's waiters (this one's too) that `key`'s claim ended; a lost notice only delays them. */
@@ -338,10 +322,7 @@ export class RedisStore implements OtpStore {
       const subscriber = this.#redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on("error", () => undefined);
       subscriber.on("message", (_channel: string, key: string) => {
-        const watchers = this.#watchers.get(key);
-        if (!watchers) return;
-        this.#watchers.delete(key);
-        for (const end of watchers) end();
+        this.#watchers.end(key);
       });
       this.#subscriber = subscriber;
     }
