@@ -34,6 +34,8 @@ export interface HumanVerificationSettings {
   mode: HumanVerificationMode;
   after: number;
   failOpen: boolean;
+  /** Calls to the verifier per client network and minute (0: off). */
+  maxPerIpPerMinute: number;
   verifier:
     | ({
         kind: HumanVerifierKind;
@@ -246,6 +248,7 @@ function readHumanVerification(
     mode: env.OTP_HUMAN_VERIFICATION,
     after: env.OTP_HUMAN_VERIFICATION_AFTER,
     failOpen: env.OTP_HUMAN_VERIFIER_FAIL_OPEN ?? false,
+    maxPerIpPerMinute: env.OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE,
   };
   if (settings.mode === "off") return { ...settings, verifier: null };
   const on = `when OTP_HUMAN_VERIFICATION=${settings.mode}`;

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { count, flag, integer, list, optionalCount, text, url, variable } from "./env.js";
+import { DEFAULT_VERIFIER_PER_IP_PER_MINUTE } from "./otp/human-verification.js";
 import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
 import { OTEL_ENV } from "./tracing/settings.js";
 
@@ -69,13 +70,13 @@ export const SERVICE_SETTINGS = {
   ),
   OTP_MAX_PER_DESTINATION_PER_HOUR: limit(
     "OTP_MAX_PER_DESTINATION_PER_HOUR",
-    "hourly cap per destination (0 turns it off)",
+    "hourly cap per destination, a phone's across every provider that sends to it (0 turns it off)",
   ),
   OTP_MAX_PER_DEVICE_PER_HOUR: limit("OTP_MAX_PER_DEVICE_PER_HOUR", "hourly cap per device (0 turns it off)"),
   OTP_MAX_PER_IP_PER_HOUR: limit("OTP_MAX_PER_IP_PER_HOUR", "hourly cap per client IP (0 turns it off)"),
   OTP_MAX_PER_RANGE_PER_HOUR: limit(
     "OTP_MAX_PER_RANGE_PER_HOUR",
-    "hourly cap per number range and provider (0 turns it off); [SMS pumping](sms-pumping.md)",
+    "hourly cap per number range, all providers together (0 turns it off); [SMS pumping](sms-pumping.md)",
   ),
   OTP_RANGE_SUFFIX_DIGITS: {
     schema: integer(1, 8, 3),
@@ -135,6 +136,11 @@ export const SERVICE_SETTINGS = {
     schema: flag,
     default: "`false`",
     meaning: "whether an unreachable verifier lets sends through",
+  },
+  OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE: {
+    schema: count(DEFAULT_VERIFIER_PER_IP_PER_MINUTE),
+    meaning:
+      "calls to the verifier per client IP (an IPv6 /64) in a sliding minute, counted before each call; past it `RateLimited` (0 turns it off)",
   },
   OTP_HUMAN_VERIFIER_HOSTNAMES: {
     schema: list,

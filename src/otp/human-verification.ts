@@ -47,7 +47,16 @@ export interface HumanVerificationPolicy {
   verifier: HumanVerifier;
   /** When the verifier is unreachable: let the send through (true) or refuse it (false, the default). */
   failOpen: boolean;
+  /**
+   * Calls to the verifier per client network (an IPv4 address, an IPv6 /64) in a sliding minute, counted before
+   * each call (0: off; {@link DEFAULT_VERIFIER_PER_IP_PER_MINUTE} when absent), so that one network cannot hold
+   * the verifier client's in-flight slots.
+   */
+  maxPerIpPerMinute?: number;
 }
+
+/** `OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE`'s default. */
+export const DEFAULT_VERIFIER_PER_IP_PER_MINUTE = 10;
 
 /** A widget token is at most a few kilobytes; anything longer is not one. */
 export const MAX_HUMAN_PROOF_LENGTH = 4096;

@@ -10,7 +10,7 @@ export interface LimitPolicy {
   maxPerDestinationPerHour: number;
   maxPerDevicePerHour: number;
   maxPerIpPerHour: number;
-  /** Sends per number range (a phone without its last `rangeSuffixDigits` digits), per provider. */
+  /** Sends per number range (a phone without its last `rangeSuffixDigits` digits), all providers together. */
   maxPerRangePerHour: number;
   rangeSuffixDigits: number;
   /** A global budget per provider. */
@@ -62,12 +62,29 @@ const MESSAGES: Record<string, string> = {
   provider: "This service is sending too many OTPs at the moment. Please try again later.",
   country: "Too many OTPs are being sent to this country at the moment. Please try again later.",
   saturated: "The service is receiving too many OTP requests. Please try again later.",
+  verifier:
+    "Too many attempts at the check that you are not a robot from this network. Please wait a minute and try again.",
 };
 
 /**
+ * Which of a send's limits one call counts: `send` all of them; with a human proof, `proof` counts the caller's
+ * own limits (device and IP, and the verifier's per-IP rate) before the verifier is asked, and `afterProof` the
+ * rest (the destination's, the range, the budgets) once the proof passed, so a send with a proof counts once;
+ * `wait` counts a duplicate of an idempotency key in flight against the IP cap, so waiting is not free.
+ */
+export type LimitStep = "send" | "proof" | "afterProof" | "wait";
+
+/** The caller's own limits: a proof attempt counts against them like a send. */
+const CALLER_LIMITS = new Set(["device", "ip"]);
+
+/** The per-IP rate of calls to the human verifier counts over a minute. */
+const VERIFIER_WINDOW_MS = 60 * 1000;
+
+/**
  * The local limits, checked after validation and before any upstream call: a cooldown and an hourly cap per
- * destination (per provider), an hourly cap per device and per client IP. Every send that passes is counted,
- * whatever the provider answers, since it may have sent an SMS even when it timed out.
+ * destination (a phone's across every provider that sends to it), an hourly cap per device and per client IP.
+ * Every send that passes is counted, whatever the provider answers, since it may have sent an SMS even when it
+ * timed out.
  */
 export class LocalLimits {
   readonly #policy: LimitPolicy;
@@ -90,8 +107,12 @@ export class LocalLimits {
    */
   async consume(
     subject: SendSubject,
+    step: LimitStep = "send",
+    /** `proof`: the human verifier's calls per client network and minute (0: off). */
+    verifierPerMinute = 0,
   ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | null> {
-    const request = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
+    const whole = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
+    const request = stepRequest(whole, step, this.#verifierRate(subject, verifierPerMinute));
     if (!request.cooldown && request.caps.length === 0) return null;
     const decision = await this.#store.consumeLimits(request);
     if (decision.allowed) return null;
@@ -118,6 +139,19 @@ export class LocalLimits {
       activity[rule.name as ActivityDimension] = counts[index] ?? 0;
     });
     return activity;
+  }
+
+  /** The verifier's per-IP rate as a cap, or null when it is off or the client IP is unknown. */
+  #verifierRate(subject: SendSubject, perMinute: number): CapRule | null {
+    if (perMinute <= 0 || subject.clientIp === null) return null;
+    const key = this.#keys.key("verifier", clientNetwork(subject.clientIp));
+    return {
+      name: "verifier",
+      key: `verifier:${key}`,
+      max: perMinute,
+      keep: perMinute,
+      windowMs: VERIFIER_WINDOW_MS,
+    };
   }
 
   #reportBudget(budget: BudgetName, subject: SendSubject): void {
@@ -170,7 +204,7 @@ export function limitRequest(
   keys: StateKeys,
   keepActivity = 0,
 ): LimitRequest {
-  const destination = keys.key("destination", `${subject.provider}\0${subject.destination}`);
+  const destination = keys.key("destination", destinationId(subject));
   const caps: CapRule[] = [];
   const cap = (name: string, key: () => string | null, max: number, keep = max) => {
     const hashed = max > 0 || keep > 0 ? key() : null;
@@ -191,10 +225,7 @@ export function limitRequest(
   );
   cap(
     "range",
-    () =>
-      phone === null
-        ? null
-        : hashed("range", `${subject.provider}\0${numberRange(phone, policy.rangeSuffixDigits)}`),
+    () => (phone === null ? null : hashed("range", numberRange(phone, policy.rangeSuffixDigits))),
     policy.maxPerRangePerHour,
     keepActivity,
   );
@@ -219,6 +250,26 @@ export function limitRequest(
         : null,
     caps,
   };
+}
+
+/** The part of a send's limits that `step` counts (see {@link LimitStep}). */
+function stepRequest(whole: LimitRequest, step: LimitStep, verifierRate: CapRule | null): LimitRequest {
+  if (step === "send") return whole;
+  if (step === "wait") return { cooldown: null, caps: whole.caps.filter((cap) => cap.name === "ip") };
+  if (step === "afterProof") {
+    return { cooldown: whole.cooldown, caps: whole.caps.filter((cap) => !CALLER_LIMITS.has(cap.name)) };
+  }
+  const caps = whole.caps.filter((cap) => CALLER_LIMITS.has(cap.name));
+  return { cooldown: null, caps: verifierRate ? [...caps, verifierRate] : caps };
+}
+
+/**
+ * Who receives a send, the same for the same handset whichever provider sends to it: a phone is its E.164 form
+ * (PHONE's `+919876543210`, PAYTM's and DMT's `9876543210`), so its cooldown and caps count across providers; any
+ * other destination (a GSTIN, a PAN) is its provider's own.
+ */
+export function destinationId(subject: Pick<SendSubject, "provider" | "destination" | "phone">): string {
+  return subject.phone === null ? `${subject.provider}\0${subject.destination}` : `phone\0${subject.phone}`;
 }
 
 /**

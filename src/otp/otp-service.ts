@@ -9,6 +9,7 @@ import {
 } from "./store/store.js";
 import { Idempotency, idempotencyKeyErrors, type Attempt } from "./idempotency.js";
 import {
+  destinationId,
   LocalLimits,
   localRefusal,
   SINGLE_USE_LIMIT,
@@ -19,6 +20,7 @@ import {
 import { StateKeys } from "./store/state-keys.js";
 import { DEFAULT_PHONE_POLICY, judgePhone, type PhonePolicy } from "./phone-policy.js";
 import {
+  DEFAULT_VERIFIER_PER_IP_PER_MINUTE,
   MAX_HUMAN_PROOF_LENGTH,
   proofNeeded,
   type HumanVerificationPolicy,
@@ -100,6 +102,7 @@ export type PolicyRefusal =
   | "provider"
   | "country"
   | "saturated"
+  | "verifier"
   | "countryNotAllowed"
   | "numberType"
   | "humanVerification";
@@ -218,7 +221,16 @@ export class OtpService {
     const attempt = () => this.#attempt(adapter, parsed.value, subject, humanProof, trace);
     try {
       if (idempotencyKey === null) return (await attempt()).outcome;
-      return await this.#idempotency.once(provider, idempotencyKey, parsed.value, attempt);
+      return await this.#idempotency.once(
+        {
+          provider,
+          idempotencyKey,
+          scope: destinationId(subject),
+          request: parsed.value,
+          beforeWait: () => this.#countWait(subject, trace),
+        },
+        attempt,
+      );
     } catch (error) {
       // Full of live state, the store keeps it and this send is refused: fail closed, with a typed answer.
       if (!(error instanceof StoreSaturatedError)) throw error;
@@ -226,6 +238,14 @@ export class OtpService {
       trace.refusedBy = "saturated";
       return localRefusal(provider, "saturated", error.retryAfterMs);
     }
+  }
+
+  /** A duplicate about to wait for its key's first request: counted against the IP cap, or refused by it. */
+  async #countWait(subject: Subject, trace: Trace): Promise<OtpOutcome | null> {
+    const limited = await this.#limits.consume(subject, "wait");
+    if (limited === null || limited === SINGLE_USE_LIMIT) return null;
+    trace.refusedBy = limited.limit as PolicyRefusal;
+    return limited.outcome;
   }
 
   /** The phone policy (country, number type): a refusal is the user's to fix, so `InvalidInput`. */
@@ -258,12 +278,13 @@ export class OtpService {
     trace: Trace,
   ): Promise<Attempt> {
     const { provider, singleUse } = subject;
-    const unverified = await this.#humanVerification(subject, humanProof);
-    if (unverified) {
-      trace.refusedBy = "humanVerification";
-      return { outcome: unverified, final: false };
+    const verification = await this.#humanVerification(subject, humanProof);
+    if ("refusedBy" in verification) {
+      trace.refusedBy = verification.refusedBy;
+      return { outcome: verification.outcome, final: false };
     }
-    const limited = await this.#limits.consume(subject);
+    // A proof attempt counted the caller's own limits already: a send with a proof counts once.
+    const limited = await this.#limits.consume(subject, verification.proofCounted ? "afterProof" : "send");
     // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
     if (limited === SINGLE_USE_LIMIT && singleUse) {
       const { field, message } = singleUse;
@@ -308,31 +329,48 @@ export class OtpService {
   }
 
   /**
-   * Null when the send may go on: no proof is needed, or the one given passed (or the verifier is away and
-   * `failOpen` is set). Else why not: a proof is needed or was rejected, or the verifier is away.
+   * Whether the send may go on (no proof is needed, or the one given passed, or the verifier is away and
+   * `failOpen` is set), and whether a proof attempt was counted; else why not: a proof is needed or was rejected,
+   * the caller's limits refused the attempt, or the verifier is away. A proof attempt counts against the caller's
+   * device and IP caps and the verifier's per-IP rate before the verifier is called, whatever it then says.
    */
-  async #humanVerification(subject: SendSubject, humanProof: string | null): Promise<OtpFailure | null> {
+  async #humanVerification(
+    subject: SendSubject,
+    humanProof: string | null,
+  ): Promise<{ proofCounted: boolean } | { outcome: OtpFailure; refusedBy: PolicyRefusal }> {
     const policy = this.#options.humanVerification;
-    if (!policy || policy.mode === "off") return null;
+    if (!policy || policy.mode === "off") return { proofCounted: false };
     const activity = policy.mode === "adaptive" ? await this.#limits.recentActivity(subject) : {};
     const reason = proofNeeded(policy, activity);
-    if (reason === null) return null;
-    if (humanProof === null) return verificationRequired(subject.provider, policy, reason);
+    if (reason === null) return { proofCounted: false };
+    const refused = (outcome: OtpFailure, refusedBy: PolicyRefusal = "humanVerification") => ({
+      outcome,
+      refusedBy,
+    });
+    if (humanProof === null) return refused(verificationRequired(subject.provider, policy, reason));
+    const perMinute = policy.maxPerIpPerMinute ?? DEFAULT_VERIFIER_PER_IP_PER_MINUTE;
+    const limited = await this.#limits.consume(subject, "proof", perMinute);
+    // The caller's own limits only: no single-use value is counted here.
+    if (limited !== null && limited !== SINGLE_USE_LIMIT) {
+      return refused(limited.outcome, limited.limit as PolicyRefusal);
+    }
     const verdict = await policy.verifier.verify(humanProof, subject.clientIp);
-    if (verdict === "passed") return null;
-    if (verdict === "failed") return verificationRequired(subject.provider, policy, "PROOF_REJECTED");
+    if (verdict === "passed") return { proofCounted: true };
+    if (verdict === "failed") {
+      return refused(verificationRequired(subject.provider, policy, "PROOF_REJECTED"));
+    }
     if (policy.failOpen) {
       this.#options.onVerifierUnavailable?.(subject.provider);
-      return null;
+      return { proofCounted: true };
     }
-    return {
+    return refused({
       kind: "ProviderUnavailable",
       provider: subject.provider,
       providerCode: null,
       retryable: true,
       retryAfterSeconds: null,
       message: "Human verification cannot be checked at the moment. Please try again shortly.",
-    };
+    });
   }
 }
 

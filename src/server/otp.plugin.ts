@@ -146,7 +146,7 @@ function humanVerification(
   client: () => UpstreamClient,
   logger: Logger,
 ): { humanVerification?: HumanVerificationPolicy } {
-  const { mode, after, failOpen, verifier } = config.humanVerification;
+  const { mode, after, failOpen, maxPerIpPerMinute, verifier } = config.humanVerification;
   if (mode === "off" || verifier === null) return {};
   if (verifier.secret === null || verifier.siteKey === null) {
     throw new Error("the human verifier has no secret or site key (loadConfig requires them in live mode)");
@@ -165,7 +165,13 @@ function humanVerification(
     );
   }
   return {
-    humanVerification: { mode, after, failOpen, verifier: createHumanVerifier(settings, client(), logger) },
+    humanVerification: {
+      mode,
+      after,
+      failOpen,
+      maxPerIpPerMinute,
+      verifier: createHumanVerifier(settings, client(), logger),
+    },
   };
 }
 

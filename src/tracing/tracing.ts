@@ -182,6 +182,7 @@ export class Tracing {
         call("completeIdempotency", () => store.completeIdempotency(key, token, outcome, ttl)),
       releaseIdempotency: (key, token) =>
         call("releaseIdempotency", () => store.releaseIdempotency(key, token)),
+      watchIdempotency: (key) => store.watchIdempotency(key),
       ping: () => store.ping(),
       close: () => store.close(),
     };

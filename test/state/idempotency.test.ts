@@ -75,10 +75,10 @@ for (const backend of backends(redisUrl)) {
       expect(upstream.requests).toHaveLength(2);
     });
 
-    it("the same key with another input is InvalidInput on idempotencyKey, and sends nothing", async () => {
+    it("the same key with another input to the same destination is InvalidInput on idempotencyKey, and sends nothing", async () => {
       const otp = service();
       await otp.requestOtp(phoneInput(2), context("key-2"));
-      const other = await otp.requestOtp(phoneInput(3), context("key-2"));
+      const other = await otp.requestOtp(phoneInput(2, "another-device"), context("key-2"));
       expect(other).toEqual({
         kind: "InvalidInput",
         provider: "PHONE",
@@ -179,11 +179,10 @@ describe.skipIf(redisUrl === null)("what an idempotency record holds (Redis)", (
           providerReference: null,
         },
       };
-      const first = await idempotency.once("ITR", "key-secret", request, () =>
-        Promise.resolve({ outcome, final: true }),
-      );
+      const call = { provider: "ITR", idempotencyKey: "key-secret", scope: "ITR\0ABCPE1234F", request };
+      const first = await idempotency.once(call, () => Promise.resolve({ outcome, final: true }));
       expect(first).toBe(outcome);
-      const replay = await idempotency.once("ITR", "key-secret", request, () => {
+      const replay = await idempotency.once(call, () => {
         throw new Error("a replay must not run again");
       });
       expect(replay).toEqual({ ...outcome, devOtp: null });

@@ -16,7 +16,13 @@ describe("SMS-pumping settings", () => {
       maxPerProviderPerHour: 0,
       maxPerCountryPerHour: 0,
     });
-    expect(config.humanVerification).toEqual({ mode: "off", after: 2, failOpen: false, verifier: null });
+    expect(config.humanVerification).toEqual({
+      mode: "off",
+      after: 2,
+      failOpen: false,
+      maxPerIpPerMinute: 10,
+      verifier: null,
+    });
     // Sandbox mode relaxes the range cap as it does the other local limits (one person walks the magic inputs).
     expect(loadConfig({}).limits.maxPerRangePerHour).toBe(1000);
   });
@@ -41,11 +47,13 @@ describe("SMS-pumping settings", () => {
       OTP_HUMAN_VERIFIER_SECRET: "0xlive-secret",
       OTP_HUMAN_VERIFIER_SITE_KEY: "site-key",
       OTP_HUMAN_VERIFIER_FAIL_OPEN: "true",
+      OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE: "4",
     });
     expect(config.humanVerification).toEqual({
       mode: "adaptive",
       after: 3,
       failOpen: true,
+      maxPerIpPerMinute: 4,
       verifier: {
         kind: "HCAPTCHA",
         secret: "0xlive-secret",

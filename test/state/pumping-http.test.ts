@@ -7,6 +7,7 @@ import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
 import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
 import { HUMAN_VERIFIER_TEST_KEYS } from "../../src/providers/human-verifier/sandbox.js";
+import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 
 const TURNSTILE = HUMAN_VERIFIER_TEST_KEYS.TURNSTILE;
 const phone = (number: string, deviceId: string) => ({ phone: { phone: number, country: "IN", deviceId } });
@@ -51,6 +52,41 @@ describe("human verification in sandbox mode (OTP_HUMAN_VERIFICATION=always)", (
     );
     expect(metrics).toContain('otp_sends_total{provider="PHONE",country="IN"} 1');
     expect(metrics).not.toMatch(/9876543210/);
+  });
+});
+
+describe("junk proofs over HTTP count against the IP cap before the verifier is called", () => {
+  let subgraph: CapturedApp;
+  let verifier: Upstream;
+  beforeAll(async () => {
+    verifier = await startUpstream(json(200, { success: false, "error-codes": ["invalid-input-response"] }));
+    subgraph = await startCapturedApp({
+      OTP_HUMAN_VERIFICATION: "always",
+      OTP_HUMAN_VERIFIER_URL: `${verifier.url}/siteverify`,
+      OTP_MAX_PER_IP_PER_HOUR: "10",
+    });
+  });
+  afterAll(async () => {
+    await subgraph.close();
+    await verifier.close();
+  });
+
+  it("40 junk proofs from one IP: 10 siteverify calls, 30 RateLimited, counted by reason", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, index) => {
+        const { body } = await execute(subgraph.url, RequestOtpDocument, {
+          input: phone(`+91987650${String(index).padStart(4, "0")}`, `junk-${index}`),
+          humanProof: `junk-token-${index}`,
+        });
+        const result = body.data?.requestOtp;
+        return result?.__typename === "HumanVerificationRequired" ? result.reason : result?.__typename;
+      }),
+    );
+    expect(answers.filter((answer) => answer === "PROOF_REJECTED")).toHaveLength(10);
+    expect(answers.filter((answer) => answer === "RateLimited")).toHaveLength(30);
+    expect(verifier.requests).toHaveLength(10);
+    const metrics = await (await fetch(`${subgraph.origin}/metrics`)).text();
+    expect(metrics).toContain('otp_policy_refusals_total{provider="PHONE",country="IN",reason="ip"} 30');
   });
 });
 

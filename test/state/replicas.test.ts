@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
@@ -57,11 +58,15 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
 
 describe.skipIf(redisUrl === null)("two subgraph processes sharing one Redis", () => {
   let upstream: Upstream;
+  /** While set, the provider holds its answers until it settles. */
+  let held: Promise<void> | null = null;
+  const prefix = uniquePrefix("replicas");
   let replicas: Replica[] = [];
   beforeAll(async () => {
     upstream = await startUpstream(async (request, res, req) => {
       // A slow provider widens the window in which the two processes race.
       await new Promise((resolve) => setTimeout(resolve, 20));
+      await held;
       await SENT(request, res, req);
     });
     const env = {
@@ -71,7 +76,7 @@ describe.skipIf(redisUrl === null)("two subgraph processes sharing one Redis", (
       PHONE_BASE_URL: upstream.url,
       OTP_STORE: "redis",
       REDIS_URL: redisUrl ?? "",
-      REDIS_KEY_PREFIX: uniquePrefix("replicas"),
+      REDIS_KEY_PREFIX: prefix,
       OTP_STATE_SECRET: STATE_SECRET,
       OTP_COOLDOWN_SECONDS: "0",
       OTP_MAX_PER_DESTINATION_PER_HOUR: "5",
@@ -133,4 +138,81 @@ describe.skipIf(redisUrl === null)("two subgraph processes sharing one Redis", (
     expect([...ids][0]).toMatch(/^[\w-]{24}$/);
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it("a duplicate on the other replica waits for a notice: no Redis reads while the first is held", async () => {
+    upstream.requests.length = 0;
+    const observer = new Redis(redisUrl ?? "");
+    const probe = new Redis(redisUrl ?? "");
+    const monitor = await observer.monitor();
+    const idempotencyCommands: string[][] = [];
+    // MONITOR shows the commands a script runs too: each claim reads its record's `until` once, nothing else does.
+    const claims = () =>
+      idempotencyCommands.filter(
+        ([command, , field]) => command?.toLowerCase() === "hget" && field === "until",
+      ).length;
+    const marker = `${prefix}marker`;
+    let markerSeen = false;
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (args.includes(marker)) markerSeen = true;
+      else if (args.some((arg) => arg.startsWith(`${prefix}idem:`))) idempotencyCommands.push(args);
+    });
+    let release: () => void = () => undefined;
+    held = new Promise((resolve) => {
+      release = resolve;
+    });
+    try {
+      const first = requestAt(0, phoneInput(6, "held-device"), "held-key");
+      await until(() => upstream.requests.length === 1);
+      const duplicate = requestAt(1, phoneInput(6, "held-device"), "held-key");
+      // The first's claim, then the duplicate's, which finds it pending.
+      await until(() => claims() >= 2);
+      // Long enough for a 20 Hz poll to read the record several times.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(claims()).toBe(2);
+      release();
+      const [sent, replayed] = (await Promise.all([first, duplicate])).map(
+        (response) => response.body.data?.requestOtp,
+      );
+      expect(sent?.__typename).toBe("OtpSent");
+      // Live mode: no devOtp, so the replay is the very same answer.
+      expect(replayed).toEqual(sent);
+      expect(upstream.requests).toHaveLength(1);
+      // MONITOR reports commands in the order Redis ran them: once the marker shows, the rest has too.
+      await probe.get(marker);
+      await until(() => markerSeen);
+      // Then the duplicate's one read after the notice.
+      expect(claims()).toBe(3);
+    } finally {
+      held = null;
+      release();
+      monitor.disconnect();
+      observer.disconnect();
+      probe.disconnect();
+    }
+  });
+
+  it("one guessable idempotency key sent to two destinations, one on each replica: both send", async () => {
+    upstream.requests.length = 0;
+    const [attacker, victim] = await Promise.all([
+      requestAt(0, phoneInput(3, "attacker-device"), "order-1001"),
+      requestAt(1, phoneInput(4, "victim-device"), "order-1001"),
+    ]);
+    const sent = [attacker, victim].map((response) => {
+      const result = response.body.data?.requestOtp;
+      return result?.__typename === "OtpSent"
+        ? { id: result.challenge.id, hint: result.challenge.destinationHint }
+        : result?.__typename;
+    });
+    expect(sent).toEqual([
+      { id: expect.any(String) as unknown, hint: expect.stringMatching(/0003$/) as unknown },
+      { id: expect.any(String) as unknown, hint: expect.stringMatching(/0004$/) as unknown },
+    ]);
+    expect(new Set(sent.map((each) => (typeof each === "object" ? each.id : each))).size).toBe(2);
+    expect(upstream.requests).toHaveLength(2);
+  });
 });
+
+/** Resolves once `condition` holds, looking every few milliseconds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}

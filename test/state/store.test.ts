@@ -204,11 +204,50 @@ for (const backend of backends(redisUrl)) {
         );
         expect(claims.filter((claim) => claim === null)).toHaveLength(1);
       });
+
+      it("ends a watch when its claim is completed or released, and only that key's", async () => {
+        const settled = (watch: { ended: Promise<void> }) => {
+          let done = false;
+          void watch.ended.then(() => (done = true));
+          return () => done;
+        };
+        const completed = await store.watchIdempotency("key5");
+        const released = await store.watchIdempotency("key6");
+        const other = await store.watchIdempotency("key7");
+        const [isCompleted, isReleased, isOther] = [settled(completed), settled(released), settled(other)];
+        await store.claimIdempotency("key5", "fp", "t1", 30);
+        await store.claimIdempotency("key6", "fp", "t1", 30);
+        await store.completeIdempotency("key5", "t1", "outcome", 60);
+        await completed.ended;
+        await store.releaseIdempotency("key6", "t1");
+        await released.ended;
+        expect([isCompleted(), isReleased(), isOther()]).toEqual([true, true, false]);
+        for (const watch of [completed, released, other]) watch.close();
+      });
     });
   });
 }
 
 describe.skipIf(redisUrl === null)("redis store shared by two clients", () => {
+  it("a claim completed through one client ends a watch made through the other", async () => {
+    const prefix = uniquePrefix("watch");
+    const first = new RedisStore({ url: redisUrl ?? "", keyPrefix: prefix });
+    const second = new RedisStore({ url: redisUrl ?? "", keyPrefix: prefix });
+    try {
+      expect(await first.claimIdempotency("key", "fp", "t1", 30)).toBeNull();
+      const watch = await second.watchIdempotency("key");
+      await first.completeIdempotency("key", "t1", "outcome", 60);
+      await watch.ended;
+      watch.close();
+      expect(await second.claimIdempotency("key", "fp", "t2", 30)).toEqual({
+        fingerprint: "fp",
+        outcome: "outcome",
+      });
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
   it("two clients on one Redis never pass a cap together", async () => {
     const prefix = uniquePrefix("shared");
     const first = new RedisStore({ url: redisUrl ?? "", keyPrefix: prefix });

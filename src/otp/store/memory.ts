@@ -8,11 +8,13 @@ import {
   writeChallenge,
 } from "./challenge-codec.js";
 import { arrayBytes, CounterTable, GROWTH, hashed, hashKey, LAST_GROWTH } from "./counter-table.js";
+import { KeyWatchers } from "./key-watchers.js";
 import { RecordLog } from "./record-log.js";
 import {
   StoreSaturatedError,
   type CounterRef,
   type IdempotencyRecord,
+  type IdempotencyWatch,
   type LimitDecision,
   type LimitRequest,
   type OtpStore,
@@ -142,6 +144,7 @@ export class MemoryStore implements OtpStore {
   /** Done idempotency records (the state that lasts); pending claims apart, in a plain map (they are few). */
   readonly #records = new Map<number, RecordLog>();
   readonly #claims = new Map<string, string>();
+  readonly #watchers = new KeyWatchers();
   #claimBytes = 0;
   readonly #interned = new Interned();
   readonly #writer = new ByteWriter();
@@ -323,12 +326,20 @@ export class MemoryStore implements OtpStore {
     }
     // After a send: kept whatever the bound says (the headroom is for this), or a replay would send again.
     this.#logOf(this.#records, ttlSeconds * 1000).append(key, writer.view(), now);
+    this.#watchers.end(key);
     return Promise.resolve();
   }
 
   releaseIdempotency(key: string, token: string): Promise<void> {
-    if (this.#liveClaim(key, this.#now())?.token === token) this.#dropClaim(key);
+    if (this.#liveClaim(key, this.#now())?.token === token) {
+      this.#dropClaim(key);
+      this.#watchers.end(key);
+    }
     return Promise.resolve();
+  }
+
+  watchIdempotency(key: string): Promise<IdempotencyWatch> {
+    return Promise.resolve(this.#watchers.watch(key));
   }
 
   /** The bytes up to which new entries are admitted (the bound less the headroom for sends under way). */

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
+import { KeyWatchers } from "./key-watchers.js";
 import {
   StoreSaturatedError,
   StoreUnavailableError,
   type CounterRef,
   type IdempotencyRecord,
+  type IdempotencyWatch,
   type LimitDecision,
   type LimitRequest,
   type OtpStore,
@@ -113,6 +115,15 @@ const FULL_RETRY_AFTER_MS = 60_000;
 /** How long calls made while the first connection is being opened wait for it. */
 const FIRST_CONNECTION_WAIT_MS = 2000;
 
+/**
+ * The channel (under the key prefix) on which a replica announces that an idempotency key's pending claim ended
+ * (completed or released); the message is the key, an HMAC. Every replica subscribes once and wakes its own
+ * waiters on that key, so duplicates wait without polling.
+ */
+const IDEMPOTENCY_ENDED_CHANNEL = "idempotency-ended";
+/** How long a watch waits for the subscription to be in place before its waiter relies on looking again. */
+const SUBSCRIBE_WAIT_MS = 1000;
+
 interface Scripts {
   otpConsumeLimits(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   otpRecentCounts(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
@@ -158,6 +169,10 @@ export class RedisStore implements OtpStore {
   /** Settles once the first connection is up; calls made before it wait for it (briefly), later ones never. */
   readonly #firstConnection: Promise<void>;
   #closing = false;
+  /** The connection that listens for ended claims (made on the first watch), and its subscription. */
+  #subscriber: Redis | null = null;
+  #subscribed: Promise<void> | null = null;
+  readonly #watchers = new KeyWatchers();
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? "otp:";
@@ -279,10 +294,55 @@ export class RedisStore implements OtpStore {
     await this.#call(() =>
       this.#redis.otpComplete(this.#key("idem", key), this.#now(), token, outcome, ttlSeconds * 1000),
     );
+    this.#announceEnded(key);
   }
 
   async releaseIdempotency(key: string, token: string): Promise<void> {
     await this.#call(() => this.#redis.otpRelease(this.#key("idem", key), token));
+    this.#announceEnded(key);
+  }
+
+  async watchIdempotency(key: string): Promise<IdempotencyWatch> {
+    await this.#subscribe();
+    return this.#watchers.watch(key);
+  }
+
+  /** Tell every replica's waiters (this one's too) that `key`'s claim ended; a lost notice only delays them. */
+  #announceEnded(key: string): void {
+    this.#redis.publish(this.#endedChannel, key).catch(() => undefined);
+  }
+
+  /**
+   * Subscribe once (a connection of its own: a subscribed connection takes no other command; it subscribes again
+   * by itself after a reconnection). Waits at most {@link SUBSCRIBE_WAIT_MS}: a waiter whose notice is missed
+   * looks again later.
+   */
+  async #subscribe(): Promise<void> {
+    if (this.#subscriber === null) {
+      const subscriber = this.#redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      subscriber.on("error", () => undefined);
+      subscriber.on("message", (_channel: string, key: string) => {
+        this.#watchers.end(key);
+      });
+      this.#subscriber = subscriber;
+    }
+    this.#subscribed ??= this.#subscriber.subscribe(this.#endedChannel).then(
+      () => undefined,
+      () => {
+        // Refused (an ACL without SUBSCRIBE, say): waiters look again now and then; the next watch tries again.
+        this.#subscribed = null;
+      },
+    );
+    // While Redis is away the claim that follows fails at once: no wait for a subscription that cannot be made.
+    if (this.#redis.status !== "ready") return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#subscribed,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async ping(): Promise<boolean> {
@@ -297,11 +357,16 @@ export class RedisStore implements OtpStore {
 
   async close(): Promise<void> {
     this.#closing = true;
+    this.#subscriber?.disconnect();
     try {
       await this.#redis.quit();
     } catch {
       this.#redis.disconnect();
     }
+  }
+
+  get #endedChannel(): string {
+    return `${this.#prefix}${IDEMPOTENCY_ENDED_CHANNEL}`;
   }
 
   #key(kind: string, id: string): string {

@@ -40,6 +40,13 @@ export interface IdempotencyRecord {
   outcome: string | null;
 }
 
+/** A watch on one idempotency key: `ended` settles when its pending claim may have ended. */
+export interface IdempotencyWatch {
+  ended: Promise<void>;
+  /** Stop watching (always called, whether or not it ended). */
+  close(): void;
+}
+
 /**
  * The shared state of the subgraph. `memory` (one process) and `redis` (replicas) implement it; the same
  * test suite runs against both. Never holds a password, an Aadhaar number or an OTP. Every backend takes its
@@ -77,6 +84,12 @@ export interface OtpStore {
   completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void>;
   /** Drop a pending claim made with `token` (the request ended before reaching a provider). */
   releaseIdempotency(key: string, token: string): Promise<void>;
+  /**
+   * Be told when `key`'s pending claim ends (completed or released, on any replica sharing the store), without
+   * polling. Made before the claim is read, so that an end between the read and the wait is not missed. A notice
+   * may be lost (a dropped connection): waiters also look again now and then, gently.
+   */
+  watchIdempotency(key: string): Promise<IdempotencyWatch>;
   /** Whether the store answers (for `/readyz`). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
