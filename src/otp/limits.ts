@@ -34,6 +34,17 @@ export interface SendSubject {
   singleUse?: { value: string; seconds: number } | null;
 }
 
+/**
+ * A send the limits counted. `giveBack` undoes exactly its counts when it certainly did not go out: `all` (it never
+ * reached the provider: cooldown, caps, range and budgets), or `singleUse` (the provider answered that no OTP went
+ * out: only its single-use value, which the user may then use again). Never rejects: a count the store could not
+ * give back stays (fails closed).
+ */
+export interface CountedSend {
+  counted: true;
+  giveBack(what: "all" | "singleUse"): Promise<void>;
+}
+
 /** The limits whose refusals are global budgets: logged once per window, not per request. */
 export type BudgetName = "provider" | "country";
 
@@ -52,6 +63,9 @@ export const SINGLE_USE_LIMIT = "singleUse";
 
 const HOUR_MS = 60 * 60 * 1000;
 
+/** A send with every limit off: nothing to give back. */
+const NOTHING_COUNTED: CountedSend = { counted: true, giveBack: () => Promise.resolve() };
+
 /** What the user is told for each limit; safe to show, no key or count in it. */
 const MESSAGES: Record<string, string> = {
   cooldown: "An OTP was just sent to this destination. Please wait before asking for another.",
@@ -67,7 +81,8 @@ const MESSAGES: Record<string, string> = {
 /**
  * The local limits, checked after validation and before any upstream call: a cooldown and an hourly cap per
  * destination (per provider), an hourly cap per device and per client IP. Every send that passes is counted,
- * whatever the provider answers, since it may have sent an SMS even when it timed out.
+ * whatever the provider answers, since it may have sent an SMS even when it timed out; only a send that never
+ * reached the provider is given back ({@link CountedSend}).
  */
 export class LocalLimits {
   readonly #policy: LimitPolicy;
@@ -90,11 +105,22 @@ export class LocalLimits {
    */
   async consume(
     subject: SendSubject,
-  ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | null> {
+  ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | CountedSend> {
     const request = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
-    if (!request.cooldown && request.caps.length === 0) return null;
+    if (!request.cooldown && request.caps.length === 0) return NOTHING_COUNTED;
     const decision = await this.#store.consumeLimits(request);
-    if (decision.allowed) return null;
+    if (decision.allowed) {
+      const { receipt } = decision;
+      const singleUse = request.caps.filter((cap) => cap.name === SINGLE_USE_LIMIT);
+      return {
+        counted: true,
+        giveBack: async (what) => {
+          const part = what === "all" ? request : { cooldown: null, caps: singleUse };
+          if (part.caps.length === 0 && !part.cooldown) return;
+          await this.#store.releaseLimits(part, receipt).catch(() => undefined);
+        },
+      };
+    }
     if (decision.limit === SINGLE_USE_LIMIT) return SINGLE_USE_LIMIT;
     if (decision.limit === "provider" || decision.limit === "country") {
       this.#reportBudget(decision.limit, subject);

@@ -84,7 +84,10 @@ export interface RequestOtpObservation {
   challengeId: string | null;
   /** The country of a phone destination, from the number itself; null for other destinations. */
   country: string | null;
-  /** Whether the send passed the local limits and was counted (whatever the provider then answered). */
+  /**
+   * Whether the send passed the local limits and stayed counted (whatever the provider then answered; not when
+   * it never reached the provider and its counts were given back).
+   */
   counted: boolean;
   /** The local policy that refused the send (a limit's name, `countryNotAllowed`, `numberType`, `humanVerification`). */
   refusedBy: PolicyRefusal | null;
@@ -265,11 +268,11 @@ export class OtpService {
     }
     const limited = await this.#limits.consume(subject);
     // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
-    if (limited === SINGLE_USE_LIMIT && singleUse) {
-      const { field, message } = singleUse;
+    if (limited === SINGLE_USE_LIMIT) {
+      const { field = provider, message = "Already used." } = singleUse ?? {};
       return { outcome: invalidInput(provider, [{ field, message }], message), final: false };
     }
-    if (limited !== null && limited !== SINGLE_USE_LIMIT) {
+    if (!("counted" in limited)) {
       trace.refusedBy = limited.limit as PolicyRefusal;
       return { outcome: limited.outcome, final: false };
     }
@@ -279,8 +282,15 @@ export class OtpService {
     const result = await adapter.send(request);
     trace.upstreamMs = Math.round(performance.now() - sendStarted);
     if (result.kind !== "sent") {
+      const { notSent, otpNotSent, ...outcome } = result;
+      // Certainly not sent: never reached the provider (refused connection, open breaker, in-flight cap, a
+      // refusal before the OTP call), so nothing is counted; or the provider answered that no OTP went out, so
+      // the single-use value may be used again. A timeout or an undocumented answer keeps everything.
+      if (notSent) {
+        await limited.giveBack("all");
+        trace.counted = false;
+      } else if (otpNotSent) await limited.giveBack("singleUse");
       // A request that never reached the provider is not the key's answer: retrying the key may send.
-      const { notSent, ...outcome } = result;
       return { outcome, final: !notSent };
     }
 
