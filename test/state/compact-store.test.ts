@@ -181,7 +181,9 @@ describe("memory store: one send touching a new key and an expired one in the sa
     const store = new MemoryStore({ now: () => now });
     expect(await store.consumeLimits({ cooldown: null, caps: [cap(a)] })).toMatchObject({ allowed: true });
     now += HOUR + 1;
-    expect(await store.consumeLimits({ cooldown: null, caps: [cap(b), cap(a)] })).toMatchObject({ allowed: true });
+    expect(await store.consumeLimits({ cooldown: null, caps: [cap(b), cap(a)] })).toMatchObject({
+      allowed: true,
+    });
     // Both sends were counted: each key is at its cap of one an hour.
     expect(await store.consumeLimits({ cooldown: null, caps: [cap(a)] })).toMatchObject({ allowed: false });
     expect(await store.consumeLimits({ cooldown: null, caps: [cap(b)] })).toMatchObject({ allowed: false });

@@ -40,8 +40,7 @@ export type LimitReceipt = string;
  * time until every refusing limit would allow it.
  */
 export type LimitDecision =
-  | { allowed: true; receipt: LimitReceipt }
-  | { allowed: false; limit: string; retryAfterMs: number };
+  { allowed: true; receipt: LimitReceipt } | { allowed: false; limit: string; retryAfterMs: number };
 
 /** What an idempotency key holds: the fingerprint of its input, and the first outcome once there is one. */
 export interface IdempotencyRecord {
