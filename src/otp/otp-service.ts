@@ -269,7 +269,8 @@ export class OtpService {
     const limited = await this.#limits.consume(subject);
     // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
     if (limited === SINGLE_USE_LIMIT) {
-      const { field = provider, message = "Already used." } = singleUse ?? {};
+      // Only a send with a single-use value is ever refused for one.
+      const { field, message } = singleUse ?? { field: provider, message: "Already used." };
       return { outcome: invalidInput(provider, [{ field, message }], message), final: false };
     }
     if (!("counted" in limited)) {

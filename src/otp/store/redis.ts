@@ -267,7 +267,10 @@ export class RedisStore implements OtpStore {
     await this.#call(() => this.#redis.otpReleaseLimits(keys.length, ...keys, at, receipt));
   }
 
-  /** The cooldown's key, then each cap's. A cooldown may share its key with a cap (a sorted set): it is a string under a name of its own. */
+  /**
+   * The cooldown's key, then each cap's. A cooldown may share its key with a cap (a sorted set): it is a string
+   * under a name of its own.
+   */
   #limitKeys(request: LimitRequest): string[] {
     return [
       this.#key("cooldown", request.cooldown?.key ?? "off"),
