@@ -173,7 +173,11 @@ export const PROVIDER_MESSAGE_MAX_LENGTH = 200;
  */
 export function providerText(reply: UpstreamReply, text: unknown): string | null {
   if (typeof text !== "string") return null;
-  const cleaned = text.replace(MARKUP_TAG, " ").replace(UNSAFE_CHARACTERS, "");
+  // Tags go without a trace: a space left in their place could split an echoed number and hide it from the mask.
+  const cleaned = text
+    .replace(MARKUP_TAG, "")
+    .replace(/[\t-\r]/g, " ")
+    .replace(UNSAFE_CHARACTERS, "");
   const masked = reply.maskSent ? reply.maskSent(cleaned) : cleaned;
   const collapsed = masked.replace(/\s+/gu, " ").trim();
   const bounded = cutAt(collapsed, PROVIDER_MESSAGE_MAX_LENGTH);
@@ -182,7 +186,10 @@ export function providerText(reply: UpstreamReply, text: unknown): string | null
 
 /** A tag (`<b>`, `</script>`, `<!-- … -->`'s ends): up to the next `>`, never past another `<` (linear). */
 const MARKUP_TAG = /<[^<>]*>/g;
-/** Control characters (C0, C1), bidi controls, lone surrogates, and the markup characters left after tags. */
+/**
+ * Control characters (C0, C1; line breaks and tabs become spaces first), bidi and zero-width controls, lone
+ * surrogates, and the markup characters left after tags.
+ */
 const UNSAFE_CHARACTERS = /[\p{Cc}\u061C\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF<>]|\p{Cs}/gu;
 
 /** At most `max` characters, never splitting a surrogate pair; "…" marks a cut. */

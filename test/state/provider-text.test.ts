@@ -72,13 +72,13 @@ describe("provider text, bounded and cleaned", () => {
     upstream.respond(
       reply(200, {
         success: true,
-        message: "<b>OTP</b>\u202e sent\u0007 to\u200b +91980001\u200e2345\r\n<script>alert(1)</script>now",
+        message: "<b>OTP</b>\u202e sent\u0007 to\u200b +91980<i>001</i>\u200e2345\r\n<script>alert(1)</script>now",
       }),
     );
     const result = await otp.requestOtp(phoneInput(12_345), { clientIp: null, idempotencyKey: null });
     if (result.kind !== "OtpSent") throw new Error(result.kind);
-    expect(result.challenge.providerMessage).toBe("OTP sent to [redacted] alert(1) now");
+    expect(result.challenge.providerMessage).toBe("OTP sent to [redacted] alert(1)now");
     const [stored] = await store.loadChallenges([result.challenge.id]);
-    expect(stored?.providerMessage).toBe("OTP sent to [redacted] alert(1) now");
+    expect(stored?.providerMessage).toBe("OTP sent to [redacted] alert(1)now");
   });
 });
