@@ -34,7 +34,7 @@ export interface ItrWireRequest {
 
 /** The wire responses the document shows: 200, 400 and 401, 500. */
 export type ItrWireResponse =
-  { otp_status: string } | { detail: unknown; message: string } | { error: string };
+  { otp_status: string | boolean } | { detail: unknown; message: string } | { error: string };
 
 /**
  * Every response the KwikID ITR get_otp document describes. `code` is the HTTP status; a 200 is read by its
