@@ -72,7 +72,8 @@ describe("provider text, bounded and cleaned", () => {
     upstream.respond(
       reply(200, {
         success: true,
-        message: "<b>OTP</b>\u202e sent\u0007 to\u200b +91980<i>001</i>\u200e2345\r\n<script>alert(1)</script>now",
+        message:
+          "<b>OTP</b>\u202e sent\u0007 to\u200b +91980<i>001</i>\u200e2345\r\n<script>alert(1)</script>now",
       }),
     );
     const result = await otp.requestOtp(phoneInput(12_345), { clientIp: null, idempotencyKey: null });
