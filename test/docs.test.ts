@@ -83,7 +83,7 @@ describe("the mapping table of docs/providers.md", () => {
       "| GST | HTTP 200 with `result.appKey` | OtpSent |  |  | providerReference = appKey, providerMessage = result.message |",
     );
     expect(lines).toContain(
-      '| GST | HTTP 404 with the aggregator\'s JSON error (`{error: {…}}` or `{message}`) | AccountNotFound | "404" | no |  |',
+      '| GST | HTTP 404 with a JSON error (`{error: {…}}`, `{error: "…"}` or `{message}`) | AccountNotFound | "404" | no | does not count toward the circuit breaker (unknown GSTINs cannot open it for everyone) |',
     );
     expect(lines).toContain('| ITR | HTTP 500 `{error}` | ProviderUnavailable | "500" | yes |  |');
     expect(lines).toContain(

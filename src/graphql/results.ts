@@ -88,7 +88,14 @@ export class ProviderUnavailable extends OtpError {
   implements: OtpError,
   description: "The provider answered something its documentation does not describe.",
 })
-export class UnexpectedProviderResponse extends OtpError {}
+export class UnexpectedProviderResponse extends OtpError {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The provider's own status text, where its reply had one: at most 200 characters, markup and control characters removed, and nothing this service sent in it.",
+  })
+  providerMessage?: string | null;
+}
 
 @ObjectType({
   implements: OtpError,

@@ -34,6 +34,17 @@ export interface SendSubject {
   singleUse?: { value: string; seconds: number } | null;
 }
 
+/**
+ * A send the limits counted. `giveBack` undoes exactly its counts when it certainly did not go out: `all` (it never
+ * reached the provider: cooldown, caps, range and budgets), or `singleUse` (the provider answered that no OTP went
+ * out: only its single-use value, which the user may then use again). Never rejects: a count the store could not
+ * give back stays (fails closed).
+ */
+export interface CountedSend {
+  counted: true;
+  giveBack(what: "all" | "singleUse"): Promise<void>;
+}
+
 /** The limits whose refusals are global budgets: logged once per window, not per request. */
 export type BudgetName = "provider" | "country";
 
@@ -51,6 +62,9 @@ export type ActivityDimension = "device" | "ip" | "range";
 export const SINGLE_USE_LIMIT = "singleUse";
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/** A send with every limit off: nothing to give back. */
+const NOTHING_COUNTED: CountedSend = { counted: true, giveBack: () => Promise.resolve() };
 
 /** What the user is told for each limit; safe to show, no key or count in it. */
 const MESSAGES: Record<string, string> = {
@@ -84,7 +98,7 @@ const VERIFIER_WINDOW_MS = 60 * 1000;
  * The local limits, checked after validation and before any upstream call: a cooldown and an hourly cap per
  * destination (a phone's across every provider that sends to it), an hourly cap per device and per client IP.
  * Every send that passes is counted, whatever the provider answers, since it may have sent an SMS even when it
- * timed out.
+ * timed out; only a send that never reached the provider is given back ({@link CountedSend}).
  */
 export class LocalLimits {
   readonly #policy: LimitPolicy;
@@ -110,12 +124,23 @@ export class LocalLimits {
     step: LimitStep = "send",
     /** `proof`: the human verifier's calls per client network and minute (0: off). */
     verifierPerMinute = 0,
-  ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | null> {
+  ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | CountedSend> {
     const whole = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
     const request = stepRequest(whole, step, this.#verifierRate(subject, verifierPerMinute));
-    if (!request.cooldown && request.caps.length === 0) return null;
+    if (!request.cooldown && request.caps.length === 0) return NOTHING_COUNTED;
     const decision = await this.#store.consumeLimits(request);
-    if (decision.allowed) return null;
+    if (decision.allowed) {
+      const { receipt } = decision;
+      const singleUse = request.caps.filter((cap) => cap.name === SINGLE_USE_LIMIT);
+      return {
+        counted: true,
+        giveBack: async (what) => {
+          const part = what === "all" ? request : { cooldown: null, caps: singleUse };
+          if (part.caps.length === 0 && !part.cooldown) return;
+          await this.#store.releaseLimits(part, receipt).catch(() => undefined);
+        },
+      };
+    }
     if (decision.limit === SINGLE_USE_LIMIT) return SINGLE_USE_LIMIT;
     if (decision.limit === "provider" || decision.limit === "country") {
       this.#reportBudget(decision.limit, subject);

@@ -56,7 +56,11 @@ export type ProviderUnavailable = FailureBase & {
   kind: "ProviderUnavailable";
   retryAfterSeconds: number | null;
 };
-export type UnexpectedProviderResponse = FailureBase & { kind: "UnexpectedProviderResponse" };
+export type UnexpectedProviderResponse = FailureBase & {
+  kind: "UnexpectedProviderResponse";
+  /** The provider's own status text, cleaned and bounded, where its reply had one. */
+  providerMessage?: string | null;
+};
 /** A proof that a person is asking is needed first: the frontend shows the verifier's widget and asks again. */
 export type HumanVerificationRequired = FailureBase & {
   kind: "HumanVerificationRequired";

@@ -86,7 +86,10 @@ export interface RequestOtpObservation {
   challengeId: string | null;
   /** The country of a phone destination, from the number itself; null for other destinations. */
   country: string | null;
-  /** Whether the send passed the local limits and was counted (whatever the provider then answered). */
+  /**
+   * Whether the send passed the local limits and stayed counted (whatever the provider then answered; not when
+   * it never reached the provider and its counts were given back).
+   */
   counted: boolean;
   /** The local policy that refused the send (a limit's name, `countryNotAllowed`, `numberType`, `humanVerification`). */
   refusedBy: PolicyRefusal | null;
@@ -243,7 +246,7 @@ export class OtpService {
   /** A duplicate about to wait for its key's first request: counted against the IP cap, or refused by it. */
   async #countWait(subject: Subject, trace: Trace): Promise<OtpOutcome | null> {
     const limited = await this.#limits.consume(subject, "wait");
-    if (limited === null || limited === SINGLE_USE_LIMIT) return null;
+    if (limited === SINGLE_USE_LIMIT || "counted" in limited) return null;
     trace.refusedBy = limited.limit as PolicyRefusal;
     return limited.outcome;
   }
@@ -286,11 +289,12 @@ export class OtpService {
     // A proof attempt counted the caller's own limits already: a send with a proof counts once.
     const limited = await this.#limits.consume(subject, verification.proofCounted ? "afterProof" : "send");
     // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
-    if (limited === SINGLE_USE_LIMIT && singleUse) {
-      const { field, message } = singleUse;
+    if (limited === SINGLE_USE_LIMIT) {
+      // Only a send with a single-use value is ever refused for one.
+      const { field, message } = singleUse ?? { field: provider, message: "Already used." };
       return { outcome: invalidInput(provider, [{ field, message }], message), final: false };
     }
-    if (limited !== null && limited !== SINGLE_USE_LIMIT) {
+    if (!("counted" in limited)) {
       trace.refusedBy = limited.limit as PolicyRefusal;
       return { outcome: limited.outcome, final: false };
     }
@@ -300,8 +304,15 @@ export class OtpService {
     const result = await adapter.send(request);
     trace.upstreamMs = Math.round(performance.now() - sendStarted);
     if (result.kind !== "sent") {
+      const { notSent, otpNotSent, ...outcome } = result;
+      // Certainly not sent: never reached the provider (refused connection, open breaker, in-flight cap, a
+      // refusal before the OTP call), so nothing is counted; or the provider answered that no OTP went out, so
+      // the single-use value may be used again. A timeout or an undocumented answer keeps everything.
+      if (notSent) {
+        await limited.giveBack("all");
+        trace.counted = false;
+      } else if (otpNotSent) await limited.giveBack("singleUse");
       // A request that never reached the provider is not the key's answer: retrying the key may send.
-      const { notSent, ...outcome } = result;
       return { outcome, final: !notSent };
     }
 
@@ -351,7 +362,7 @@ export class OtpService {
     const perMinute = policy.maxPerIpPerMinute ?? DEFAULT_VERIFIER_PER_IP_PER_MINUTE;
     const limited = await this.#limits.consume(subject, "proof", perMinute);
     // The caller's own limits only: no single-use value is counted here.
-    if (limited !== null && limited !== SINGLE_USE_LIMIT) {
+    if (limited !== SINGLE_USE_LIMIT && !("counted" in limited)) {
       return refused(limited.outcome, limited.limit as PolicyRefusal);
     }
     const verdict = await policy.verifier.verify(humanProof, subject.clientIp);

@@ -21,8 +21,12 @@ export interface Sent {
   attemptsAllowed: number | null;
 }
 
-/** A failure; `notSent` when the request never reached the provider (so nothing can have been sent). */
-export type SendFailure = OtpFailure & { notSent?: true };
+/**
+ * A failure; `notSent` when the request never reached the provider (so nothing can have been sent: the local
+ * limits are given back), `otpNotSent` when the provider answered, as its document describes, that no OTP went
+ * out (a single-use value is given back).
+ */
+export type SendFailure = OtpFailure & { notSent?: true; otpNotSent?: true };
 
 export type SendResult = Sent | SendFailure;
 

@@ -2,7 +2,7 @@
 import type { ProviderId } from "../otp/model.js";
 import type { SendResult } from "../otp/ports.js";
 import type { UpstreamClient, UpstreamFault, UpstreamReply, UpstreamRequest } from "./http-client.js";
-import { faultOutcome, undocumentedOutcome } from "./outcomes.js";
+import { authFailure, faultOutcome, undocumentedOutcome } from "./outcomes.js";
 
 /** What a mapping answers for a reply its provider's document does not describe. */
 export const UNDOCUMENTED = { kind: "undocumented" } as const;
@@ -12,8 +12,8 @@ export type Mapped = SendResult | typeof UNDOCUMENTED;
 
 /**
  * Send `request` and map the reply with `map`. A fault (timeout, refused, too large, open breaker) becomes its
- * outcome; an undocumented reply is logged (scrubbed) and becomes `UnexpectedProviderResponse`, or
- * `ProviderUnavailable` for a 5xx. Its raw body is never returned.
+ * outcome; an undocumented reply is logged (scrubbed) and becomes `ProviderAuthFailed` for HTTP 401 or 403,
+ * `ProviderUnavailable` for a 5xx, else `UnexpectedProviderResponse`. Its raw body is never returned.
  */
 export async function exchange(
   http: UpstreamClient,
@@ -35,6 +35,7 @@ export function settle(
   const result = map(reply);
   if (result.kind !== UNDOCUMENTED.kind) return result;
   http.logUndocumented(reply);
+  if (reply.status === 401 || reply.status === 403) return authFailure(provider, reply.status);
   return undocumentedOutcome(provider, reply.status);
 }
 

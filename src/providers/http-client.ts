@@ -86,7 +86,7 @@ export interface UpstreamObserver extends PolicyObserver {
   exchanged?(outcome: "reply" | ExchangeFault, ms: number): void;
   /** An adapter found a reply undocumented. */
   undocumented?(): void;
-  /** A reply was mapped although `field` (a fixed name, e.g. `otp_status`) held a value its document lacks. */
+  /** A reply was mapped although `field` (a fixed name, e.g. `responseCode`) held a value its document lacks. */
   unrecognised?(field: string): void;
 }
 

@@ -37,6 +37,14 @@ export const GENERIC_RESPONSES = [
     providerCodeFrom: "HTTP status",
     notes: "raw body logged (redacted), never returned",
   },
+  {
+    code: "auth",
+    documented: "HTTP 401 or 403 with a body the document does not describe",
+    outcome: "ProviderAuthFailed",
+    retryable: false,
+    providerCodeFrom: "HTTP status",
+    notes: "the provider refused this service's credentials or permissions; body logged (redacted)",
+  },
 ] as const satisfies readonly MappingRow[];
 
 /** The whole mapping, in the registry's order, then `any`. */

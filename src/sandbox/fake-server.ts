@@ -60,8 +60,11 @@ export async function startFake(handler: FakeProvider): Promise<RunningFake> {
               body,
               text,
             });
-      res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-      res.end(JSON.stringify(answer.body));
+      const headers = { "content-type": "application/json", ...answer.headers };
+      res.writeHead(answer.status, headers);
+      // A string answered as something other than JSON (an HTML error page) goes as it is, not JSON-encoded.
+      const raw = typeof answer.body === "string" && !headers["content-type"].includes("json");
+      res.end(raw ? answer.body : JSON.stringify(answer.body));
     });
   });
   server.keepAliveTimeout = 5_000;

@@ -171,6 +171,7 @@ export class Tracing {
             if (!decision.allowed) span.setAttribute("otp.limit.refused_by", decision.limit);
           },
         ),
+      releaseLimits: (request, receipt) => call("releaseLimits", () => store.releaseLimits(request, receipt)),
       recentCounts: (counters) => call("recentCounts", () => store.recentCounts(counters)),
       claimIdempotency: (key, fingerprint, token, lease) =>
         call(

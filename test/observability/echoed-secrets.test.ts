@@ -159,7 +159,7 @@ function echo(reply: Reply, request: RecordedRequest): Answer {
     case "documented success":
       if (path === GST_PATH)
         return answer(200, JSON.stringify({ result: { message: text, appKey: "app-key-1" } }));
-      if (path === ITR_PATH) return answer(200, JSON.stringify({ otp_status: text }));
+      if (path === ITR_PATH) return answer(200, JSON.stringify({ otp_status: `OTP sent to ${text}` }));
       if (path === DMT_PATH)
         return answer(200, JSON.stringify({ status: "SUCCESS", statusCode: "0", statusDesc: text }));
       if (path === PAYTM_PATH)

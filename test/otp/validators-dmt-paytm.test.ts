@@ -6,7 +6,7 @@ import {
   normaliseAadhaar,
   verhoeffCheckDigit,
 } from "../../src/otp/validators/aadhaar.js";
-import { isIpAddress, normaliseLatLong } from "../../src/otp/validators/geo-ip.js";
+import { isIpAddress, isLatLong } from "../../src/otp/validators/geo-ip.js";
 import { normaliseIndianMobile } from "../../src/otp/validators/indian-mobile.js";
 import { parseDmtInput, type DmtOtpFields } from "../../src/providers/dmt/input.js";
 import { parsePaytmInput, type PaytmOtpFields } from "../../src/providers/paytm/input.js";
@@ -147,30 +147,40 @@ describe("Indian mobile", () => {
 });
 
 describe("latLong and IP", () => {
-  const decimal = (max: number) =>
+  const decimal = (max: number, places: number) =>
     fc
-      .tuple(fc.integer({ min: -max * 10_000, max: max * 10_000 }), fc.boolean())
-      .map(([tenThousandths, spaced]) => [(tenThousandths / 10_000).toFixed(4), spaced] as const);
+      .tuple(fc.integer({ min: -max * 10 ** places, max: max * 10 ** places }), fc.boolean())
+      .map(([units, spaced]) => [(units / 10 ** places).toFixed(places), spaced] as const);
 
-  it("accepts every latitude in −90…90 with every longitude in −180…180, normalised", () => {
+  it("accepts any two decimals within ±180, the document's sample among them, up to 15 decimal places", () => {
     fc.assert(
-      fc.property(decimal(90), decimal(180), ([lat, spaced], [long]) => {
-        expect(normaliseLatLong(spaced ? ` ${lat} , ${long} ` : `${lat},${long}`)).toBe(`${lat},${long}`);
+      fc.property(decimal(180, 4), decimal(180, 6), ([a, spaced], [b]) => {
+        expect(isLatLong(spaced ? ` ${a} , ${b} ` : `${a},${b}`)).toBe(true);
       }),
     );
+    for (const value of ["123.23,21.345", "12.971598700000001,77.594562599999993", "+12,-180", "0,0"]) {
+      expect(isLatLong(value), value).toBe(true);
+    }
   });
 
-  it("refuses a latitude or longitude out of range, and other shapes", () => {
+  it("refuses a number beyond ±180, more than 15 decimal places, and other shapes", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 91, max: 999 }), fc.integer({ min: 181, max: 999 }), (lat, long) => {
-        expect(normaliseLatLong(`${lat},0`)).toBeNull();
-        expect(normaliseLatLong(`-${lat},0`)).toBeNull();
-        expect(normaliseLatLong(`0,${long}`)).toBeNull();
+      fc.property(fc.integer({ min: 181, max: 999 }), (beyond) => {
+        expect(isLatLong(`${beyond},0`)).toBe(false);
+        expect(isLatLong(`0,-${beyond}`)).toBe(false);
       }),
     );
-    for (const value of ["12.9", "12.9,77.5,1", "12.9;77.5", "N12.9,E77.5", "1e1,2", ",", "12.,77"]) {
-      expect(normaliseLatLong(value)).toBeNull();
-    }
+    const values = [
+      "12.9",
+      "12.9,77.5,1",
+      "12.9;77.5",
+      "N12.9,E77.5",
+      "1e1,2",
+      ",",
+      "12.,77",
+      "1.1234567890123456,2",
+    ];
+    for (const value of values) expect(isLatLong(value), value).toBe(false);
   });
 
   it("accepts IPv4 and IPv6 addresses and refuses host names", () => {
@@ -194,7 +204,7 @@ describe("arbitrary strings never make a validator throw", () => {
         expect([null, value.replace(/[\s-]/g, "")]).toContain(normaliseAadhaar(value));
         const bare = normaliseIndianMobile(value);
         expect(bare === null || /^[6-9]\d{9}$/.test(bare)).toBe(true);
-        expect(typeof normaliseLatLong(value) === "string" || normaliseLatLong(value) === null).toBe(true);
+        expect(typeof isLatLong(value)).toBe("boolean");
         expect(typeof isIpAddress(value)).toBe("boolean");
         expect(typeof hasVerhoeffCheckDigit(value)).toBe("boolean");
       }),

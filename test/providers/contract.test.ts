@@ -19,7 +19,7 @@ for (const file of readdirSync(new URL(".", import.meta.url)).filter((name) => n
   const module = (await import(`./${file}`)) as { cases: ProviderCases };
   CASES.set(file.replace(".cases.ts", "").toUpperCase(), module.cases);
 }
-const [FAULT, UNDOCUMENTED] = GENERIC_RESPONSES;
+const [FAULT, UNDOCUMENTED, AUTH] = GENERIC_RESPONSES;
 
 const answer = (reply: Reply): UpstreamHandler => json(reply.status, reply.body, reply.headers);
 
@@ -92,6 +92,19 @@ describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))("%s
           providerCode: String(reply.status),
           retryable: UNDOCUMENTED.retryable,
         });
+      }
+    });
+
+    it("HTTP 401 or 403 with a body the document does not describe is ProviderAuthFailed with the HTTP status", async () => {
+      for (const status of [401, 403]) {
+        for (const body of [{ message: "Forbidden" }, "<html>Forbidden</html>", ""]) {
+          expect(await send(json(status, body)), `${status} ${JSON.stringify(body)}`).toMatchObject({
+            __typename: AUTH.outcome,
+            provider: id,
+            providerCode: String(status),
+            retryable: AUTH.retryable,
+          });
+        }
       }
     });
 

@@ -11,7 +11,7 @@ export const REGISTRATION = {
   username: "isutestapi1",
   ovdType: "Aadhaar Card",
   ovdData: "2345 6789 0124",
-  latLong: "12.9716, 77.5946",
+  latLong: "123.23,21.345",
   publicIp: "192.168.1.1",
   paramA: "branch-7",
 } satisfies DmtOtpInput;
@@ -21,7 +21,7 @@ export const REGISTRATION_WIRE = {
   customerMobileNumber: "9876543210",
   username: "isutestapi1",
   otpType: "1",
-  latLong: "12.9716,77.5946",
+  latLong: "123.23,21.345",
   publicIP: "192.168.1.1",
   ovdType: "Aadhaar Card",
   ovdData: "234567890124",
@@ -75,9 +75,9 @@ export const cases: ProviderCases = {
   },
   undocumented: [
     { status: 200, body: { status: "FAILED", statusCode: "2", statusDesc: "Something else" } },
-    { status: 200, body: { status: "SUCCESS", statusCode: 0, statusDesc: "OTP Sent Successfully." } },
+    { status: 200, body: { status: "SUCCESS", statusCode: "0 1", statusDesc: "OTP Sent Successfully." } },
+    { status: 200, body: { status: "SUCCESS", statusCode: null, statusDesc: "OTP Sent Successfully." } },
     { status: 200, body: { status: "FAILED", statusCode: "0", statusDesc: "OTP Sent Successfully." } },
     { status: 200, body: "<html>OK</html>" },
-    { status: 401, body: { message: "Unauthorized" } },
   ],
 };

@@ -209,7 +209,9 @@ describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
     ["an emoji in the reference", { ...transaction, externalRefNumber: "ref🙂12345" }, "externalRefNumber"],
     ["Arabic-Indic digits in the Aadhaar", { ...REGISTRATION, ovdData: "٢٣٤٥٦٧٨٩٠١٢٤" }, "ovdData"],
     ["an Aadhaar with a wrong check digit", { ...REGISTRATION, ovdData: "234567890128" }, "ovdData"],
-    ["the seed's sample latLong (latitude 123.23)", { ...REGISTRATION, latLong: "123.23,21.345" }, "latLong"],
+    ["a latLong beyond 180", { ...REGISTRATION, latLong: "180.0001,21.345" }, "latLong"],
+    ["a latLong with 16 decimals", { ...REGISTRATION, latLong: "12.9716000000000001,77.5946" }, "latLong"],
+    ["a latLong of three numbers", { ...REGISTRATION, latLong: "12.97,77.59,3" }, "latLong"],
     ["a hostname as publicIp", { ...REGISTRATION, publicIp: "example.com" }, "publicIp"],
   ];
 
@@ -225,6 +227,68 @@ describe("DMT bad input over HTTP: never a 500, never an upstream call", () => {
       { ...transaction, otpType: undefined },
       { ...transaction, paramA: ["a"] },
     ]);
+  });
+});
+
+describe("DMT replies as iServeU may write them, and local checks no stricter than the document", () => {
+  const provider = useLoopbackProvider(cases.env);
+  const reply = (
+    statusCode: unknown,
+    statusDesc: string,
+    status = statusCode === "0" || statusCode === 0 ? "SUCCESS" : "FAILED",
+  ) => json(200, { status, statusCode, statusDesc, paramA: "", paramB: "", paramC: "" });
+
+  it.each([
+    ["0 as a number", reply(0, "OTP Sent Successfully."), "OtpSent"],
+    ['" 0 " with status in lower case', reply(" 0 ", "OTP Sent Successfully.", "success"), "OtpSent"],
+    [
+      "-1 as a number",
+      reply(-1, "Requested Amount Must Not be EMPTY Or Only Number Allowed"),
+      "InvalidInput",
+    ],
+    ["1 as a number", reply(1, "Failed to send OTP"), "ProviderUnavailable"],
+  ])("statusCode %s is the documented row", async (_name, answer, typename) => {
+    const [input] = freshTransaction();
+    const { result } = await provider.send({ dmt: input }, answer);
+    expect(result?.__typename).toBe(typename);
+  });
+
+  it('"-1" names dmt.requestedAmount only when statusDesc is about the amount', async () => {
+    const [amount] = freshTransaction();
+    const about = await provider.send({ dmt: amount }, reply("-1", "requested amount must not be empty."));
+    expect(about.result).toMatchObject({
+      __typename: "InvalidInput",
+      providerCode: "-1",
+      fieldErrors: [{ field: "dmt.requestedAmount" }],
+    });
+    const [other] = freshTransaction();
+    const { result } = await provider.send(
+      { dmt: other },
+      reply("-1", "Invalid username isutestapi1 for 8144094480 <script>x</script>\u0007"),
+    );
+    expect(result).toMatchObject({
+      __typename: "InvalidInput",
+      providerCode: "-1",
+      retryable: false,
+      message: "Invalid username [redacted] for [redacted] x",
+      fieldErrors: [],
+    });
+  });
+
+  it("sends the document's own latLong sample and a browser's 15 decimals as given; any printable reference", async () => {
+    for (const latLong of ["123.23,21.345", "12.971598700000001, 77.594562599999993", "-33.8688,-151.2093"]) {
+      const { result } = await provider.send(
+        { dmt: { ...REGISTRATION, latLong } },
+        json(200, SEED_BODY["0"]),
+      );
+      expect(result?.__typename, latLong).toBe("OtpSent");
+      expect(provider.upstream.requests[0]?.json).toMatchObject({ latLong });
+    }
+    const { result } = await provider.send(
+      { dmt: { ...transaction, externalRefNumber: `TXN-${String(nextReference++)}/A` } },
+      json(200, SEED_BODY["0"]),
+    );
+    expect(result?.__typename).toBe("OtpSent");
   });
 });
 
@@ -288,7 +352,7 @@ describe("DMT input validation", () => {
       requestedAmount: "10.50",
       ovdType: "Aadhaar Card",
       ovdData: "234567890128",
-      latLong: "91,0",
+      latLong: "181,0",
       publicIp: "256.0.0.1",
       paramA: "x".repeat(101),
     });
@@ -300,7 +364,7 @@ describe("DMT input validation", () => {
           message: "Not an Indian mobile number (10 digits starting 6–9).",
         },
         { field: "dmt.username", message: "Required." },
-        { field: "dmt.externalRefNumber", message: "6 to 22 letters or digits." },
+        { field: "dmt.externalRefNumber", message: "6 to 22 printable characters, no spaces." },
         { field: "dmt.requestedAmount", message: "Digits only." },
         {
           field: "dmt.ovdData",
@@ -308,7 +372,7 @@ describe("DMT input validation", () => {
         },
         {
           field: "dmt.latLong",
-          message: "Must be `latitude,longitude` in decimal degrees (−90…90, −180…180).",
+          message: "Must be two decimal numbers within ±180, comma-separated, e.g. `123.23,21.345`.",
         },
         { field: "dmt.publicIp", message: "Not an IPv4 or IPv6 address." },
         { field: "dmt.paramA", message: "At most 100 characters." },

@@ -292,3 +292,37 @@ describe("GST settings", () => {
     expect(config.providers.GST).toMatchObject({ loginPath: LOGIN_PATH, apiUsername: "u", apiPassword: "p" });
   });
 });
+
+describe("GST login answered HTTP 403 with a body its document does not describe", () => {
+  it("is ProviderAuthFailed with providerCode 403, and no OTP call is made", async () => {
+    const forbidden = await startUpstream((_request, res) => {
+      res.writeHead(403, { "content-type": "text/html" });
+      res.end("<html>Forbidden</html>");
+    });
+    try {
+      const adapter = createGstAdapter(
+        {
+          baseUrl: forbidden.url,
+          otpPath: OTP_PATH,
+          loginPath: LOGIN_PATH,
+          apiUsername: USERNAME,
+          apiPassword: PASSWORD,
+        },
+        new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 65_536 }),
+      );
+      const request: GstWireRequest = {
+        task: "getOtp",
+        essentials: { gstin: "27AAPFU0939F1ZV", username: "taxpayer.one" },
+      };
+      expect(await adapter.send(request)).toMatchObject({
+        kind: "ProviderAuthFailed",
+        providerCode: "403",
+        retryable: false,
+        notSent: true,
+      });
+      expect(forbidden.requests.map((request) => request.url)).toEqual([LOGIN_PATH]);
+    } finally {
+      await forbidden.close();
+    }
+  });
+});

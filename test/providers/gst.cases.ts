@@ -66,7 +66,7 @@ export const cases: ProviderCases = {
     { status: 200, body: { result: { message: "OTP sent", appKey: "  " } } },
     { status: 200, body: "not json" },
     { status: 201, body: { result: { message: "OTP sent", appKey: "k" } } },
-    { status: 403, body: { message: "forbidden" } },
+    { status: 404, body: { status: 404 } },
     { status: 429, body: { message: "slow down" } },
   ],
 };

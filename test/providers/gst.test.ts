@@ -54,6 +54,59 @@ describe("GST over HTTP against a loopback provider", () => {
   });
 });
 
+describe("GST 404: AccountNotFound for any JSON error, ProviderUnavailable only for a plainly missing route", () => {
+  // A breaker that stays closed through the table: each 404 is mapped on its own.
+  const provider = useLoopbackProvider((url) => ({ ...cases.env(url), OTP_BREAKER_FAILURES: "1000" }));
+  const PATH = "/aggregator/gstr/otp";
+
+  it.each([
+    [
+      "{error: {…}} (LoopBack)",
+      { error: { statusCode: 404, name: "Error", message: "not found" } },
+      "AccountNotFound",
+    ],
+    ['{error: "…"}', { error: "GSTIN not registered" }, "AccountNotFound"],
+    ["{message}", { message: "No taxpayer with this username" }, "AccountNotFound"],
+    ["Express's JSON Cannot POST", { error: `Cannot POST ${PATH}` }, "ProviderUnavailable"],
+    [
+      "Fastify's route not found",
+      { message: `Route POST:${PATH} not found`, error: "Not Found" },
+      "ProviderUnavailable",
+    ],
+    [
+      "Spring's error naming the path",
+      { status: 404, error: "Not Found", path: PATH },
+      "ProviderUnavailable",
+    ],
+    ["a JSON error quoting the path", { error: `nothing at ${PATH}` }, "ProviderUnavailable"],
+    ["HTML", "<html><body><h1>404 Not Found</h1></body></html>", "ProviderUnavailable"],
+    ["plain text", "Not Found", "ProviderUnavailable"],
+    ["no body", "", "ProviderUnavailable"],
+    ["a JSON object that is no error", { status: 404 }, "UnexpectedProviderResponse"],
+  ])("%s", async (_name, body, typename) => {
+    const { result } = await provider.send({ gst: INPUT }, json(404, body));
+    expect(result).toMatchObject({ __typename: typename, providerCode: "404" });
+  });
+});
+
+describe("GST 404 and the circuit breaker", () => {
+  const provider = useLoopbackProvider((url) => ({ ...cases.env(url), OTP_BREAKER_FAILURES: "2" }));
+
+  it("AccountNotFound never opens the breaker (unknown GSTINs cannot shut GST for everyone); a wrong path does", async () => {
+    for (let sent = 0; sent < 5; sent++) {
+      const { result } = await provider.send({ gst: INPUT }, json(404, { error: "GSTIN not registered" }));
+      expect(result?.__typename).toBe("AccountNotFound");
+    }
+    const { result: after } = await provider.send({ gst: INPUT }, json(SENT.status, SENT.body));
+    expect(after?.__typename).toBe("OtpSent");
+
+    for (let sent = 0; sent < 2; sent++) await provider.send({ gst: INPUT }, json(404, "Not Found"));
+    const { result: open } = await provider.send({ gst: INPUT }, json(SENT.status, SENT.body));
+    expect(open).toMatchObject({ __typename: "ProviderUnavailable", providerCode: null });
+    expect(provider.upstream.requests).toHaveLength(0);
+  });
+});
+
 describe("GST adapter", () => {
   it("a refused connection is ProviderUnavailable", async () => {
     const http = new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 64 * 1024 });

@@ -26,6 +26,30 @@ export const cases: ProviderCases = {
       reply: { status: 200, body: { otp_status: "OTP not sent" } },
       expected: { __typename: "ProviderUnavailable", providerCode: "200", retryable: true },
     },
+    "200 invalid": {
+      reply: { status: 200, body: { otp_status: "Invalid credentials" } },
+      expected: {
+        __typename: "InvalidInput",
+        providerCode: "200",
+        retryable: false,
+        fieldErrors: [
+          { field: "itr.password", message: "The income-tax portal did not accept this password." },
+        ],
+      },
+    },
+    "200 locked": {
+      reply: { status: 200, body: { otp_status: "Locked" } },
+      expected: { __typename: "AccountBlocked", providerCode: "200", retryable: false },
+    },
+    "200 unrecognised": {
+      reply: { status: 200, body: { otp_status: "NO_OTP" } },
+      expected: {
+        __typename: "UnexpectedProviderResponse",
+        providerCode: "200",
+        retryable: false,
+        providerMessage: "NO_OTP",
+      },
+    },
     "400": {
       reply: {
         status: 400,
@@ -54,11 +78,11 @@ export const cases: ProviderCases = {
   },
   undocumented: [
     { status: 200, body: {} },
-    { status: 200, body: { otp_status: true } },
+    { status: 200, body: { otp_status: 1 } },
+    { status: 200, body: { otp_status: null } },
     { status: 200, body: "OTP sent" },
     { status: 400, body: "<html>Bad Request</html>" },
     { status: 400, body: ["detail"] },
-    { status: 403, body: { detail: "Forbidden" } },
     { status: 422, body: { detail: [{ loc: ["body", "pan"], msg: "x" }] } },
   ],
 };

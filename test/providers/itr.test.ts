@@ -30,37 +30,52 @@ describe("ITR over HTTP against a loopback provider", () => {
     return result;
   }
 
+  // Only a status that says an OTP went out is OtpSent; every other one says which variant and why.
   it.each([
-    ["OTP_SENT", "OtpSent", "OTP_SENT"],
-    ["success", "OtpSent", "success"],
-    ["Triggered", "OtpSent", "Triggered"],
-    ["true", "OtpSent", "true"],
-    ["FAILED", "ProviderUnavailable", null],
-    ["error", "ProviderUnavailable", null],
-    ["Not Triggered", "ProviderUnavailable", null],
-    ["otp_not_sent", "ProviderUnavailable", null],
-    ["false", "ProviderUnavailable", null],
-    ["PENDING 9876543210", "OtpSent", null],
-    ["", "OtpSent", null],
-  ])("otp_status %j is %s", async (otpStatus, typename, providerMessage) => {
+    ["OTP_SENT", "OtpSent", { providerMessage: "OTP_SENT" }],
+    ["success", "OtpSent", { providerMessage: "success" }],
+    ["Triggered", "OtpSent", { providerMessage: "Triggered" }],
+    ["OTP sent to registered mobile.", "OtpSent", { providerMessage: "OTP sent to registered mobile." }],
+    [true, "OtpSent", { providerMessage: null }],
+    ["true", "OtpSent", { providerMessage: "true" }],
+    ["FAILED", "ProviderUnavailable", { retryable: true }],
+    ["error", "ProviderUnavailable", { retryable: true }],
+    ["Not Triggered", "ProviderUnavailable", { retryable: true }],
+    ["otp_not_sent", "ProviderUnavailable", { retryable: true }],
+    ["Unable to send OTP", "ProviderUnavailable", { retryable: true }],
+    [false, "ProviderUnavailable", { retryable: true }],
+    ["false", "ProviderUnavailable", { retryable: true }],
+    ["Invalid credentials", "InvalidInput", { retryable: false, fieldErrors: [PASSWORD_ERROR] }],
+    ["Invalid PAN", "InvalidInput", { retryable: false, fieldErrors: [PAN_ERROR] }],
+    ["INVALID", "InvalidInput", { retryable: false, fieldErrors: [] }],
+    ["Locked", "AccountBlocked", { retryable: false }],
+    ["Account locked, OTP not sent", "AccountBlocked", { retryable: false }],
+    ["NO_OTP", "UnexpectedProviderResponse", { retryable: false, providerMessage: "NO_OTP" }],
+    ["PENDING", "UnexpectedProviderResponse", { retryable: false, providerMessage: "PENDING" }],
+    ["", "UnexpectedProviderResponse", { retryable: false, providerMessage: null }],
+  ])("otp_status %j is %s", async (otpStatus, typename, expected) => {
     const result = await requestOtp(json(200, { otp_status: otpStatus }));
     expect(result?.__typename).toBe(typename);
-    if (result?.__typename === "OtpSent") expect(result.challenge.providerMessage).toBe(providerMessage);
-    else expect(result).toMatchObject({ providerCode: "200", retryable: true });
+    if (result?.__typename === "OtpSent") expect(result.challenge).toMatchObject(expected);
+    else expect(result).toMatchObject({ providerCode: "200", ...expected });
   });
 
-  it("logs an unrecognised otp_status scrubbed, and counts it", async () => {
+  it("an unrecognised otp_status is logged once as undocumented, scrubbed, and returned cleaned", async () => {
     const captured = await startCapturedApp({ ...cases.env(provider.upstream.url), ...NO_LOCAL_LIMITS });
     try {
-      provider.upstream.respond(json(200, { otp_status: "QUEUED for 9876543210" }));
+      provider.upstream.respond(json(200, { otp_status: "QUEUED for ABCPE1234F\u202e <b>now</b>" }));
       const { body } = await execute(captured.url, RequestOtpDocument, { input: { itr: INPUT } });
-      expect(body.data?.requestOtp.__typename).toBe("OtpSent");
-      const line = captured.lines().find((logged) => logged.msg === "unrecognised value in a reply");
-      expect(line).toMatchObject({ provider: "ITR", field: "otp_status", mappedAs: "OtpSent" });
-      expect(JSON.stringify(line)).toContain("QUEUED");
-      expect(captured.raw.join("")).not.toContain("9876543210");
+      expect(body.data?.requestOtp).toMatchObject({
+        __typename: "UnexpectedProviderResponse",
+        providerMessage: "QUEUED for [redacted] now",
+      });
+      const lines = captured.lines().filter((logged) => logged.msg === "undocumented reply");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ provider: "ITR", status: 200 });
+      expect(JSON.stringify(lines[0])).toContain("QUEUED");
+      expect(captured.raw.join("")).not.toContain("ABCPE1234F");
       const metrics = await (await fetch(`${captured.origin}/metrics`)).text();
-      expect(metrics).toContain('otp_provider_unrecognised_total{provider="ITR",field="otp_status"} 1');
+      expect(metrics).toContain('otp_upstream_undocumented_total{provider="ITR"} 1');
     } finally {
       await captured.close();
     }

@@ -87,7 +87,7 @@ export const cases: ProviderCases = {
     },
     { status: 200, body: { status: "SUCCESS", message: "Invalid Authorization", responseCode: "BE1423005" } },
     { status: 400, body: { status: "FAILURE", message: "Nope", responseCode: "BE9999999" } },
-    { status: 400, body: { status: "FAILURE", message: "Bad request", responseCode: 434 } },
+    { status: 400, body: { status: "FAILURE", message: "Bad request", responseCode: 434.5 } },
     { status: 200, body: "[]" },
   ],
 };

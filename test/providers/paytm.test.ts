@@ -181,10 +181,12 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
   it("an undocumented BE14 code whose message says blocked is AccountBlocked, keeping the code; others are unexpected", async () => {
     const failure = (responseCode: string, message: string) => ({ status: "FAILURE", responseCode, message });
     const cases: [number, unknown, string][] = [
-      [403, failure("BE1426099", "Try later"), "UnexpectedProviderResponse"],
-      [403, failure("BE1526099", "blocked"), "UnexpectedProviderResponse"],
-      [403, failure("BE14260990", "blocked"), "UnexpectedProviderResponse"],
-      [403, failure("BE1426099", "unblocked"), "UnexpectedProviderResponse"],
+      [400, failure("BE1426099", "Try later"), "UnexpectedProviderResponse"],
+      [400, failure("BE1526099", "blocked"), "UnexpectedProviderResponse"],
+      [400, failure("BE14260990", "blocked"), "UnexpectedProviderResponse"],
+      [400, failure("BE1426099", "unblocked"), "UnexpectedProviderResponse"],
+      // Not a documented body, on a 403: Paytm refused this service (the blocked reading goes first).
+      [403, failure("BE1426099", "Try later"), "ProviderAuthFailed"],
       [403, failure("BE1427001", "Account blocking in place"), "AccountBlocked"],
     ];
     for (const [httpStatus, reply, member] of cases) {
@@ -197,6 +199,45 @@ describe("PAYTM over HTTP against a loopback Paytm: every documented response", 
         providerCode: member === "AccountBlocked" ? code : String(httpStatus),
       });
     }
+  });
+});
+
+describe("PAYTM codes in any JSON type and case", () => {
+  const provider = useLoopbackProvider(cases.env, json(200, seedBody("BE1400001")));
+
+  it.each([
+    [
+      "434 as a JSON number",
+      400,
+      { status: "FAILURE", message: "Bad request", responseCode: 434 },
+      "InvalidInput",
+      "434",
+    ],
+    [
+      '" 434 " with its status in lower case',
+      400,
+      { status: "failure", message: "Bad request", responseCode: " 434 " },
+      "InvalidInput",
+      "434",
+    ],
+    [
+      "be1423012 in lower case",
+      400,
+      { status: "FAILURE", message: "x", responseCode: "be1423012" },
+      "InvalidInput",
+      "BE1423012",
+    ],
+    [
+      "a success with status in lower case",
+      200,
+      { ...seedBody("BE1400001"), status: "Success" },
+      "OtpSent",
+      null,
+    ],
+  ])("%s is the documented row", async (_name, httpStatus, body, typename, providerCode) => {
+    const { result } = await provider.send({ paytm: input }, json(httpStatus, body));
+    expect(result?.__typename).toBe(typename);
+    if (providerCode !== null) expect(result).toMatchObject({ providerCode });
   });
 });
 

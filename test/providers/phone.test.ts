@@ -70,6 +70,29 @@ describe("PHONE adapter: every documented response", () => {
     });
   });
 
+  it.each([
+    "Invalid phone number.",
+    "invalid phone number",
+    "  INVALID PHONE NUMBER!  ",
+    "Invalid  phone number .",
+  ])(
+    '%j is the documented "Invalid phone number" (case, space and trailing punctuation ignored)',
+    async (message) => {
+      const result = await send(json(400, { success: false, message }));
+      expect(result).toMatchObject({ kind: "InvalidInput", fieldErrors: [{ field: "phone.phone" }] });
+    },
+  );
+
+  it("a success or failure flag as a string is the documented one; another message is not documented", async () => {
+    expect(await send(json(200, { success: "true", message: "ok" }))).toMatchObject({ kind: "sent" });
+    expect(await send(json(400, { success: "false", message: "Invalid phone number" }))).toMatchObject({
+      kind: "InvalidInput",
+    });
+    expect(await send(json(400, { success: false, message: "Invalid phone numbers here" }))).toMatchObject({
+      kind: "UnexpectedProviderResponse",
+    });
+  });
+
   it('"Invalid phone number" with HTTP 200 keeps 200 as providerCode', async () => {
     const result = await send(json(200, { success: false, message: "Invalid phone number" }));
     expect(result).toMatchObject({ kind: "InvalidInput", providerCode: "200" });

@@ -61,7 +61,7 @@ describe("memory store bound", () => {
   it("when full of live entries, refuses a new one with the time until the oldest expires, and forgets none", async () => {
     const clock = manualClock();
     const store = new MemoryStore({ maxBytes: 64 * KB, now: clock.now });
-    expect(await store.consumeLimits(cap("capped", 1))).toEqual({ allowed: true });
+    expect(await store.consumeLimits(cap("capped", 1))).toMatchObject({ allowed: true });
     clock.advance(MINUTE);
     const admitted = await fill(store, "flood");
     expect(admitted).toBeGreaterThan(100);

@@ -24,8 +24,8 @@ describe("an idempotency key whose request never reached the provider", () => {
       baseUrl: `http://127.0.0.1:${port}`,
       store: new MemoryStore(),
       clock: manualClock(),
-      // The refused call still counts against the limits (they are checked before anything is sent).
-      limits: { cooldownSeconds: 0 },
+      // With the default cooldown: the refused call was given back, so the retry is not refused by it.
+      limits: {},
     });
     const context = { clientIp: "127.0.0.1", idempotencyKey: "key-1" };
 

@@ -74,7 +74,7 @@ for (const backend of backends(redisUrl)) {
     describe("limits", () => {
       it("a cooldown refuses until its gap is over, with the exact time left", async () => {
         const request: LimitRequest = { cooldown: { key: "cooldown:x", ms: 30_000 }, caps: [] };
-        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
         clock.advance(10_000);
         expect(await store.consumeLimits(request)).toEqual({
           allowed: false,
@@ -84,13 +84,13 @@ for (const backend of backends(redisUrl)) {
         clock.advance(19_999);
         expect(await store.consumeLimits(request)).toMatchObject({ allowed: false, retryAfterMs: 1 });
         clock.advance(1);
-        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
       });
 
       it("a cap counts in a sliding hour and answers when its oldest send leaves the window", async () => {
         const request = caps(cap("k", 3));
         for (const _ of [1, 2, 3]) {
-          expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+          expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
           clock.advance(10 * MINUTE);
         }
         // Sends at 0, 10 and 20 minutes; it is now 30.
@@ -102,7 +102,7 @@ for (const backend of backends(redisUrl)) {
         clock.advance(30 * MINUTE - 1);
         expect(await store.consumeLimits(request)).toMatchObject({ allowed: false, retryAfterMs: 1 });
         clock.advance(1);
-        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
         // Now 10, 20 and 60 minutes are in the window: the next slot opens at 70.
         expect(await store.consumeLimits(request)).toMatchObject({
           allowed: false,
@@ -111,23 +111,23 @@ for (const backend of backends(redisUrl)) {
       });
 
       it("counts per key", async () => {
-        expect(await store.consumeLimits(caps(cap("one", 1)))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("one", 1)))).toMatchObject({ allowed: true });
         expect(await store.consumeLimits(caps(cap("one", 1)))).toMatchObject({ allowed: false });
-        expect(await store.consumeLimits(caps(cap("two", 1)))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("two", 1)))).toMatchObject({ allowed: true });
       });
 
       it("is all or nothing: a refused send counts against none of its limits", async () => {
-        expect(await store.consumeLimits(caps(cap("ip", 1, "ip")))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("ip", 1, "ip")))).toMatchObject({ allowed: true });
         const both: LimitRequest = {
           cooldown: { key: "cd", ms: 30_000 },
           caps: [cap("dest", 2), cap("ip", 1, "ip")],
         };
         expect(await store.consumeLimits(both)).toMatchObject({ allowed: false, limit: "ip" });
-        expect(await store.consumeLimits({ cooldown: { key: "cd", ms: 30_000 }, caps: [] })).toEqual({
+        expect(await store.consumeLimits({ cooldown: { key: "cd", ms: 30_000 }, caps: [] })).toMatchObject({
           allowed: true,
         });
-        expect(await store.consumeLimits(caps(cap("dest", 2)))).toEqual({ allowed: true });
-        expect(await store.consumeLimits(caps(cap("dest", 2)))).toEqual({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("dest", 2)))).toMatchObject({ allowed: true });
+        expect(await store.consumeLimits(caps(cap("dest", 2)))).toMatchObject({ allowed: true });
         expect(await store.consumeLimits(caps(cap("dest", 2)))).toMatchObject({ allowed: false });
       });
 
@@ -136,7 +136,7 @@ for (const backend of backends(redisUrl)) {
           cooldown: { key: "cd2", ms: 30_000 },
           caps: [cap("d", 1), cap("dev", 1, "device")],
         };
-        expect(await store.consumeLimits(request)).toEqual({ allowed: true });
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
         clock.advance(1000);
         expect(await store.consumeLimits(request)).toEqual({
           allowed: false,
@@ -149,6 +149,60 @@ for (const backend of backends(redisUrl)) {
         const request = caps(cap("race", 5));
         const decisions = await Promise.all(Array.from({ length: 40 }, () => store.consumeLimits(request)));
         expect(decisions.filter((decision) => decision.allowed)).toHaveLength(5);
+      });
+    });
+
+    describe("giving a send back (releaseLimits)", () => {
+      const consumed = async (request: LimitRequest) => {
+        const decision = await store.consumeLimits(request);
+        if (!decision.allowed) throw new Error(`refused by ${decision.limit}`);
+        return decision.receipt;
+      };
+
+      it("undoes exactly that send: its cap count and the cooldown it started, no one else's", async () => {
+        const request: LimitRequest = {
+          cooldown: { key: "destination:d", ms: 30_000 },
+          caps: [cap("destination:d", 2), cap("ip:i", 3, "ip")],
+        };
+        await consumed(request);
+        clock.advance(40_000);
+        const second = await consumed(request);
+        // Both caps are at 2 now and the cooldown runs: the second send is given back.
+        await store.releaseLimits(request, second);
+        expect(await store.recentCounts([cap("destination:d", 2), cap("ip:i", 3)])).toEqual([1, 1]);
+        // The cooldown it started is lifted, and the destination has room for one more again, not two.
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
+        expect(await store.consumeLimits({ ...request, cooldown: null })).toMatchObject({
+          allowed: false,
+          limit: "destination",
+        });
+      });
+
+      it("gives back one send among others made in the same millisecond", async () => {
+        const request = caps(cap("k", 3));
+        const first = await consumed(request);
+        await consumed(request);
+        await store.releaseLimits(request, first);
+        expect(await store.recentCounts([cap("k", 3)])).toEqual([1]);
+      });
+
+      it("a part of the request gives back only those keys (a single-use value, the caps kept)", async () => {
+        const single = cap("singleUse:ref", 1, "singleUse");
+        const request = caps(cap("destination:d", 5), single);
+        const receipt = await consumed(request);
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: false, limit: "singleUse" });
+        await store.releaseLimits(caps(single), receipt);
+        expect(await store.recentCounts([cap("destination:d", 5), single])).toEqual([1, 0]);
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: true });
+      });
+
+      it("leaves a later send's cooldown alone", async () => {
+        const request: LimitRequest = { cooldown: { key: "destination:c", ms: 30_000 }, caps: [] };
+        const first = await consumed(request);
+        clock.advance(30_000);
+        await consumed(request);
+        await store.releaseLimits(request, first);
+        expect(await store.consumeLimits(request)).toMatchObject({ allowed: false, limit: "cooldown" });
       });
     });
 

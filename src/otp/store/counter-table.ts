@@ -97,6 +97,11 @@ export class CounterTable {
     this.#times[at] = -1 - index;
   }
 
+  /** Empty a slot from {@link locate} (a send given back was its only time). */
+  erase(slot: number): void {
+    if (slot >= 0 && (this.#times[slot] ?? 0) !== 0) this.#delete(slot);
+  }
+
   /** Make room for `entries` more ({@link growthFor}), dropping the expired entries on the way. Slots move. */
   grow(entries: number, now: number, factor = GROWTH): void {
     this.#rehash(this.#grownSlots(entries, factor), now);

@@ -16,6 +16,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyWatch,
   type LimitDecision,
+  type LimitReceipt,
   type LimitRequest,
   type OtpStore,
 } from "./store.js";
@@ -259,7 +260,30 @@ export class MemoryStore implements OtpStore {
       if (slot < 0) table.write(table.locate(a, b, now), a, b, next);
     }
     for (const table of added.keys()) table.step(now);
-    return { allowed: true };
+    return { allowed: true, receipt: String(now) };
+  }
+
+  releaseLimits(request: LimitRequest, receipt: LimitReceipt): Promise<void> {
+    return settle(() => {
+      const at = Number(receipt);
+      const now = this.#now();
+      for (const rule of byKey(request)) {
+        const table = this.#counters.get(rule.ttlMs);
+        if (!table) continue;
+        hashKey(rule.key);
+        const { a, b } = hashed;
+        const slot = table.locate(a, b, now);
+        const stored = table.timesAt(slot, now);
+        // One send's time, removed once: the cooldown it started goes with it (it is the entry's last time).
+        if (stored === at) table.erase(slot);
+        if (typeof stored !== "object") continue;
+        const index = stored.lastIndexOf(at);
+        if (index < 0) continue;
+        const rest = stored.filter((_time, position) => position !== index);
+        if (rest.length === 0) table.erase(slot);
+        else table.write(slot, a, b, rest.length === 1 ? (rest[0] ?? at) : rest);
+      }
+    });
   }
 
   recentCounts(counters: readonly CounterRef[]): Promise<number[]> {

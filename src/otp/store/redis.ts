@@ -10,6 +10,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyWatch,
   type LimitDecision,
+  type LimitReceipt,
   type LimitRequest,
   type OtpStore,
 } from "./store.js";
@@ -57,6 +58,17 @@ for i = 2, #KEYS do
   redis.call('PEXPIRE', KEYS[i], ARGV[at + 2])
 end
 return {1}
+`;
+
+/**
+ * Give back one send's counts: its own member of each sorted set, and the cooldown it set (still holding its time;
+ * a later send would have been refused by it). Nobody else's counts are touched. Needs no room (DEL and ZREM).
+ * KEYS as for CONSUME_LIMITS. ARGV = the send's time, its member.
+ */
+const RELEASE_LIMITS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[2]) end
+return 1
 `;
 
 /** KEYS = counters. ARGV = now, then windowMs for each. Answers the count of each within its window. */
@@ -126,6 +138,7 @@ const SUBSCRIBE_WAIT_MS = 1000;
 
 interface Scripts {
   otpConsumeLimits(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  otpReleaseLimits(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   otpRecentCounts(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   otpClaim(key: string, ...args: (string | number)[]): Promise<unknown>;
   otpComplete(key: string, ...args: (string | number)[]): Promise<unknown>;
@@ -202,6 +215,7 @@ export class RedisStore implements OtpStore {
           })
     ) as Redis & Scripts;
     redis.defineCommand("otpConsumeLimits", { lua: CONSUME_LIMITS });
+    redis.defineCommand("otpReleaseLimits", { lua: RELEASE_LIMITS });
     redis.defineCommand("otpRecentCounts", { lua: RECENT_COUNTS });
     redis.defineCommand("otpClaim", { lua: CLAIM, numberOfKeys: 1 });
     redis.defineCommand("otpComplete", { lua: COMPLETE, numberOfKeys: 1 });
@@ -250,11 +264,7 @@ export class RedisStore implements OtpStore {
   }
 
   async consumeLimits(request: LimitRequest): Promise<LimitDecision> {
-    // A cooldown may share its key with a cap (a sorted set): it is a string under a name of its own.
-    const keys = [
-      this.#key("cooldown", request.cooldown?.key ?? "off"),
-      ...request.caps.map((cap) => this.#key("limit", cap.key)),
-    ];
+    const keys = this.#limitKeys(request);
     const now = this.#now();
     const member = `${now}:${randomUUID()}`;
     const args = [now, member, request.cooldown?.ms ?? 0];
@@ -262,8 +272,25 @@ export class RedisStore implements OtpStore {
     const reply = await this.#call(() => this.#redis.otpConsumeLimits(keys.length, ...keys, ...args));
     const [allowed, wait, limit] = reply as [number, number?, string?];
     return allowed === 1
-      ? { allowed: true }
+      ? { allowed: true, receipt: member }
       : { allowed: false, limit: limit ?? "", retryAfterMs: wait ?? 0 };
+  }
+
+  async releaseLimits(request: LimitRequest, receipt: LimitReceipt): Promise<void> {
+    const keys = this.#limitKeys(request);
+    const at = receipt.slice(0, receipt.indexOf(":"));
+    await this.#call(() => this.#redis.otpReleaseLimits(keys.length, ...keys, at, receipt));
+  }
+
+  /**
+   * The cooldown's key, then each cap's. A cooldown may share its key with a cap (a sorted set): it is a string
+   * under a name of its own.
+   */
+  #limitKeys(request: LimitRequest): string[] {
+    return [
+      this.#key("cooldown", request.cooldown?.key ?? "off"),
+      ...request.caps.map((cap) => this.#key("limit", cap.key)),
+    ];
   }
 
   async recentCounts(counters: readonly CounterRef[]): Promise<number[]> {

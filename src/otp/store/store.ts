@@ -29,8 +29,18 @@ export interface LimitRequest {
   caps: readonly CapRule[];
 }
 
-/** The store's answer: counted, or refused with the time until every refusing limit would allow it. */
-export type LimitDecision = { allowed: true } | { allowed: false; limit: string; retryAfterMs: number };
+/**
+ * What one counted send wrote, for {@link OtpStore.releaseLimits}: its time and, in Redis, its own member of each
+ * sorted set. Opaque to the caller.
+ */
+export type LimitReceipt = string;
+
+/**
+ * The store's answer: counted (with the receipt that gives exactly this send's counts back), or refused with the
+ * time until every refusing limit would allow it.
+ */
+export type LimitDecision =
+  { allowed: true; receipt: LimitReceipt } | { allowed: false; limit: string; retryAfterMs: number };
 
 /** What an idempotency key holds: the fingerprint of its input, and the first outcome once there is one. */
 export interface IdempotencyRecord {
@@ -64,6 +74,12 @@ export interface OtpStore {
    * {@link StoreSaturatedError}, counting nothing, when the send would need room the store does not have.
    */
   consumeLimits(request: LimitRequest): Promise<LimitDecision>;
+  /**
+   * Give back what {@link consumeLimits} counted for one send (its `receipt`), under the keys of `request` (the
+   * request it was counted with, or a part of it): that send's time is removed from each cap, and the cooldown
+   * it started is lifted. Other sends' counts are left alone. For a send that certainly did not go out.
+   */
+  releaseLimits(request: LimitRequest, receipt: LimitReceipt): Promise<void>;
   /**
    * How many sends each counter holds within its window (at most the `keep` it was counted with), in the order
    * asked, in one round trip. Reads only.

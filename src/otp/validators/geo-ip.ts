@@ -1,19 +1,21 @@
 /** Where a device is: `latitude,longitude` and its public IP address, as DMT takes them. */
 import { isIP } from "node:net";
 
-const DEGREES = /^([+-]?\d{1,3}(?:\.\d{1,10})?)$/;
+/** A decimal number of degrees: up to 3 integer digits, up to 15 decimals (a browser's geolocation gives ~14). */
+const DEGREES = /^[+-]?\d{1,3}(?:\.\d{1,15})?$/;
 
 /**
- * `latitude,longitude` in decimal degrees, latitude in −90…90 and longitude in −180…180, normalised to
- * `lat,long` with no spaces; null when `value` is not that.
+ * Whether `value` is two comma-separated decimal numbers within ±180 each (space around them allowed). Not
+ * stricter: the document's own sample, `123.23,21.345`, has a first number above 90, so which one is the latitude
+ * is not certain. Sent as given.
  */
-export function normaliseLatLong(value: string): string | null {
+export function isLatLong(value: string): boolean {
   const parts = value.split(",");
-  if (parts.length !== 2) return null;
-  const [lat, long] = parts.map((part) => DEGREES.exec(part.trim())?.[1]);
-  if (lat === undefined || long === undefined) return null;
-  if (Math.abs(Number(lat)) > 90 || Math.abs(Number(long)) > 180) return null;
-  return `${lat},${long}`;
+  if (parts.length !== 2) return false;
+  return parts.every((part) => {
+    const number = part.trim();
+    return DEGREES.test(number) && Math.abs(Number(number)) <= 180;
+  });
 }
 
 /**

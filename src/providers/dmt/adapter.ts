@@ -10,7 +10,8 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter, SingleUse } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import { asRecord, codeOf, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { OtpFailure } from "../../otp/model.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { DMT_OTP_TYPE, parseDmtInput, type DmtOtpFields, type DmtOtpType } from "./input.js";
 
@@ -71,7 +72,9 @@ export const DMT_RESPONSES = [
     outcome: "InvalidInput",
     field: "dmt.requestedAmount",
     message: "The requested amount must be given, in digits only.",
-    notes: "fieldErrors: dmt.requestedAmount",
+    notes:
+      "fieldErrors: dmt.requestedAmount when statusDesc is about the amount; any other statusDesc (cleaned) is the " +
+      "message, with no field. Nothing was sent: a TRANSACTION's reference number is given back",
   },
   {
     code: "1",
@@ -79,7 +82,8 @@ export const DMT_RESPONSES = [
     outcome: "ProviderUnavailable",
     retryable: true,
     message: "Failed to send OTP. Please try again shortly.",
-    notes: '"Failed to send OTP"',
+    notes:
+      '"Failed to send OTP": nothing was sent, so a TRANSACTION\'s reference number is given back for the retry',
   },
 ] as const satisfies readonly DocumentedResponse[];
 
@@ -135,15 +139,20 @@ export function transactionReference(request: DmtWireRequest): SingleUse | null 
   };
 }
 
-/** Map one reply of iServeU to an outcome, by its documented `statusCode` whatever the HTTP status. */
+/**
+ * Map one reply of iServeU to an outcome, by its documented `statusCode` (a string or a number) whatever the HTTP
+ * status. "-1" and "1" say no OTP went out, so the reference number is given back (`otpNotSent`).
+ */
 export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): Mapped {
   const body = asRecord(reply.body);
-  const code = body?.statusCode;
-  const row = typeof code === "string" ? rowFor(DMT_RESPONSES, code) : undefined;
-  if (!body || !row || (body.status !== undefined && body.status !== STATUS_OF_CODE[row.code])) {
+  const code = codeOf(body?.statusCode);
+  const row = code === undefined ? undefined : rowFor(DMT_RESPONSES, code);
+  const status = typeof body?.status === "string" ? body.status.trim().toUpperCase() : body?.status;
+  if (!body || !row || (status !== undefined && status !== STATUS_OF_CODE[row.code])) {
     return UNDOCUMENTED;
   }
-  if (row.outcome !== "OtpSent") return failureFromRow("DMT", row);
+  if (row.code === "-1") return { ...invalidRequest(reply, body.statusDesc), otpNotSent: true };
+  if (row.outcome !== "OtpSent") return { ...failureFromRow("DMT", row), otpNotSent: true };
 
   const registration = request.otpType === DMT_OTP_TYPE.CUSTOMER_REGISTRATION;
   return sent({
@@ -151,4 +160,17 @@ export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): M
     providerReference: registration ? null : (request.externalRefNumber ?? null),
     ...(registration && DMT_REGISTRATION_OTP),
   });
+}
+
+const INVALID_REQUEST = DMT_RESPONSES[1];
+
+/**
+ * "-1": the document's only example is about the requested amount, so `dmt.requestedAmount` is named when the
+ * `statusDesc` is about the amount (or there is none); any other "-1" is the provider's `statusDesc`, cleaned, as
+ * the message, with no field named (this service cannot tell which one it means).
+ */
+function invalidRequest(reply: UpstreamReply, statusDesc: unknown): OtpFailure {
+  const description = providerText(reply, statusDesc);
+  if (description === null || /\bamount\b/i.test(description)) return failureFromRow("DMT", INVALID_REQUEST);
+  return failureFromRow("DMT", INVALID_REQUEST, { fieldErrors: [], message: description });
 }

@@ -4,7 +4,7 @@ import { FieldErrors } from "../../otp/field-errors.js";
 import type { Parsed } from "../../otp/ports.js";
 import type { Fields } from "../descriptor.js";
 import { normaliseAadhaar } from "../../otp/validators/aadhaar.js";
-import { isIpAddress, normaliseLatLong } from "../../otp/validators/geo-ip.js";
+import { isIpAddress, isLatLong } from "../../otp/validators/geo-ip.js";
 import { normaliseIndianMobile } from "../../otp/validators/indian-mobile.js";
 import type { DmtWireRequest } from "./adapter.js";
 
@@ -62,7 +62,11 @@ export class DmtOtpInput {
   })
   ovdData?: string | null;
 
-  @Field(() => String, { nullable: true, description: "`latitude,longitude` of the device." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Comma-separated latitude and longitude of the device in decimal degrees (the document's sample: `123.23,21.345`); sent as given.",
+  })
   latLong?: string | null;
 
   @Field(() => String, { nullable: true, description: "The public IPv4 or IPv6 address of the device." })
@@ -94,9 +98,9 @@ const LIMITS = {
 };
 
 /**
- * Validate a DMT input: an Indian mobile; ovdData for CUSTOMER_REGISTRATION; externalRefNumber (6–22 letters or
- * digits) and requestedAmount (digits) for TRANSACTION; a valid Aadhaar when ovdType names Aadhaar; latLong and
- * publicIp when given; every string capped. Reports every failing field at once and never echoes a value.
+ * Validate a DMT input: an Indian mobile; ovdData for CUSTOMER_REGISTRATION; externalRefNumber (6–22 printable
+ * characters) and requestedAmount (digits) for TRANSACTION; a valid Aadhaar when ovdType names Aadhaar; latLong
+ * (two numbers within ±180) and publicIp when given; every string capped. Reports every failing field at once and never echoes a value.
  */
 export function parseDmtInput(input: DmtOtpFields): Parsed<DmtWireRequest> {
   const errors = new FieldErrors("dmt");
@@ -121,8 +125,9 @@ export function parseDmtInput(input: DmtOtpFields): Parsed<DmtWireRequest> {
     max: LIMITS.externalRefNumber,
     ...required(transaction),
   });
-  if (externalRefNumber && !/^[A-Za-z0-9]{6,22}$/.test(externalRefNumber)) {
-    errors.add("externalRefNumber", "6 to 22 letters or digits.");
+  // The document: "min-6 & max-22 char/digit": any printable character, not only letters and digits.
+  if (externalRefNumber && !/^[\x21-\x7e]{6,22}$/.test(externalRefNumber)) {
+    errors.add("externalRefNumber", "6 to 22 printable characters, no spaces.");
   }
 
   const requestedAmount = errors.text("requestedAmount", input.requestedAmount, {
@@ -146,10 +151,9 @@ export function parseDmtInput(input: DmtOtpFields): Parsed<DmtWireRequest> {
     }
   }
 
-  const rawLatLong = errors.text("latLong", input.latLong, { max: LIMITS.latLong });
-  const latLong = rawLatLong ? normaliseLatLong(rawLatLong) : null;
-  if (rawLatLong && !latLong) {
-    errors.add("latLong", "Must be `latitude,longitude` in decimal degrees (−90…90, −180…180).");
+  const latLong = errors.text("latLong", input.latLong, { max: LIMITS.latLong });
+  if (latLong && !isLatLong(latLong)) {
+    errors.add("latLong", "Must be two decimal numbers within ±180, comma-separated, e.g. `123.23,21.345`.");
   }
 
   const publicIp = errors.text("publicIp", input.publicIp, { max: LIMITS.publicIp });

@@ -1,7 +1,9 @@
 /**
- * A fake of iServeU DMT-lite's OTP send (the DMT-lite OTP send document) with its documented behaviour only: every answer is HTTP 200
- * with a `statusCode` of "0" (sent), "-1" (requested amount empty or not digits) or "1" (failed to send).
- * Magic inputs reach the failures.
+ * A fake of iServeU DMT-lite's OTP send (the DMT-lite OTP send document) with its documented behaviour only: every
+ * answer is HTTP 200 with `{ status, statusCode, statusDesc, paramA, paramB, paramC }` as the document's samples, a
+ * `statusCode` of "0" (sent), "-1" (requested amount empty or not digits) or "1" (failed to send). Magic inputs reach
+ * the failures. The document shows no answer for bad credentials or a malformed body: the fake's are plain (401
+ * `{ message }`, 400 with a `statusCode` that is not one of the document's).
  */
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
 import type { ProviderSandbox } from "../descriptor.js";
@@ -122,6 +124,11 @@ export const dmtSandbox: ProviderSandbox<DmtSettings, DmtOtpFields> = {
     {
       input: "a TRANSACTION's `externalRefNumber` again, same mobile, within 10 min",
       answer: "refused locally: `InvalidInput` on `dmt.externalRefNumber`, nothing sent",
+    },
+    {
+      input: `the same TRANSACTION \`externalRefNumber\` again after a \`"1"\` or \`"-1"\` answer (e.g. the mobile ending in \`${DMT_MAGIC.failedToSend}\` twice)`,
+      answer:
+        'sent to the provider again (its answer, here `"1"` again): nothing was sent, so the reference was given back',
     },
   ],
 };

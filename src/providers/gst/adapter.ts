@@ -57,15 +57,16 @@ export const GST_RESPONSES = [
   },
   {
     code: "404",
-    documented: "HTTP 404 with the aggregator's JSON error (`{error: {…}}` or `{message}`)",
+    documented: 'HTTP 404 with a JSON error (`{error: {…}}`, `{error: "…"}` or `{message}`)',
     outcome: "AccountNotFound",
     retryable: false,
+    notes: "does not count toward the circuit breaker (unknown GSTINs cannot open it for everyone)",
     message: "The GST portal has no account for this GSTIN and username.",
   },
   {
     code: "404 other",
     documented:
-      "HTTP 404 with any other body (HTML, text, none, or a JSON error naming no route for the path)",
+      "HTTP 404 that is plainly a missing route (HTML, text, no body, or a JSON error naming the route or path)",
     outcome: "ProviderUnavailable",
     providerCode: "404",
     retryable: true,
@@ -134,7 +135,6 @@ export function createGstAdapter(
           http,
           ...(now && { now }),
         });
-  const map = (reply: UpstreamReply) => mapGstResponse(reply, http);
   return {
     id: "GST",
     parse: parseGstInput,
@@ -151,13 +151,13 @@ export function createGstAdapter(
           url: joinUrl(settings.baseUrl, path),
           headers: { authorization: token },
           json: request,
-          outage: isWrongPath,
+          outage: (answer) => isWrongPath(answer, path),
         });
         if (reply.ok && reply.status === 401 && credentials.renewable && attempt === 1) {
           credentials.refused(token);
           continue;
         }
-        return settle(http, "GST", reply, map);
+        return settle(http, "GST", reply, (answer) => mapGstResponse(answer, http, path));
       }
     },
   };
@@ -169,16 +169,29 @@ export function maskGstin(gstin: string): string {
 }
 
 /**
- * A 404 that is not the aggregator's documented JSON error: the path does not exist (HTML, text, no body, or a
- * JSON error saying no route handles it), so `GST_OTP_PATH` is wrong, not the GSTIN.
+ * A 404 that plainly says the path does not exist, so `GST_OTP_PATH` is wrong, not the GSTIN: a body that is not a
+ * JSON object (HTML, text, none), or a JSON error that names a route or the path (Express's `Cannot POST /x`,
+ * Fastify's `Route POST:/x not found`, Spring's `path`). Any other JSON error is the aggregator's own: the account
+ * is not found, and it does not count toward the breaker.
  */
-export function isWrongPath(reply: UpstreamReply): boolean {
+export function isWrongPath(reply: UpstreamReply, path?: string): boolean {
   if (reply.status !== 404) return false;
   const body = asRecord(reply.body);
-  const error = asRecord(body?.error);
-  const message = error?.message ?? body?.message;
-  if (!error && typeof body?.message !== "string") return true;
-  return typeof message === "string" && NO_ROUTE.test(message);
+  if (!body) return true;
+  const error = asRecord(body.error);
+  if (typeof body.path === "string" || typeof error?.path === "string") return true;
+  const texts = [error?.message, body.error, body.message].filter((text) => typeof text === "string");
+  return texts.some((text) => NO_ROUTE.test(text) || (path !== undefined && text.includes(path)));
+}
+
+/** A 404's body is a JSON error: `{ error: {…} }`, `{ error: "…" }` or `{ message: "…" }`. */
+function isJsonError(reply: UpstreamReply): boolean {
+  const body = asRecord(reply.body);
+  return (
+    asRecord(body?.error) !== undefined ||
+    typeof body?.error === "string" ||
+    typeof body?.message === "string"
+  );
 }
 
 /** How web frameworks say no route handles a path (Express, LoopBack, Fastify, Spring, ...). */
@@ -189,11 +202,16 @@ const NO_ROUTE =
  * Map one reply of the GST provider to an outcome, by its documented HTTP status (and a 404 by its body); a 404
  * that says the path is wrong is logged with a hint for operators, through `http`.
  */
-export function mapGstResponse(reply: UpstreamReply, http?: Pick<UpstreamClient, "logUndocumented">): Mapped {
-  if (isWrongPath(reply)) {
+export function mapGstResponse(
+  reply: UpstreamReply,
+  http?: Pick<UpstreamClient, "logUndocumented">,
+  path?: string,
+): Mapped {
+  if (isWrongPath(reply, path)) {
     http?.logUndocumented(reply, "a 404 that is not the aggregator's JSON error: check GST_OTP_PATH");
     return failureFromRow("GST", WRONG_PATH);
   }
+  if (reply.status === 404 && !isJsonError(reply)) return UNDOCUMENTED;
   const row = rowFor(GST_RESPONSES, String(reply.status));
   if (!row) return UNDOCUMENTED;
   if (row.outcome !== "OtpSent") return failureFromRow("GST", row);

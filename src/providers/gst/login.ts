@@ -13,6 +13,7 @@ import type { SendFailure } from "../../otp/ports.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
+  authFailure,
   failureFromRow,
   faultOutcome,
   undocumentedOutcome,
@@ -144,6 +145,9 @@ export class GstLogin implements GstCredentials {
       return { ok: false, failure: { ...failureFromRow("GST", LOGIN_REFUSED), notSent: true } };
     }
     this.#options.http.logUndocumented(reply);
-    return { ok: false, failure: { ...undocumentedOutcome("GST", reply.status), notSent: true } };
+    // A 403 with no documented body, as for the OTP call: the aggregator refused this service.
+    const failure =
+      reply.status === 403 ? authFailure("GST", reply.status) : undocumentedOutcome("GST", reply.status);
+    return { ok: false, failure: { ...failure, notSent: true } };
   }
 }

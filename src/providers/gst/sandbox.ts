@@ -40,7 +40,10 @@ export const GST_MAGIC_USERNAMES = {
 /** A valid GSTIN for examples. */
 export const GST_SANDBOX_GSTIN = "27AAPFU0939F1ZV";
 
-/** The aggregator's JSON error (LoopBack's shape). */
+/**
+ * The aggregator's JSON error. The document gives its failures by HTTP status only, with no body: the fake's is
+ * plain (LoopBack's `{ error: { statusCode, name, message } }`, as aggregators on it answer).
+ */
 const failure = (status: number, message: string): FakeResponse => ({
   status,
   body: { error: { statusCode: status, name: "Error", message } },

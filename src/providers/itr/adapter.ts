@@ -11,7 +11,15 @@ import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  providerText,
+  readStatus,
+  rowFor,
+  sent,
+  unexpectedReply,
+} from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseItrInput, type ItrOtpFields } from "./input.js";
 
@@ -26,19 +34,20 @@ export interface ItrWireRequest {
 
 /** The wire responses the document shows: 200, 400 and 401, 500. */
 export type ItrWireResponse =
-  { otp_status: string } | { detail: unknown; message: string } | { error: string };
+  { otp_status: string | boolean } | { detail: unknown; message: string } | { error: string };
 
-/** Every response the KwikID ITR get_otp document describes. `code` is the HTTP status. */
+/**
+ * Every response the KwikID ITR get_otp document describes. `code` is the HTTP status; a 200 is read by its
+ * `otp_status` ("check otp_status for whether an OTP was triggered"): only a status that says so is `OtpSent`.
+ */
 export const ITR_RESPONSES = [
   {
     code: "200",
-    documented: "HTTP 200 with `otp_status`",
+    documented: "HTTP 200 with an `otp_status` that says an OTP was triggered",
     outcome: "OtpSent",
     notes:
-      "otp_status with a word sent, success, successful(ly), triggered, generated or true (any case, e.g. " +
-      '"OTP_SENT"): providerMessage = otp_status. With none of these words nor a not-triggered one: OtpSent too ' +
-      "(the OTP may be on its way, and a retry would send a second), providerMessage null, logged (scrubbed) and " +
-      "counted in otp_provider_unrecognised_total",
+      "otp_status `true`, or a text with a word sent, success, successful(ly), triggered or true (any case, e.g. " +
+      '"OTP_SENT") and none that says otherwise: providerMessage = otp_status',
   },
   {
     code: "200 not triggered",
@@ -48,8 +57,39 @@ export const ITR_RESPONSES = [
     retryable: true,
     message: "The income-tax portal did not send an OTP this time. Please try again shortly.",
     notes:
-      "otp_status with a word not, fail, failed, failure, error, false, unable or unsuccessful (any case, e.g. " +
-      '"OTP not sent", "FAILED"): nothing was sent, so trying again is safe',
+      'otp_status `false`, or a word not, fail(ed), failure, error, false, unable, unsuccessful or cannot ("OTP not ' +
+      'sent", "FAILED"): the portal sent nothing and says nothing of the input, so trying again is safe',
+  },
+  {
+    code: "200 invalid",
+    documented: "HTTP 200 with an `otp_status` that says the PAN or password is invalid",
+    outcome: "InvalidInput",
+    providerCode: "200",
+    retryable: false,
+    message: "The income-tax portal did not accept this PAN or password.",
+    notes:
+      'a word invalid, incorrect, wrong or mismatch ("Invalid credentials"): nothing was sent and the same input ' +
+      "would fail again; fieldErrors name itr.pan and/or itr.password where the status does (credentials: password)",
+  },
+  {
+    code: "200 locked",
+    documented: "HTTP 200 with an `otp_status` that says the portal account is locked",
+    outcome: "AccountBlocked",
+    providerCode: "200",
+    retryable: false,
+    message: "The income-tax portal account is locked. Please unlock it on the portal, then try again.",
+    notes: 'a word locked, lock, blocked, suspended or disabled ("Locked"): only the user can unlock it',
+  },
+  {
+    code: "200 unrecognised",
+    documented: "HTTP 200 with any other `otp_status`",
+    outcome: "UnexpectedProviderResponse",
+    providerCode: "200",
+    retryable: false,
+    message: "The income-tax portal gave an answer this service does not understand.",
+    notes:
+      'e.g. "NO_OTP", "PENDING": not said to be sent, so not OtpSent; not retryable (an OTP may be on its way, a ' +
+      "retry could send a second); providerMessage = otp_status (cleaned); logged once as undocumented",
   },
   {
     code: "400",
@@ -84,41 +124,13 @@ const NAMED_FIELDS: Record<keyof ItrWireRequest, FieldError> = {
   password: { field: "itr.password", message: "The income-tax portal did not accept this password." },
 };
 
-const NOT_TRIGGERED = ITR_RESPONSES[1];
-
-/** Words of an `otp_status` that say no OTP went out; they win over {@link TRIGGERED_WORDS}. */
-const NOT_TRIGGERED_WORDS = new Set([
-  "not",
-  "fail",
-  "failed",
-  "failure",
-  "error",
-  "false",
-  "unable",
-  "unsuccessful",
-]);
-/** Words of an `otp_status` that say an OTP went out. */
-const TRIGGERED_WORDS = new Set([
-  "sent",
-  "success",
-  "successful",
-  "successfully",
-  "triggered",
-  "generated",
-  "true",
-]);
-
-/**
- * What an `otp_status` says, by its words in any case (`"OTP_SENT"`, `"OTP sent to registered mobile"`,
- * `"Not Triggered"`, `"FAILED"`): a word of {@link NOT_TRIGGERED_WORDS} says not triggered, else a word of
- * {@link TRIGGERED_WORDS} says triggered, else it is unrecognised.
- */
-export function readOtpStatus(status: string): "triggered" | "notTriggered" | "unrecognised" {
-  const words = status.toLowerCase().split(/[^a-z]+/);
-  if (words.some((word) => NOT_TRIGGERED_WORDS.has(word))) return "notTriggered";
-  if (words.some((word) => TRIGGERED_WORDS.has(word))) return "triggered";
-  return "unrecognised";
-}
+/** The rows of a 200 by what its `otp_status` says. */
+const BY_STATUS = {
+  notSent: rowFor(ITR_RESPONSES, "200 not triggered"),
+  invalid: rowFor(ITR_RESPONSES, "200 invalid"),
+  locked: rowFor(ITR_RESPONSES, "200 locked"),
+  unrecognised: rowFor(ITR_RESPONSES, "200 unrecognised"),
+};
 
 /** Settings of the ITR provider, from `ITR_BASE_URL` and `ITR_API_TOKEN`. */
 export interface ItrSettings {
@@ -149,33 +161,63 @@ export function maskPan(pan: string): string {
 }
 
 /**
- * Map one reply of KwikID's ITR OTP to an outcome, by its documented HTTP status and body; an unrecognised
- * `otp_status` is reported to `http` (logged scrubbed and counted).
+ * Map one reply of KwikID's ITR OTP to an outcome, by its documented HTTP status and body. A 200 is `OtpSent` only
+ * when its `otp_status` says an OTP was triggered (see {@link ITR_RESPONSES}); an unrecognised one is logged once,
+ * through `http`, as undocumented.
  */
-export function mapItrResponse(
-  reply: UpstreamReply,
-  http?: Pick<UpstreamClient, "noteUnrecognised">,
-): Mapped {
+export function mapItrResponse(reply: UpstreamReply, http?: Pick<UpstreamClient, "logUndocumented">): Mapped {
   const row = rowFor(ITR_RESPONSES, String(reply.status));
   const body = asRecord(reply.body);
   switch (row?.outcome) {
-    case "OtpSent": {
-      if (typeof body?.otp_status !== "string") break;
-      const status = readOtpStatus(body.otp_status);
-      if (status === "notTriggered") return failureFromRow("ITR", NOT_TRIGGERED);
-      if (status === "unrecognised") http?.noteUnrecognised(reply, "otp_status", body.otp_status, "OtpSent");
-      return sent({ providerMessage: status === "triggered" ? providerText(reply, body.otp_status) : null });
-    }
+    case "OtpSent":
+      return body && "otp_status" in body ? mapOtpStatus(reply, body.otp_status, http) : UNDOCUMENTED;
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;
       return failureFromRow("ITR", row, { fieldErrors: namedFieldErrors(body.detail) });
     case "ProviderAuthFailed":
     case "ProviderUnavailable":
       return failureFromRow("ITR", row);
-    case undefined:
+    default:
       break;
   }
   return UNDOCUMENTED;
+}
+
+/** A 200 by its `otp_status`: `true`/`false`, or a text read by its words ({@link readStatus}). */
+function mapOtpStatus(
+  reply: UpstreamReply,
+  status: unknown,
+  http?: Pick<UpstreamClient, "logUndocumented">,
+): Mapped {
+  if (status === true) return sent({});
+  if (typeof status !== "string" && status !== false) return UNDOCUMENTED;
+  const reading = status === false ? "notSent" : readStatus(status);
+  if (reading === "sent") return sent({ providerMessage: providerText(reply, status) });
+  const row = BY_STATUS[reading];
+  if (!row) return UNDOCUMENTED;
+  switch (reading) {
+    case "unrecognised":
+      http?.logUndocumented(reply, "an otp_status that does not say whether an OTP was triggered");
+      return { ...unexpectedReply(reply, "ITR", status), message: row.message ?? row.documented };
+    case "invalid":
+      return {
+        ...failureFromRow("ITR", row, { fieldErrors: fieldsNamedIn(String(status)) }),
+        otpNotSent: true,
+      };
+    default:
+      return { ...failureFromRow("ITR", row), otpNotSent: true };
+  }
+}
+
+/** The input fields an `otp_status` names: the PAN, the password (or "credentials"). */
+function fieldsNamedIn(status: string): FieldError[] {
+  const words = new Set(status.toLowerCase().split(/[^a-z]+/));
+  return [
+    ...(words.has("pan") ? [NAMED_FIELDS.pan] : []),
+    ...(["password", "credential", "credentials"].some((word) => words.has(word))
+      ? [NAMED_FIELDS.password]
+      : []),
+  ].map((error) => ({ ...error }));
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
- * A fake of KwikID's ITR get_otp (the KwikID ITR get_otp document) with its documented behaviour only: 200 `{ otp_status }`, 400
- * `{ detail, message }`, 401 for a bad bearer token, 500 `{ error }`. Like the real one it checks the method,
- * the path, the bearer token and the body's shape (a missing field is a FastAPI-style 400 naming it); magic
- * PANs and a magic password reach each documented failure. It never echoes the password.
+ * A fake of KwikID's ITR get_otp (the KwikID ITR get_otp document) with its documented behaviour only: 200
+ * `{ otp_status }`, 400 `{ detail, message }` with `detail` an object as the document shows it (keyed by the field
+ * it names), 401 for a bad bearer token (the document shows no body for it: `{ detail, message }` like the 400),
+ * 500 `{ error }`. Like the real one it checks the method, the path, the bearer token and the body's shape (a
+ * missing field is a 400 naming it); magic PANs and a magic password reach each documented answer. The document
+ * gives no `otp_status` values; the fake's are plain words. It never echoes the password.
  */
 import { isValidPan } from "../../otp/validators/pan.js";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
@@ -15,15 +17,19 @@ import type { ItrOtpFields } from "./input.js";
 export const ITR_SANDBOX_API_TOKEN = "sandbox-itr-api-token";
 
 /**
- * Inputs that reach each documented failure: a PAN whose digits are `0400` (e.g. `ABCPE0400F`) is a 400 naming
- * the PAN, `0401` a 401, `0500` a 500, `0200` a 200 whose `otp_status` says no OTP was triggered; the password
- * `wrong-password` is a 400 naming the password.
+ * Inputs that reach each documented answer: a PAN whose digits are `0400` (e.g. `ABCPE0400F`) is a 400 naming
+ * the PAN, `0401` a 401, `0500` a 500; `0200` a 200 whose `otp_status` says no OTP was triggered, `0201` one that
+ * says the credentials are invalid, `0202` one that says the account is locked, `0203` one that says neither
+ * (`NO_OTP`); the password `wrong-password` is a 400 naming the password.
  */
 export const ITR_MAGIC = {
   invalidPanDigits: "0400",
   unauthorisedDigits: "0401",
   serverErrorDigits: "0500",
   notTriggeredDigits: "0200",
+  invalidStatusDigits: "0201",
+  lockedStatusDigits: "0202",
+  unrecognisedStatusDigits: "0203",
   wrongPassword: "wrong-password",
 } as const;
 
@@ -45,9 +51,7 @@ const itrFake: FakeProvider = ({ method, path, headers, body }) => {
     (field) => typeof request[field] !== "string" || request[field] === "",
   );
   if (!headers["content-type"]?.startsWith("application/json") || missing.length > 0) {
-    return validationError(
-      missing.map((field) => ({ loc: ["body", field], msg: "Field required", type: "missing" })),
-    );
+    return validationError(Object.fromEntries(missing.map((field) => [field, "Field required"])));
   }
   const pan = String(request.pan);
   if (!isValidPan(pan)) return validationError({ pan: "Invalid PAN" });
@@ -60,9 +64,15 @@ const itrFake: FakeProvider = ({ method, path, headers, body }) => {
       return { status: 500, body: { error: "Internal server error" } };
     case ITR_MAGIC.notTriggeredDigits:
       return { status: 200, body: { otp_status: "FAILED" } };
+    case ITR_MAGIC.invalidStatusDigits:
+      return { status: 200, body: { otp_status: "Invalid credentials" } };
+    case ITR_MAGIC.lockedStatusDigits:
+      return { status: 200, body: { otp_status: "Locked" } };
+    case ITR_MAGIC.unrecognisedStatusDigits:
+      return { status: 200, body: { otp_status: "NO_OTP" } };
   }
   if (request.password === ITR_MAGIC.wrongPassword) {
-    return validationError([{ loc: ["body", "password"], msg: "Incorrect password", type: "value_error" }]);
+    return validationError({ password: "Incorrect password" });
   }
   return { status: 200, body: { otp_status: "OTP sent to the mobile number registered on the portal" } };
 };
@@ -88,7 +98,17 @@ export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
       description: `any valid PAN, e.g. \`${ITR_SANDBOX_PAN}\`, with any other password`,
       note: "no `devOtp`",
     },
-    "200 not triggered": { ...panWith(ITR_MAGIC.notTriggeredDigits), note: "retryable" },
+    "200 not triggered": { ...panWith(ITR_MAGIC.notTriggeredDigits), note: "`FAILED`; retryable" },
+    "200 invalid": {
+      ...panWith(ITR_MAGIC.invalidStatusDigits),
+      field: "itr.password",
+      note: "`Invalid credentials`",
+    },
+    "200 locked": { ...panWith(ITR_MAGIC.lockedStatusDigits), note: "`Locked`" },
+    "200 unrecognised": {
+      ...panWith(ITR_MAGIC.unrecognisedStatusDigits),
+      note: "`NO_OTP`, as `providerMessage`; not retryable",
+    },
     "400": { ...panWith(ITR_MAGIC.invalidPanDigits), field: "itr.pan" },
     "401": panWith(ITR_MAGIC.unauthorisedDigits),
     "500": panWith(ITR_MAGIC.serverErrorDigits),
@@ -96,7 +116,7 @@ export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
   notes: [
     {
       input: `the password \`${ITR_MAGIC.wrongPassword}\``,
-      answer: "HTTP 400, FastAPI-style `detail` naming `password` → `InvalidInput` on `itr.password`",
+      answer: "HTTP 400, `detail` naming `password` → `InvalidInput` on `itr.password`",
     },
   ],
 };

@@ -9,7 +9,7 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import { asRecord, codeOf, failureFromRow, providerText, rowFor, saysDocumented, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
@@ -183,27 +183,31 @@ export function createPaytmAdapter(
 /** An undocumented `BE14xxxxx` failure whose message says the account is blocked (BE1426011 "may change"). */
 function saysBlocked(code: string, body: Record<string, unknown>): boolean {
   return (
-    /^BE14\d{5}$/.test(code) &&
-    body.status !== "SUCCESS" &&
+    /^BE14\d{5}$/i.test(code) &&
+    !saysDocumented(body.status, "SUCCESS") &&
     typeof body.message === "string" &&
     /\bblock(ed|ing)?\b/i.test(body.message)
   );
 }
 
-/** Map one reply of Paytm to an outcome, by its documented `responseCode` whatever the HTTP status. */
+/**
+ * Map one reply of Paytm to an outcome, by its documented `responseCode` (a string or a number, in any case)
+ * whatever the HTTP status, with a `status` that agrees with it when there is one (any case).
+ */
 export function mapPaytmResponse(
   reply: UpstreamReply,
   http?: Pick<UpstreamClient, "noteUnrecognised">,
 ): Mapped {
   const body = asRecord(reply.body);
-  const code = body?.responseCode;
-  const row = typeof code === "string" ? rowFor(PAYTM_RESPONSES, code) : undefined;
-  const status = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
-  if (body && !row && typeof code === "string" && saysBlocked(code, body)) {
+  const code = codeOf(body?.responseCode);
+  const row = code === undefined ? undefined : rowFor(PAYTM_RESPONSES, code.toUpperCase());
+  const expected = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
+  const status = typeof body?.status === "string" ? body.status.trim().toUpperCase() : body?.status;
+  if (body && !row && code !== undefined && saysBlocked(code, body)) {
     http?.noteUnrecognised(reply, "responseCode", code, "AccountBlocked");
     return failureFromRow("PAYTM", UNDOCUMENTED_BLOCK, { providerCode: code });
   }
-  if (!body || !row || (body.status !== undefined && body.status !== status)) {
+  if (!body || !row || (status !== undefined && status !== expected)) {
     return UNDOCUMENTED;
   }
   if (row.outcome !== "OtpSent") return failureFromRow("PAYTM", row);

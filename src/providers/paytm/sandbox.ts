@@ -86,7 +86,10 @@ const EXPECTED_AUTHORIZATION = `Basic ${Buffer.from(
   `${PAYTM_SANDBOX_CREDENTIALS.clientId}:${PAYTM_SANDBOX_CREDENTIALS.clientSecret}`,
 ).toString("base64")}`;
 
-/** The fake: checks path, method, `Authorization`, device, locale, body and scopes, then the magic numbers. */
+/**
+ * The fake: checks path, method, `Authorization`, device, locale, body and scopes, then the magic numbers. The
+ * document shows no answer for a path it does not have: the fake's is a plain 404 `{ message }`.
+ */
 const paytmFake: FakeProvider = ({ method, path, query, headers, body }) => {
   if (method !== "POST" || path !== PAYTM_PATH) return { status: 404, body: { message: "Not Found" } };
   if (headers.authorization !== EXPECTED_AUTHORIZATION) return failure("BE1423005");

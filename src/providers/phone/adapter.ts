@@ -10,7 +10,15 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, providerText, retryAfterSeconds, sent } from "../outcomes.js";
+import {
+  asRecord,
+  failureFromRow,
+  looseText,
+  providerText,
+  retryAfterSeconds,
+  saysDocumented,
+  sent,
+} from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parsePhoneInput, type PhoneOtpFields } from "./input.js";
 
@@ -45,6 +53,7 @@ export const PHONE_RESPONSES = [
     outcome: "InvalidInput",
     field: "phone.phone",
     message: "The provider did not accept this phone number.",
+    notes: 'in any case, with surrounding space or trailing punctuation ("invalid phone number.")',
   },
   {
     code: "Two many request",
@@ -84,12 +93,15 @@ export function createPhoneAdapter(
   };
 }
 
-/** "Two many request" as documented, in any case, and its likely corrections: "Too many requests". */
+/** "Two many request" as documented and as people write it ({@link looseText}), and its likely corrections: "Too many requests". */
 function saysTooMany(message: unknown): boolean {
-  return typeof message === "string" && /^\s*t(?:wo|oo) many requests?\s*[.!]?\s*$/i.test(message);
+  return typeof message === "string" && /^t(?:wo|oo) many requests?$/.test(looseText(message));
 }
 
-/** Map one reply of the PHONE provider to an outcome, by its documented `success` and `message`. */
+/**
+ * Map one reply of the PHONE provider to an outcome, by its documented `success` (`true` or `"true"`) and
+ * `message` (as people write it: any case, surrounding space, trailing punctuation).
+ */
 export function mapPhoneResponse(reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const status = String(reply.status);
@@ -99,14 +111,17 @@ export function mapPhoneResponse(reply: UpstreamReply): Mapped {
       retryAfterSeconds: retryAfterSeconds(reply.headers) ?? TOO_MANY.retryAfterSeconds,
     });
   }
-  if (body?.success === true && reply.status >= 200 && reply.status < 300) {
+  if (!body) return UNDOCUMENTED;
+  const success = body.success === true || saysDocumented(body.success, "true");
+  const failure = body.success === false || saysDocumented(body.success, "false");
+  if (success && reply.status >= 200 && reply.status < 300) {
     const otp = asRecord(body.data)?.otp;
     return sent({
       providerMessage: providerText(reply, body.message),
       devOtp: typeof otp === "number" || typeof otp === "string" ? String(otp) : null,
     });
   }
-  if (body?.success === false && body.message === INVALID_PHONE.code) {
+  if (failure && saysDocumented(body.message, INVALID_PHONE.code)) {
     return failureFromRow("PHONE", INVALID_PHONE, { providerCode: status });
   }
   return UNDOCUMENTED;

@@ -22,6 +22,10 @@ export const PHONE_MAGIC = {
 /** Seconds the fake asks a client to wait after "Two many request". */
 export const PHONE_SANDBOX_RETRY_AFTER = 60;
 
+/**
+ * The document shows the failures' bodies but no HTTP status: the fake's are plain (400, 429 with `Retry-After`);
+ * for a path it does not have it answers a plain 404 in the document's `{ success, message }` shape.
+ */
 const phoneFake: FakeProvider = ({ method, path, body }) => {
   if (method !== "POST" || path !== PHONE_PATH)
     return { status: 404, body: { success: false, message: "Not found" } };
