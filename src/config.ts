@@ -74,6 +74,10 @@ export interface Config {
   /** How many proxy hops in `X-Forwarded-For` to trust; 0 uses the socket address. */
   trustProxy: number;
   maxBodyBytes: number;
+  /** GraphQL documents past this many bytes are refused before parsing. */
+  maxDocumentBytes: number;
+  /** The HTTP server's timeouts and connection cap (`src/server/connections.ts`). */
+  http: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   logLevel: string;
   introspection: boolean;
   apolloKey: string | null;
@@ -187,6 +191,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownDeadlineMs: env.OTP_SHUTDOWN_DEADLINE_MS,
     trustProxy: env.TRUST_PROXY,
     maxBodyBytes: env.OTP_MAX_BODY_BYTES,
+    maxDocumentBytes: env.OTP_MAX_DOCUMENT_BYTES,
+    http: {
+      requestTimeoutMs: env.OTP_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.OTP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.OTP_HTTP_MAX_CONNECTIONS,
+    },
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,

@@ -4,6 +4,12 @@ import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import type { OtpStore } from "./otp/store/store.js";
 import { createLogger } from "./log.js";
+import {
+  applyServerLimits,
+  capConnections,
+  clientErrorHandler,
+  refuseMalformedRequests,
+} from "./server/connections.js";
 import { RequestLogController } from "./server/request-log.js";
 import { Metrics } from "./metrics.js";
 import drainPlugin from "./server/drain.plugin.js";
@@ -52,15 +58,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(tracing && { serverFactory: tracing.serverFactory }),
     loggerInstance: fastifyLogger,
     logController: new RequestLogController(),
+    clientErrorHandler,
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  applyServerLimits(fastify.server, config);
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
   });
+  refuseMalformedRequests(fastify);
+  capConnections(fastify, config);
 
   if (tracing) {
     fastify.addHook("preHandler", tracing.enterRequest);

@@ -244,6 +244,25 @@ export const SERVICE_SETTINGS = {
     schema: variable(z.coerce.number().int().min(1024).default(65_536)),
     meaning: "request body limit (413 past it)",
   },
+  OTP_MAX_DOCUMENT_BYTES: {
+    schema: integer(256, 1_048_576, 16_384),
+    meaning:
+      "a GraphQL document (the `query` text, over POST or GET) larger than this is refused before it is parsed (413, `BAD_REQUEST`); a router's plans are far below 10 KB, the standard introspection query about 2 KB",
+  },
+  OTP_HTTP_REQUEST_TIMEOUT_MS: {
+    schema: integer(100, 600_000, 30_000),
+    meaning:
+      "a request's headers and body must have arrived within this, or it gets 408 and its connection is closed (a body that stops arriving is cut)",
+  },
+  OTP_HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    schema: integer(100, 600_000, 72_000),
+    meaning: "a kept-alive connection with no request for this long is closed",
+  },
+  OTP_HTTP_MAX_CONNECTIONS: {
+    schema: integer(1, 1_000_000, 1000),
+    meaning:
+      "connections served at once; past it a new connection may only ask `/healthz`, `/readyz` or `/metrics` (a reserve of 16 for probes), anything else gets 503 ([connections](security.md#connections-and-timeouts))",
+  },
   LOG_LEVEL: {
     schema: variable(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
     meaning: "pino level",
