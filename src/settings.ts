@@ -250,7 +250,7 @@ export const SERVICE_SETTINGS = {
       "a GraphQL document (the `query` text, over POST or GET) larger than this is refused before it is parsed (413, `BAD_REQUEST`); a router's plans are far below 10 KB, the standard introspection query about 2 KB",
   },
   OTP_HTTP_REQUEST_TIMEOUT_MS: {
-    schema: integer(100, 600_000, 30_000),
+    schema: integer(100, 600_000, 20_000),
     meaning:
       "a request's headers and body must have arrived within this, or it gets 408 and its connection is closed (a body that stops arriving is cut)",
   },

@@ -11,6 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { createContext, type GraphQLContext } from "../graphql/context.js";
+import { ClientIps } from "./client-ip.js";
 import { DocumentCache } from "../graphql/document-cache.js";
 import { DocumentLimits, documentSizeProblem, MAX_TOKENS } from "../graphql/document-limits.js";
 import { errorLog } from "../graphql/error-log.plugin.js";
@@ -72,6 +73,7 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
   fastify.addHook("onClose", () => apollo.stop());
 
   const limits = new DocumentLimits();
+  const clientIps = new ClientIps(config.trustProxy, logger);
   const { otp, store } = fastify;
   fastify.route({
     method: ["GET", "POST"],
@@ -88,7 +90,7 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
       if (refusal) return refuse(request, reply, refusal);
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: () => Promise.resolve(createContext(otp, store, request.ip, request.id)),
+        context: () => Promise.resolve(createContext(otp, store, clientIps.of(request), request.id)),
       });
       for (const [name, value] of response.headers) void reply.header(name, value);
       void reply.code(response.status ?? 200);
