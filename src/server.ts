@@ -48,6 +48,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ? new (await import("./tracing/tracing.js")).Tracing(config.tracing)
     : null;
   const logger = createLogger(config.logLevel, options.logDestination, tracing?.logFields);
+  for (const warning of config.warnings) logger.warn(warning);
   const metrics = new Metrics();
   // Typed as fastify's base logger, so the instance keeps its default type.
   const fastifyLogger: FastifyBaseLogger = logger;

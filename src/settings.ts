@@ -61,7 +61,7 @@ export const SERVICE_SETTINGS = {
   NODE_ENV: {
     schema: text,
     meaning:
-      '`production` refuses sandbox mode (so at least one provider must be configured), requires `ROUTER_SECRET`, drops "Did you mean" suggestions, and turns introspection and Apollo Sandbox off by default',
+      '`production` refuses sandbox mode (so at least one provider must be configured). The production defaults (`ROUTER_SECRET` required, no "Did you mean" suggestions nor schema names in errors, introspection and Apollo Sandbox off, unknown variables refused) hold in live mode whatever it says',
   },
   OTP_COOLDOWN_SECONDS: limit(
     "OTP_COOLDOWN_SECONDS",
@@ -206,14 +206,14 @@ export const SERVICE_SETTINGS = {
         .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
         .optional(),
     ),
-    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in production`,
+    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in live mode`,
     essential: true,
   },
   OTP_ALLOW_NO_ROUTER_SECRET: {
     schema: flag,
     default: "`false`",
     meaning:
-      "`true` runs production without `ROUTER_SECRET`: only on a private network that nothing but the router can reach",
+      "`true` runs live mode without `ROUTER_SECRET`: only on a private network that nothing but the router can reach",
   },
   OTP_PROVIDER_TIMEOUT_MS: { schema: integer(1, 120_000, 8000), meaning: "timeout of one upstream call" },
   OTP_PROVIDER_MAX_RESPONSE_BYTES: {
@@ -268,7 +268,7 @@ export const SERVICE_SETTINGS = {
     meaning: "pino level",
     essential: true,
   },
-  INTROSPECTION: { schema: flag, default: "on, off in production", meaning: "`true`/`false`" },
+  INTROSPECTION: { schema: flag, default: "on in sandbox mode, off in live mode", meaning: "`true`/`false`" },
   APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set" },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
