@@ -9,6 +9,9 @@ import type { Logger } from "pino";
 /** An address with a port: `203.0.113.9:1234`, `[2001:db8::1]:443`, or an IPv6 literal in brackets alone. */
 const WITH_PORT = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}|\[([^\]]+)\](?::\d{1,5})?)$/;
 
+/** An IPv4-mapped IPv6 address in its usual spelling: `::ffff:203.0.113.9`. */
+const MAPPED_DOTTED = /^::ffff:([\d.]+)$/i;
+
 /** An IPv4-mapped IPv6 address as the URL parser writes it: `::ffff:cb00:7109`. */
 const MAPPED = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 
@@ -24,6 +27,9 @@ export function canonicalIp(text: string): string | null {
   const address = withPort ? (withPort[1] ?? bracketed ?? "") : text;
   // Brackets hold an IPv6 address only.
   if (bracketed === undefined && isIPv4(address)) return address;
+  // A dual-stack socket's IPv4 peers, without a URL parse.
+  const dotted = MAPPED_DOTTED.exec(address)?.[1];
+  if (dotted !== undefined && isIPv4(dotted)) return dotted;
   if (!isIPv6(address)) return null;
   let compressed: string;
   try {
@@ -54,8 +60,8 @@ export class ClientIps {
   }
 
   of(request: FastifyRequest): string | null {
-    const socket = canonicalIp(request.socket.remoteAddress ?? "");
-    if (this.#trustProxy === 0) return socket;
+    const socket = () => canonicalIp(request.socket.remoteAddress ?? "");
+    if (this.#trustProxy === 0) return socket();
     const forwarded = canonicalIp(request.ip);
     if (forwarded !== null) return forwarded;
     if (!this.#warned) {
@@ -66,6 +72,6 @@ export class ClientIps {
           "by the socket address (said once)",
       );
     }
-    return socket;
+    return socket();
   }
 }
