@@ -227,7 +227,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   if (production && !env.ROUTER_SECRET && !env.OTP_ALLOW_NO_ROUTER_SECRET) {
     problems.push(
-      `ROUTER_SECRET: required in live mode (and with NODE_ENV=production), at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
+      `ROUTER_SECRET: required in live mode, at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
         "and the same in the router's `router-authorization` header; only on a private network that nothing but the " +
         "router can reach, OTP_ALLOW_NO_ROUTER_SECRET=true runs without it",
     );

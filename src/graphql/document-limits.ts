@@ -41,15 +41,16 @@ export function documentLimitProblem(document: DocumentNode, probe?: WalkProbe):
   return null;
 }
 
-/** How much query text (characters) of documents that passed is remembered, so a known document is not parsed twice. */
+/** How much text (characters) of documents that passed is remembered, so a known document is not parsed twice. */
 const KNOWN_GOOD_CHARS = 1 << 20;
 
 /**
  * Checks query texts against the bounds before Apollo Server sees them: Apollo runs graphql-js's own rules first
  * whatever `validationRules` holds, and an error thrown from one of its plugin hooks is a 500. Documents that
  * passed are remembered (the oldest forgotten first, up to {@link KNOWN_GOOD_CHARS} characters of text in all, and
- * none longer than {@link MAX_KEPT_DOCUMENT_CHARS}), so the steady state is one lookup; a document that does not parse is left to Apollo Server, which parses with the
- * same `maxTokens` and answers its syntax error. The size bound ({@link documentSizeProblem}) is checked first.
+ * none longer than {@link MAX_KEPT_DOCUMENT_CHARS}), so the steady state is one lookup; a document that does not
+ * parse is left to Apollo Server, which parses with the same `maxTokens` and answers its syntax error. The size
+ * bound ({@link documentSizeProblem}) is checked before this.
  */
 export class DocumentLimits {
   readonly #passed = new Set<string>();

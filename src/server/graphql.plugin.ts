@@ -149,7 +149,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, { status, code, me
  * The query string of a request target, from `?` up to a `#` (which no client sends raw: it would be cut there
  * by any URL parser). Read from the raw target, never through the `Host` header, which may not parse.
  */
-export function searchOf(target: string): string {
+function searchOf(target: string): string {
   const fragment = target.indexOf("#");
   const path = fragment === -1 ? target : target.slice(0, fragment);
   const query = path.indexOf("?");
