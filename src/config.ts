@@ -52,9 +52,15 @@ export interface HumanVerificationSettings {
 export interface Config {
   port: number;
   host: string;
+  /**
+   * The production defaults apply (router secret required, introspection and Apollo Sandbox off, schema names
+   * hidden, test keys refused): in live mode, whatever `NODE_ENV` says. Sandbox mode is the only relaxed one.
+   */
   production: boolean;
   /** `sandbox`: built-in loopback fakes of all five providers, `devOtp` shown. */
   mode: "sandbox" | "live";
+  /** What is wrong but not refused (sandbox mode), said once at start. */
+  warnings: string[];
   providers: ProviderSettings;
   limits: LimitSettings;
   /** Which phone destinations may receive an OTP. */
@@ -76,6 +82,10 @@ export interface Config {
   /** How many proxy hops in `X-Forwarded-For` to trust; 0 uses the socket address. */
   trustProxy: number;
   maxBodyBytes: number;
+  /** GraphQL documents past this many bytes are refused before parsing. */
+  maxDocumentBytes: number;
+  /** The HTTP server's timeouts and connection cap (`src/server/connections.ts`). */
+  http: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   logLevel: string;
   introspection: boolean;
   apolloKey: string | null;
@@ -107,6 +117,76 @@ export const SETTING_NAMES: readonly string[] = [
   ...PROVIDERS.flatMap((provider) => Object.keys(provider.settings)),
 ];
 
+/**
+ * Settings another change adds (secret rotation, Redis Cluster, Redis TLS with a private CA): known here so that
+ * setting one is not refused as a typo while they land. Each leaves this list once `SERVICE_SETTINGS` has it.
+ */
+const ANNOUNCED_SETTINGS = [
+  "ROUTER_SECRET_PREVIOUS",
+  "OTP_STATE_SECRET_PREVIOUS",
+  "REDIS_CLUSTER_NODES",
+  "REDIS_TLS_CA_FILE",
+];
+
+/** A secret setting may also be given as a file, `<NAME>_FILE`. */
+const FILE_SUFFIX = "_FILE";
+
+/** The prefixes of this service's variables: its own, and each provider's (`GST_`, `PHONE_`, …). */
+const OWN_PREFIXES = [
+  ...new Set(["OTP_", "REDIS_", "ROUTER_", ...PROVIDERS.map((provider) => `${provider.id.toUpperCase()}_`)]),
+];
+
+/** Every variable name with an own prefix that means something: settings, secrets' files, announced ones. */
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
+  ...SETTING_NAMES,
+  ...ANNOUNCED_SETTINGS,
+  ...[
+    ...Object.entries(SERVICE_SETTINGS as Record<string, { secret?: true }>),
+    ...PROVIDERS.flatMap((provider) => Object.entries(provider.settings)),
+  ]
+    .filter(([, setting]) => setting.secret)
+    .map(([name]) => `${name}${FILE_SUFFIX}`),
+]);
+
+/**
+ * The variables with one of this service's prefixes that no setting reads, each with the setting it is closest
+ * to when one is close (`OTP_TRUST_PROXY (did you mean TRUST_PROXY?)`): a typo is otherwise silently ignored.
+ */
+export function unknownVariables(environment: NodeJS.ProcessEnv): string[] {
+  return Object.keys(environment)
+    .filter((name) => OWN_PREFIXES.some((prefix) => name.startsWith(prefix)) && !KNOWN_VARIABLES.has(name))
+    .sort()
+    .map((name) => {
+      const close = closestSetting(name);
+      return close ? `${name} (did you mean ${close}?)` : name;
+    });
+}
+
+/** The known variable nearest to `name` in edits (without an `OTP_` prefix on either side), if within two. */
+function closestSetting(name: string): string | null {
+  const bare = (text: string) => text.replace(/^OTP_/, "");
+  let best: { name: string; distance: number } | null = null;
+  for (const known of KNOWN_VARIABLES) {
+    const distance = Math.min(editDistance(name, known), editDistance(bare(name), bare(known)));
+    if (distance <= 2 && (best === null || distance < best.distance)) best = { name: known, distance };
+  }
+  return best?.name ?? null;
+}
+
+/** Levenshtein distance (names are short: the table is at most 64 × 64). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const issues: z.core.$ZodIssue[] = [];
@@ -122,7 +202,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new ConfigError(issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
   }
   const problems: string[] = [];
-  const production = env.NODE_ENV === "production";
   const providers: Record<string, unknown> = {};
   for (const { id, settings, values, check } of providerValues) {
     const own = readProvider(id, settings, values ?? {}, problems);
@@ -130,8 +209,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (own) providers[id] = own;
   }
   const mode = env.OTP_MODE ?? (Object.keys(providers).length === 0 ? "sandbox" : "live");
+  // Real providers are real users' OTPs: NODE_ENV (often unset, or left at "development") changes nothing.
+  const production = mode === "live";
+  const warnings: string[] = [];
+  const unknown = unknownVariables(environment);
+  if (unknown.length > 0) {
+    const named = `unknown variable${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`;
+    if (production) problems.push(`${named}: unset or rename (docs/settings.md lists every setting)`);
+    else warnings.push(`${named}: ignored (docs/settings.md lists every setting)`);
+  }
 
-  if (mode === "sandbox" && production) {
+  if (mode === "sandbox" && env.NODE_ENV === "production") {
     problems.push(
       env.OTP_MODE === undefined
         ? "no provider is configured, and the sandbox (the default without one) is refused when NODE_ENV=production: " +
@@ -141,7 +229,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   if (production && !env.ROUTER_SECRET && !env.OTP_ALLOW_NO_ROUTER_SECRET) {
     problems.push(
-      `ROUTER_SECRET: required when NODE_ENV=production, at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
+      `ROUTER_SECRET: required in live mode, at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
         "and the same in the router's `router-authorization` header; only on a private network that nothing but the " +
         "router can reach, OTP_ALLOW_NO_ROUTER_SECRET=true runs without it",
     );
@@ -162,6 +250,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     host: env.HOST ?? (mode === "sandbox" ? "127.0.0.1" : "0.0.0.0"),
     production,
     mode,
+    warnings,
     providers,
     limits: {
       cooldownSeconds: limit("OTP_COOLDOWN_SECONDS"),
@@ -189,6 +278,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownDeadlineMs: env.OTP_SHUTDOWN_DEADLINE_MS,
     trustProxy: env.TRUST_PROXY,
     maxBodyBytes: env.OTP_MAX_BODY_BYTES,
+    maxDocumentBytes: env.OTP_MAX_DOCUMENT_BYTES,
+    http: {
+      requestTimeoutMs: env.OTP_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.OTP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.OTP_HTTP_MAX_CONNECTIONS,
+    },
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
     apolloKey: env.APOLLO_KEY ?? null,
@@ -265,7 +360,9 @@ function readHumanVerification(
     }
   }
   if (production && env.OTP_HUMAN_VERIFIER_SECRET && TEST_SECRETS.has(env.OTP_HUMAN_VERIFIER_SECRET)) {
-    problems.push("OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production");
+    problems.push(
+      "OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production or in live mode",
+    );
   }
   const kind = (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind;
   const hostnames = env.OTP_HUMAN_VERIFIER_HOSTNAMES?.map((hostname) => hostname.toLowerCase());

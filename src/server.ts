@@ -4,6 +4,12 @@ import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import type { OtpStore } from "./otp/store/store.js";
 import { createLogger } from "./log.js";
+import {
+  applyServerLimits,
+  capConnections,
+  clientErrorHandler,
+  refuseMalformedRequests,
+} from "./server/connections.js";
 import { RequestLogController } from "./server/request-log.js";
 import { Metrics } from "./metrics.js";
 import drainPlugin from "./server/drain.plugin.js";
@@ -42,6 +48,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ? new (await import("./tracing/tracing.js")).Tracing(config.tracing)
     : null;
   const logger = createLogger(config.logLevel, options.logDestination, tracing?.logFields);
+  for (const warning of config.warnings) logger.warn(warning);
   const metrics = new Metrics();
   // Typed as fastify's base logger, so the instance keeps its default type.
   const fastifyLogger: FastifyBaseLogger = logger;
@@ -52,15 +59,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(tracing && { serverFactory: tracing.serverFactory }),
     loggerInstance: fastifyLogger,
     logController: new RequestLogController(),
+    clientErrorHandler,
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  applyServerLimits(fastify.server, config);
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
   });
+  refuseMalformedRequests(fastify);
+  capConnections(fastify, config);
 
   if (tracing) {
     fastify.addHook("preHandler", tracing.enterRequest);

@@ -62,7 +62,7 @@ export const SERVICE_SETTINGS = {
   NODE_ENV: {
     schema: text,
     meaning:
-      '`production` refuses sandbox mode (so at least one provider must be configured), requires `ROUTER_SECRET`, drops "Did you mean" suggestions, and turns introspection and Apollo Sandbox off by default',
+      '`production` refuses sandbox mode (so at least one provider must be configured). The production defaults (`ROUTER_SECRET` required, no "Did you mean" suggestions nor schema names in errors, introspection and Apollo Sandbox off, unknown variables refused) hold in live mode whatever it says',
   },
   OTP_COOLDOWN_SECONDS: limit(
     "OTP_COOLDOWN_SECONDS",
@@ -212,14 +212,14 @@ export const SERVICE_SETTINGS = {
         .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
         .optional(),
     ),
-    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in production`,
+    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in live mode`,
     essential: true,
   },
   OTP_ALLOW_NO_ROUTER_SECRET: {
     schema: flag,
     default: "`false`",
     meaning:
-      "`true` runs production without `ROUTER_SECRET`: only on a private network that nothing but the router can reach",
+      "`true` runs live mode without `ROUTER_SECRET`: only on a private network that nothing but the router can reach",
   },
   OTP_PROVIDER_TIMEOUT_MS: { schema: integer(1, 120_000, 8000), meaning: "timeout of one upstream call" },
   OTP_PROVIDER_MAX_RESPONSE_BYTES: {
@@ -250,12 +250,31 @@ export const SERVICE_SETTINGS = {
     schema: variable(z.coerce.number().int().min(1024).default(65_536)),
     meaning: "request body limit (413 past it)",
   },
+  OTP_MAX_DOCUMENT_BYTES: {
+    schema: integer(256, 1_048_576, 16_384),
+    meaning:
+      "a GraphQL document (the `query` text, over POST or GET) larger than this is refused before it is parsed (413, `BAD_REQUEST`); a router's plans are far below 10 KB, the standard introspection query about 2 KB",
+  },
+  OTP_HTTP_REQUEST_TIMEOUT_MS: {
+    schema: integer(100, 600_000, 20_000),
+    meaning:
+      "a request's headers and body must have arrived within this, or it gets 408 and its connection is closed (a body that stops arriving is cut)",
+  },
+  OTP_HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    schema: integer(100, 600_000, 72_000),
+    meaning: "a kept-alive connection with no request for this long is closed",
+  },
+  OTP_HTTP_MAX_CONNECTIONS: {
+    schema: integer(1, 1_000_000, 1000),
+    meaning:
+      "connections served at once; past it a new connection may only ask `/healthz`, `/readyz` or `/metrics` (a reserve of 16 for probes), anything else gets 503 ([connections](security.md#connections-and-timeouts))",
+  },
   LOG_LEVEL: {
     schema: variable(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
     meaning: "pino level",
     essential: true,
   },
-  INTROSPECTION: { schema: flag, default: "on, off in production", meaning: "`true`/`false`" },
+  INTROSPECTION: { schema: flag, default: "on in sandbox mode, off in live mode", meaning: "`true`/`false`" },
   APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set" },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -20,6 +20,12 @@ export function startupMessage(config: Config, address: string): string {
   const origin = address.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, "$1localhost");
   const endpoint = `${origin}/graphql`;
   const lines = [`OTP subgraph (${config.mode}) listening on ${endpoint}`];
+  if (config.mode === "live") {
+    const every = config.host === "0.0.0.0" || config.host === "::";
+    lines.push(
+      `  bound to ${config.host}${every ? " (every interface; HOST=127.0.0.1 or an address binds one)" : ""}`,
+    );
+  }
   if (config.mode === "sandbox") {
     lines.push(
       "  sandbox: built-in fakes of the five providers answer; OtpSent shows devOtp; see README.md#sandbox",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, loadConfig, SETTING_NAMES, unknownVariables } from "../src/config.js";
 import { DEFAULT_LIMITS } from "./helpers/limits.js";
 
 describe("loadConfig", () => {
@@ -43,7 +43,10 @@ describe("loadConfig", () => {
       "OTP_MAX_PER_DEVICE_PER_HOUR",
       "OTP_MAX_PER_RANGE_PER_HOUR",
     ]);
-    const live = loadConfig({ PHONE_BASE_URL: "https://otp.example.com" });
+    const live = loadConfig({
+      PHONE_BASE_URL: "https://otp.example.com",
+      OTP_ALLOW_NO_ROUTER_SECRET: "true",
+    });
     expect(live.limits).toEqual(DEFAULT_LIMITS);
     expect(live.relaxedLimits).toEqual([]);
   });
@@ -55,6 +58,7 @@ describe("loadConfig", () => {
       PAYTM_CLIENT_ID: "id",
       PAYTM_CLIENT_SECRET: "s",
       PAYTM_SCOPES: "paytm, wallet",
+      OTP_ALLOW_NO_ROUTER_SECRET: "true",
     });
     expect(config.mode).toBe("live");
     expect(config.providers.PAYTM?.scopes).toEqual(["paytm", "wallet"]);
@@ -165,7 +169,7 @@ describe("production defaults", () => {
 
   it("refuses to start in production without ROUTER_SECRET, saying how to make one", () => {
     expect(() => loadConfig(live)).toThrow(ConfigError);
-    expect(() => loadConfig(live)).toThrow(/ROUTER_SECRET: required when NODE_ENV=production/);
+    expect(() => loadConfig(live)).toThrow(/ROUTER_SECRET: required in live mode/);
     expect(() => loadConfig(live)).toThrow(/openssl rand -base64 32/);
     expect(() => loadConfig(live)).toThrow(/OTP_ALLOW_NO_ROUTER_SECRET=true/);
     expect(loadConfig({ ...live, ROUTER_SECRET: secret }).routerSecret).toBe(secret);
@@ -206,12 +210,95 @@ describe("production defaults", () => {
     "http://[::1]:9000",
     "https://otp.example.com",
   ])("accepts %s as a live provider URL", (url) => {
-    expect(loadConfig({ PHONE_BASE_URL: url }).providers.PHONE?.baseUrl).toBe(url);
+    expect(loadConfig({ PHONE_BASE_URL: url, ROUTER_SECRET: secret }).providers.PHONE?.baseUrl).toBe(url);
   });
 
   it("binds the sandbox to 127.0.0.1 unless HOST is set, and live mode to every interface", () => {
     expect(loadConfig({}).host).toBe("127.0.0.1");
     expect(loadConfig({ HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
-    expect(loadConfig({ PHONE_BASE_URL: "https://otp.example.com" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ PHONE_BASE_URL: "https://otp.example.com", ROUTER_SECRET: secret }).host).toBe(
+      "0.0.0.0",
+    );
+  });
+});
+
+describe("live mode is production, whatever NODE_ENV says", () => {
+  const secret = "0123456789abcdef0123456789abcdef";
+  it.each([{}, { NODE_ENV: "development" }, { NODE_ENV: "test" }])(
+    "applies the production defaults with a live provider and %j",
+    (nodeEnv) => {
+      const live = { ...nodeEnv, PHONE_BASE_URL: "https://otp.example.com" };
+      expect(() => loadConfig(live)).toThrow(/ROUTER_SECRET: required in live mode/);
+      const config = loadConfig({ ...live, ROUTER_SECRET: secret });
+      expect(config).toMatchObject({ mode: "live", production: true, introspection: false });
+      expect(() =>
+        loadConfig({
+          ...live,
+          ROUTER_SECRET: secret,
+          OTP_HUMAN_VERIFICATION: "always",
+          OTP_HUMAN_VERIFIER: "turnstile",
+          OTP_HUMAN_VERIFIER_SITE_KEY: "k",
+          OTP_HUMAN_VERIFIER_SECRET: "1x0000000000000000000000000000000AA",
+        }),
+      ).toThrow(/a documented test secret is refused/);
+    },
+  );
+
+  it("keeps the sandbox relaxed", () => {
+    expect(loadConfig({})).toMatchObject({ mode: "sandbox", production: false, introspection: true });
+  });
+});
+
+describe("unknown variables", () => {
+  const secret = "0123456789abcdef0123456789abcdef";
+  const live = { PHONE_BASE_URL: "https://otp.example.com", ROUTER_SECRET: secret };
+
+  it("names each one with an own prefix, with the setting it is closest to", () => {
+    expect(
+      unknownVariables({
+        OTP_TRUST_PROXY: "1",
+        OTP_COOLDOWN_SECOND: "1",
+        REDIS_URI: "redis://x",
+        PHONE_BASE_ULR: "https://x",
+        PAYTM_FOO: "x",
+        ROUTER_SECRETS: "x",
+        HOME: "/root",
+        NODE_OPTIONS: "",
+        OTP_MODE: "live",
+      }),
+    ).toEqual([
+      "OTP_COOLDOWN_SECOND (did you mean OTP_COOLDOWN_SECONDS?)",
+      "OTP_TRUST_PROXY (did you mean TRUST_PROXY?)",
+      "PAYTM_FOO",
+      "PHONE_BASE_ULR (did you mean PHONE_BASE_URL?)",
+      "REDIS_URI (did you mean REDIS_URL?)",
+      "ROUTER_SECRETS (did you mean ROUTER_SECRET?)",
+    ]);
+  });
+
+  it("knows every setting, every secret's _FILE, and the settings being added beside this change", () => {
+    expect(
+      unknownVariables({
+        ...Object.fromEntries(SETTING_NAMES.map((name) => [name, "x"])),
+        PAYTM_CLIENT_SECRET_FILE: "/run/secrets/paytm",
+        DMT_CLIENT_SECRET_FILE: "/run/secrets/dmt",
+        ROUTER_SECRET_PREVIOUS: "x",
+        OTP_STATE_SECRET_PREVIOUS: "x",
+        REDIS_CLUSTER_NODES: "a:1",
+        REDIS_TLS_CA_FILE: "/ca.pem",
+      }),
+    ).toEqual([]);
+    // Not a secret: no _FILE form.
+    expect(unknownVariables({ PHONE_BASE_URL_FILE: "/x" })).toEqual(["PHONE_BASE_URL_FILE"]);
+  });
+
+  it("warns in sandbox mode and refuses in live mode", () => {
+    expect(loadConfig({ OTP_TRUST_PROXY: "1" }).warnings).toEqual([
+      "unknown variable OTP_TRUST_PROXY (did you mean TRUST_PROXY?): ignored (docs/settings.md lists every setting)",
+    ]);
+    expect(loadConfig(live).warnings).toEqual([]);
+    expect(() => loadConfig({ ...live, OTP_TRUST_PROXY: "1" })).toThrow(
+      "unknown variable OTP_TRUST_PROXY (did you mean TRUST_PROXY?): unset or rename",
+    );
   });
 });

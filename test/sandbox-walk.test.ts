@@ -46,7 +46,10 @@ describe("the sandbox walk", () => {
   it("says nothing of the sandbox in live mode, nor of Apollo Sandbox in production", () => {
     const live = { ...subgraph.config, mode: "live" as const, production: true, introspection: false };
     expect(startupMessage(live, "http://127.0.0.1:4001")).toBe(
-      "OTP subgraph (live) listening on http://127.0.0.1:4001/graphql\n",
+      "OTP subgraph (live) listening on http://127.0.0.1:4001/graphql\n  bound to 127.0.0.1\n",
+    );
+    expect(startupMessage({ ...live, host: "0.0.0.0" }, "http://0.0.0.0:4001")).toContain(
+      "  bound to 0.0.0.0 (every interface; HOST=127.0.0.1 or an address binds one)\n",
     );
   });
 

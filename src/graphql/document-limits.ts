@@ -1,4 +1,5 @@
 import { Kind, parse, type DocumentNode } from "graphql";
+import { MAX_KEPT_DOCUMENT_CHARS } from "./document-cache.js";
 import { FragmentTotals, type FieldValue, type WalkProbe } from "./fragment-totals.js";
 
 /**
@@ -40,17 +41,20 @@ export function documentLimitProblem(document: DocumentNode, probe?: WalkProbe):
   return null;
 }
 
-/** How many documents that passed are remembered, so a known document is not parsed twice. */
-const KNOWN_GOOD = 1000;
+/** How much text (characters) of documents that passed is remembered, so a known document is not parsed twice. */
+const KNOWN_GOOD_CHARS = 1 << 20;
 
 /**
  * Checks query texts against the bounds before Apollo Server sees them: Apollo runs graphql-js's own rules first
  * whatever `validationRules` holds, and an error thrown from one of its plugin hooks is a 500. Documents that
- * passed are remembered (the oldest forgotten first), so the steady state is one lookup; a document that does not
- * parse is left to Apollo Server, which parses with the same `maxLexicalTokens` and answers its syntax error.
+ * passed are remembered (the oldest forgotten first, up to {@link KNOWN_GOOD_CHARS} characters of text in all, and
+ * none longer than {@link MAX_KEPT_DOCUMENT_CHARS}), so the steady state is one lookup; a document that does not
+ * parse is left to Apollo Server, which parses with the same `maxLexicalTokens` and answers its syntax error. The size
+ * bound ({@link documentSizeProblem}) is checked before this.
  */
 export class DocumentLimits {
   readonly #passed = new Set<string>();
+  #passedChars = 0;
 
   /** Why `query` is refused, or null. */
   check(query: string, probe?: WalkProbe): string | null {
@@ -62,10 +66,28 @@ export class DocumentLimits {
       return null;
     }
     const problem = documentLimitProblem(document, probe);
-    if (problem === null) {
-      if (this.#passed.size >= KNOWN_GOOD) this.#passed.delete(this.#passed.values().next().value as string);
-      this.#passed.add(query);
-    }
+    if (problem === null) this.#remember(query);
     return problem;
   }
+
+  #remember(query: string): void {
+    if (query.length > MAX_KEPT_DOCUMENT_CHARS) return;
+    this.#passed.add(query);
+    this.#passedChars += query.length;
+    for (const oldest of this.#passed) {
+      if (this.#passedChars <= KNOWN_GOOD_CHARS) break;
+      this.#passed.delete(oldest);
+      this.#passedChars -= oldest.length;
+    }
+  }
+}
+
+/**
+ * Why a document of this text is refused by its size alone, or null: checked before anything parses it, in
+ * constant time for most texts (a UTF-16 length bounds the UTF-8 length from below, and three times it from above).
+ */
+export function documentSizeProblem(query: string, maxBytes: number): string | null {
+  if (query.length * 3 <= maxBytes) return null;
+  if (query.length <= maxBytes && Buffer.byteLength(query) <= maxBytes) return null;
+  return `The document is larger than ${maxBytes} bytes, the most this subgraph parses.`;
 }

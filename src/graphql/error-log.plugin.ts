@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { Logger } from "pino";
 import { StoreUnavailableError } from "../otp/store/store.js";
@@ -26,14 +27,26 @@ export function errorLog(logger: Logger, production: boolean): ApolloServerPlugi
               error.extensions.code === undefined ||
               error.extensions.code === "INTERNAL_SERVER_ERROR"
             ) {
-              logger.error(
-                { err: production || !(cause instanceof Error) ? String(cause) : cause.stack },
-                "request failed",
-              );
+              // A GraphQLError's text form prints the client's document around its location: the message only.
+              const text =
+                cause instanceof GraphQLError
+                  ? cause.message
+                  : production || !(cause instanceof Error)
+                    ? String(cause)
+                    : cause.stack;
+              logger.error({ err: withoutControls(text) }, "request failed");
             }
           }
           return Promise.resolve();
         },
       }),
   };
+}
+
+/** Control, bidirectional and other invisible format characters, which a client may have put in a message. */
+const CONTROLS = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+function withoutControls(text: string | undefined): string | undefined {
+  // Line breaks of a stack trace are kept.
+  return text?.replace(CONTROLS, (character) => (character === "\n" ? character : "\uFFFD"));
 }

@@ -10,7 +10,8 @@ const ONE_OF_VIOLATION =
 
 /**
  * Apollo Server's `formatError`; in production (`hideSchemaDetails`) client errors also leave out the types,
- * fields and arguments of the schema that the client did not write ({@link withoutSchemaNames}).
+ * fields and arguments of the schema that the client did not write ({@link withoutSchemaNames}), and unexpected
+ * errors say no more than that.
  */
 export function errorFormatter(
   hideSchemaDetails: boolean,
@@ -32,6 +33,10 @@ function formatError(
     };
   }
   const code = formatted.extensions?.code;
+  // A bug's message names schema fields (`Cannot return null for non-nullable field OtpChallenge.id.`); it is logged.
+  if (hideSchemaDetails && code === "INTERNAL_SERVER_ERROR") {
+    return { ...formatted, message: "Internal server error" };
+  }
   if (code !== "GRAPHQL_VALIDATION_FAILED" && code !== "BAD_USER_INPUT") return formatted;
   // graphql-js quotes input values in these messages; a value may be a password or an Aadhaar number.
   const withoutValues = withoutInputValues(formatted.message);

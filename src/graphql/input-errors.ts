@@ -59,11 +59,26 @@ const TYPE_MENTIONS: [RegExp, string][] = [
   [mention(" is not defined by type "), " is not defined here"],
   [mention(" for OneOf type "), " for this OneOf input"],
   [mention("^OneOf Input Object "), "A OneOf input object"],
+  [mention("OneOf Input Object "), "a OneOf input object"],
   [mention(" on type "), " here"],
   [mention("Expected type ", " to be an object"), "Expected an object"],
+  [mention("Expected type "), "Expected another type"],
   [mention(" value of type "), " value of another type"],
   [mention(" non-nullable type "), " a non-nullable value"],
+  // Enums: `Value "X" does not exist in "DmtOtpType" enum.`, `Enum "DmtOtpType" cannot represent …`.
+  [mention(" does not exist in ", " enum"), " does not exist in this enum"],
+  [mention(String.raw`\bEnum `), "This enum"],
+  // Selections: `Field "challenge" of type "OtpChallenge!" must have a selection of subfields.`
+  [mention(" of type ", " must have"), " must have"],
+  [mention(" since type ", " has no subfields"), " since its type has no subfields"],
+  // `Fragment cannot be spread here as objects of type "OtpSent" can never be of type "X".`: the first is ours.
+  [mention(" as objects of type "), " as objects of this type"],
+  // `Variable "$t" of type "String" used in position expecting type "DmtOtpType!".`
+  [mention(" expecting type "), " expecting another type"],
 ];
+
+/** `they return conflicting types "A" and "B"` (overlapping fields): a type the client did not write. */
+const CONFLICTING_TYPES = new RegExp(String.raw` conflicting types "(${NAME})" and "(${NAME})"`, "g");
 
 /** `before` and a quoted type name (captured), then `after`. */
 function mention(before: string, after = ""): RegExp {
@@ -92,5 +107,7 @@ export function withoutSchemaNames(message: string): string {
   for (const [mention, instead] of TYPE_MENTIONS) {
     hidden = hidden.replace(mention, (whole, type: string) => (STANDARD_TYPE.test(type) ? whole : instead));
   }
-  return hidden;
+  return hidden.replace(CONFLICTING_TYPES, (whole, first: string, second: string) =>
+    STANDARD_TYPE.test(first) && STANDARD_TYPE.test(second) ? whole : " conflicting types",
+  );
 }

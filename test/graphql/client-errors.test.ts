@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOtpSchema } from "../../src/graphql/schema.js";
 import { post } from "../helpers/client.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
@@ -98,6 +99,46 @@ describe("what clients are told, in development and in production", () => {
         const { body } = await post(app.url, { query, variables: { r: [{ __typename: "Nope" }] } }, headers);
         expect(body.errors?.length).toBeGreaterThan(0);
         expect(JSON.stringify(body)).not.toMatch(/stacktrace|\.ts:\d+|at \w+ \(/);
+      }
+    }
+  });
+
+  it("names no schema type the client did not write in any production message", async () => {
+    const schema = await buildOtpSchema();
+    const names = Object.keys(schema.getTypeMap()).filter(
+      (name) => !name.startsWith("__") && !["String", "Int", "Float", "Boolean", "ID"].includes(name),
+    );
+    const dmt = (otpType: string) =>
+      `mutation { requestOtp(input: { dmt: { customerMobileNumber: "9812345670", otpType: ${otpType}, username: "u" } }) { __typename } }`;
+    const cases: [string, Record<string, unknown>?][] = [
+      [dmt("THIRD")],
+      [dmt('"1"')],
+      [dmt("1")],
+      [
+        'mutation ($t: DmtOtpType!) { requestOtp(input: { dmt: { customerMobileNumber: "9812345670", otpType: $t, username: "u" } }) { __typename } }',
+        { t: "THIRD" },
+      ],
+      [
+        'mutation ($t: String!) { requestOtp(input: { dmt: { customerMobileNumber: "9812345670", otpType: $t, username: "u" } }) { __typename } }',
+        { t: "1" },
+      ],
+      ['mutation { requestOtp(input: { phone: { phone: "+919812345670", country: "IN", deviceId: "d" } }) }'],
+      [
+        'mutation { requestOtp(input: { phone: { phone: "+919812345670", country: "IN", deviceId: "d" } }) { __typename { x } } }',
+      ],
+      ['query { otpChallenge(id: "x") { provider { x } } }'],
+      ['query { otpChallenge(id: "x") { id provider: destinationHint provider } }'],
+      [
+        'mutation { requestOtp(input: { phone: { phone: "+919812345670", country: "IN", deviceId: "d" } }) { ... on Query { __typename } } }',
+      ],
+      ["{ nope }"],
+    ];
+    for (const [query, variables] of cases) {
+      const { body } = await post(production.url, { query, variables }, AUTHORIZED);
+      const messages = body.errors?.map((error) => error.message) ?? [];
+      expect(messages.length, query).toBeGreaterThan(0);
+      for (const name of names.filter((name) => !query.includes(name))) {
+        for (const message of messages) expect(message, query).not.toContain(`"${name}`);
       }
     }
   });

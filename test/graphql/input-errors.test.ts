@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorFormatter } from "../../src/graphql/format-error.js";
 import { withoutInputValues, withoutSchemaNames } from "../../src/graphql/input-errors.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { post } from "../helpers/client.js";
@@ -130,7 +131,67 @@ describe("withoutSchemaNames (production)", () => {
       'Expected non-nullable type "PhoneOtpInput!" not to be null.',
       "Expected a non-nullable value not to be null.",
     ],
+    ['Value does not exist in "DmtOtpType" enum.', "Value does not exist in this enum."],
+    ['Value "THIRD" does not exist in "DmtOtpType" enum.', 'Value "THIRD" does not exist in this enum.'],
+    [
+      'Variable "$input" got invalid value at "input.dmt.otpType"; Value does not exist in "DmtOtpType" enum.',
+      'Variable "$input" got invalid value at "input.dmt.otpType"; Value does not exist in this enum.',
+    ],
+    ['Enum "DmtOtpType" cannot represent non-string value.', "This enum cannot represent non-string value."],
+    [
+      'Enum "DmtOtpType" cannot represent non-enum value: "1".',
+      'This enum cannot represent non-enum value: "1".',
+    ],
+    ['Expected type "DmtOtpType".', "Expected another type."],
+    [
+      'Field "challenge" of type "OtpChallenge!" must have a selection of subfields. Did you mean "challenge { ... }"?',
+      'Field "challenge" must have a selection of subfields. Did you mean "challenge { ... }"?',
+    ],
+    [
+      'Field "provider" must not have a selection since type "OtpProvider!" has no subfields.',
+      'Field "provider" must not have a selection since its type has no subfields.',
+    ],
+    [
+      'Field "id" must not have a selection since type "ID!" has no subfields.',
+      'Field "id" must not have a selection since type "ID!" has no subfields.',
+    ],
+    [
+      'Fragment "F" cannot be spread here as objects of type "OtpSent" can never be of type "RateLimited".',
+      'Fragment "F" cannot be spread here as objects of this type can never be of type "RateLimited".',
+    ],
+    [
+      'Variable "$t" of type "String" used in position expecting type "DmtOtpType!".',
+      'Variable "$t" of type "String" used in position expecting another type.',
+    ],
+    [
+      'Variable "$p" is of type "PhoneOtpInput" but must be non-nullable to be used for OneOf Input Object "RequestOtpInput".',
+      'Variable "$p" is of type "PhoneOtpInput" but must be non-nullable to be used for a OneOf input object.',
+    ],
+    [
+      'Fields "a" conflict because they return conflicting types "String" and "OtpProvider". Use different aliases on the fields to fetch both if this was intentional.',
+      'Fields "a" conflict because they return conflicting types. Use different aliases on the fields to fetch both if this was intentional.',
+    ],
+    [
+      'Fields "a" conflict because they return conflicting types "String" and "Int". Use different aliases on the fields to fetch both if this was intentional.',
+      'Fields "a" conflict because they return conflicting types "String" and "Int". Use different aliases on the fields to fetch both if this was intentional.',
+    ],
   ])("%s", (message, hidden) => {
     expect(withoutSchemaNames(message)).toBe(hidden);
+  });
+});
+
+describe("errorFormatter", () => {
+  const internal = {
+    message: "Cannot return null for non-nullable field OtpChallenge.id.",
+    path: ["otpChallenge", "id"],
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+
+  it("says no more than that of an unexpected error in production", () => {
+    expect(errorFormatter(true)(internal, new Error(internal.message))).toEqual({
+      ...internal,
+      message: "Internal server error",
+    });
+    expect(errorFormatter(false)(internal, new Error(internal.message))).toEqual(internal);
   });
 });

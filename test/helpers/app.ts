@@ -41,13 +41,17 @@ export function useTestApp(env: Record<string, string> = {}): { readonly url: st
 
 /**
  * Start the subgraph as `npm start` would (`src/bootstrap.ts`), from environment variables (sandbox when no
- * provider is set), on `127.0.0.1:0`.
+ * provider is set), on `127.0.0.1:0`, without a router secret unless `env` gives one.
  */
 export async function startTestApp(
   env: Record<string, string> = {},
   options: AppOptions = {},
 ): Promise<TestApp> {
-  const service = await startService({ LOG_LEVEL: "silent", ...env, PORT: "0", HOST: "127.0.0.1" }, options);
+  // Live mode requires a router secret, as production does: tests that are not about it opt out.
+  const service = await startService(
+    { LOG_LEVEL: "silent", OTP_ALLOW_NO_ROUTER_SECRET: "true", ...env, PORT: "0", HOST: "127.0.0.1" },
+    options,
+  );
   await service.app.http.listen({ port: 0, host: "127.0.0.1" });
   const { port } = service.app.http.server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;

@@ -273,7 +273,11 @@ describe("GST 404s, told apart by their body", () => {
 });
 
 describe("GST settings", () => {
-  const base = { GST_BASE_URL: "https://gst.example.com", GST_OTP_PATH: "/otp" };
+  const base = {
+    GST_BASE_URL: "https://gst.example.com",
+    GST_OTP_PATH: "/otp",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
+  };
   it.each([
     [{ ...base }, "GST_ACCESS_TOKEN, or GST_API_USERNAME and GST_API_PASSWORD"],
     [{ ...base, GST_API_USERNAME: "u" }, "GST_ACCESS_TOKEN, or GST_API_USERNAME and GST_API_PASSWORD"],

@@ -23,6 +23,7 @@ async function startProcess(env: Record<string, string>): Promise<Running> {
     cwd: root,
     env: {
       PATH: process.env.PATH,
+      OTP_ALLOW_NO_ROUTER_SECRET: "true",
       ...NO_LOCAL_LIMITS,
       ...env,
       PORT: "0",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 
-const live = { PHONE_BASE_URL: "http://127.0.0.1:9" };
+const live = { PHONE_BASE_URL: "http://127.0.0.1:9", OTP_ALLOW_NO_ROUTER_SECRET: "true" };
 
 describe("SMS-pumping settings", () => {
   it("defaults: any country, mobile numbers, 20 per range of 3 digits, no budgets, no human verification", () => {
