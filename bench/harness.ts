@@ -90,7 +90,7 @@ export async function start(
   });
   children.add(child);
   child.once("exit", () => children.delete(child));
-  child.stdout?.resume();
+  child.stdout.resume();
   await waitForPort(port, child, script);
   return { child, port };
 }
