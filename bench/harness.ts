@@ -9,7 +9,7 @@ import autocannon from "autocannon";
 /** Connections of every load (`--connections N` to change it). */
 export const CONNECTIONS = Number(argValue("--connections") ?? 16);
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const QUERY =
+export const QUERY =
   "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename ... on OtpSent { challenge { id destinationHint devOtp providerMessage } } ... on RateLimited { message } } }";
 
 /** The value after `name` on the command line (`--rounds 3`), if given. */

@@ -7,7 +7,9 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse, type GraphQLSchema } from "graphql";
 import { request } from "undici";
 
-export const upstreamUrl = `${process.env.PHONE_BASE_URL ?? ""}/auth/otp/request`;
+let url: string | undefined;
+/** The upstream's send URL, from `PHONE_BASE_URL` as it is at the first call. */
+const upstreamUrl = () => (url ??= `${process.env.PHONE_BASE_URL ?? ""}/auth/otp/request`);
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -32,7 +34,7 @@ type Ask = (phone: { phone: string }) => Promise<PhoneReply>;
 
 /** `fetch`, as a team writing it in an afternoon would. */
 export const askWithFetch: Ask = async (phone) => {
-  const response = await fetch(upstreamUrl, {
+  const response = await fetch(upstreamUrl(), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(phone),
@@ -42,7 +44,7 @@ export const askWithFetch: Ask = async (phone) => {
 
 /** `undici.request`, the client this subgraph uses. */
 export const askWithUndici: Ask = async (phone) => {
-  const reply = await request(upstreamUrl, {
+  const reply = await request(upstreamUrl(), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(phone),
