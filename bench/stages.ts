@@ -175,6 +175,13 @@ if (adapter?.id !== "PHONE") throw new Error("the PHONE adapter is not configure
 const wire = { phone: "+919812345678", country: "IN", deviceId: "d" };
 const sendUrl = `${upstreamBase}/auth/otp/request`;
 const bareAgent = new Agent({ keepAliveTimeout: 10_000 });
+/** The same client without its breaker, in-flight cap and metrics: what those cost. */
+const plainClient = new UpstreamClient({
+  provider: "PHONE",
+  timeoutMs: config.providerTimeoutMs,
+  maxBodyBytes: config.providerMaxResponseBytes,
+});
+clients.push(plainClient);
 await inTurns([
   [
     "upstream call: the PHONE adapter (its reply mapped) and our client (CPU of this side only)",
@@ -183,6 +190,10 @@ await inTurns([
   [
     "  our client alone (deadline, breaker, in-flight cap, body bound)",
     () => clients[0]?.postJson({ url: sendUrl, json: wire }),
+  ],
+  [
+    "  our client without its breaker, in-flight cap and metrics",
+    () => plainClient.postJson({ url: sendUrl, json: wire }),
   ],
   [
     "  a bare undici Agent.request",
