@@ -330,6 +330,11 @@ process.stdout.write(
   `two members of a @oneOf input:\n  graphql-js:  ${messages(await execute({ schema, document, variableValues: twoMembers, contextValue: context() }))}\n  graphql-jit: ${messages(await compiled.query(undefined, context(), twoMembers))}\n`,
 );
 
+const wrongType = { input: { phone: { phone: 5, country: "IN" } } };
+process.stdout.write(
+  `a variable of the wrong type:\n  graphql-js:  ${messages(await execute({ schema, document, variableValues: wrongType, contextValue: context() }))}\n  graphql-jit: ${messages(await compiled.query(undefined, context(), wrongType))}\n`,
+);
+
 await ours.stop();
 await plain.stop();
 await Promise.all(clients.map((client) => client.close()));
