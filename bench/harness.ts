@@ -2,13 +2,61 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
-export const CONNECTIONS = 16;
+/** Connections of every load (`--connections N` to change it). */
+export const CONNECTIONS = Number(argValue("--connections") ?? 16);
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const QUERY =
+export const QUERY =
   "mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { __typename ... on OtpSent { challenge { id destinationHint devOtp providerMessage } } ... on RateLimited { message } } }";
+
+/** The value after `name` on the command line (`--rounds 3`), if given. */
+export function argValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+/** The machine's load average (1, 5 and 15 minutes), as printed beside every measurement. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
+}
+
+/**
+ * What the load asks for. `send`: a distinct user per request, each sent. The refusal path, each refused before
+ * any upstream call: `capped`, one destination asked by distinct devices and IPs (its cooldown and hourly cap
+ * refuse all but the first); `policy`, distinct premium-rate numbers (the phone policy); `invalid`, distinct
+ * malformed numbers (validation).
+ */
+export type Scenario = "send" | "capped" | "policy" | "invalid";
+
+/** The answer each scenario expects; any other is counted as unexpected. */
+export const EXPECTED: Record<Scenario, string> = {
+  send: "OtpSent",
+  capped: "RateLimited",
+  policy: "InvalidInput",
+  invalid: "InvalidInput",
+};
+
+function phoneFor(scenario: Scenario, n: number): string {
+  // Distinct users are spread over number ranges (the digits of n reversed), as real traffic is; a walk
+  // through consecutive numbers is what the range cap (default 20 per range per hour) refuses.
+  const spread = String(n).padStart(8, "0").split("").reverse().join("");
+  switch (scenario) {
+    case "send":
+      return `+9198${spread}`;
+    case "capped":
+      return "+919812345678";
+    case "policy":
+      // US 900 numbers: premium rate.
+      return `+1900${2 + (n % 8)}${spread.slice(0, 6)}`;
+    case "invalid":
+      return `98-${spread}-x`;
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,6 +91,12 @@ export async function start(
   children.add(child);
   child.once("exit", () => children.delete(child));
   child.stdout.resume();
+  await waitForPort(port, child, script);
+  return { child, port };
+}
+
+/** Resolves once `port` accepts connections; rejects if `child` exits first or it takes 10 s. */
+export async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const up = await new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1", () => {
@@ -53,11 +107,11 @@ export async function start(
         resolve(false);
       });
     });
-    if (up) return { child, port };
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${String(child.exitCode)}`);
+    if (up) return;
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${String(child.exitCode)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${script} did not start`);
+  throw new Error(`${name} did not start`);
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
@@ -72,15 +126,19 @@ export function procStatusMb(pid: number, field: "VmHWM" | "VmRSS"): number {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-/** One distinct user per request: destination, device and (through a trusted proxy hop) client IP. */
+/** One distinct device and client IP per request; the destination as `scenario` says (a distinct one to send). */
 export async function load(
   port: number,
-  options:
+  options: (
     | { duration: number; amount?: undefined; offset: number }
-    | { amount: number; duration?: undefined; offset: number },
-): Promise<{ result: autocannon.Result; notSent: number; saturated: number }> {
+    | { amount: number; duration?: undefined; offset: number }
+  ) & { scenario?: Scenario },
+): Promise<{ result: autocannon.Result; notSent: number; unexpected: number; saturated: number }> {
+  const scenario = options.scenario ?? "send";
+  const expected = `"${EXPECTED[scenario]}"`;
   let n = options.offset;
   let notSent = 0;
+  let unexpected = 0;
   let saturated = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/graphql`,
@@ -91,9 +149,6 @@ export async function load(
         method: "POST",
         setupRequest: (request) => {
           n += 1;
-          // Distinct users are spread over number ranges (the digits of n reversed), as real traffic is; a walk
-          // through consecutive numbers is what the range cap (default 20 per range per hour) refuses.
-          const phone = `+9198${String(n).padStart(8, "0").split("").reverse().join("")}`;
           return {
             ...request,
             headers: {
@@ -102,16 +157,21 @@ export async function load(
             },
             body: JSON.stringify({
               query: QUERY,
-              variables: { input: { phone: { phone, country: "IN", deviceId: `bench-device-${n}` } } },
+              variables: {
+                input: {
+                  phone: { phone: phoneFor(scenario, n), country: "IN", deviceId: `bench-device-${n}` },
+                },
+              },
             }),
           };
         },
         onResponse: (_status, body) => {
           if (!body.includes('"OtpSent"')) notSent += 1;
+          if (!body.includes(expected)) unexpected += 1;
           if (body.includes("receiving too many OTP requests")) saturated += 1;
         },
       },
     ],
   });
-  return { result, notSent, saturated };
+  return { result, notSent, unexpected, saturated };
 }

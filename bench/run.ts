@@ -1,11 +1,15 @@
 /**
- * `npm run bench` — this subgraph against the plain subgraph a team would write (the peer) and the floor
- * (`node:http` + undici), in one run, on loopback, against one minimal upstream.
+ * `npm run bench` — this subgraph against the plain subgraph a team would write (the peer), the same plain
+ * subgraph on our own stack (the ceiling: Apollo Server + fastify + undici), on mercurius with graphql-jit, and
+ * the floor (`node:http` + undici), in one run, on loopback, against one minimal upstream; and this subgraph's
+ * refusal path (a capped destination, a premium-rate number, a malformed number) against its send path.
  *
  *   npm run bench            full run (3 rounds × 15 s per target, and 100k requests for memory growth)
- *   npm run bench -- --short a run under 60 s (3 rounds × 2 s, and 20k requests for memory growth)
+ *   npm run bench -- --short a run of a few minutes (3 rounds × 2 s, and 20k requests for memory growth)
  *   npm run bench:hostile    the hostile documents only (`bench/hostile.ts`), into latest.json's `hostile`
  *   npm run bench -- --memory the memory phases alone (with --short: 20k requests), printed, no results file
+ *   --rounds N, --duration S, --connections N   change the rounds; --only a,b  only these targets' rounds,
+ *   printed, no memory phase and no results file (while working on one of them)
  *
  * The subgraph runs twice: untraced, and `traced` (OpenTelemetry on, every request sampled, spans exported over
  * OTLP/HTTP to a local sink process), to report the cost of tracing as a ratio.
@@ -20,31 +24,58 @@
  * a 1 MB bound with three times what it keeps: nothing is sent past the capacity, and nothing is sent twice.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { memoryCapacity } from "../src/otp/memory-capacity.js";
 import { DEFAULT_MAX_MB } from "../src/otp/store/memory.js";
-import { CONNECTIONS, load, procStatusMb, start, stop } from "./harness.js";
+import {
+  argValue,
+  CONNECTIONS,
+  freePort,
+  load,
+  loadAverage,
+  procStatusMb,
+  start,
+  stop,
+  waitForPort,
+  type Scenario,
+} from "./harness.js";
 import { timeHostileDocuments, type HostileResult } from "./hostile.js";
 
 const MB = 1024 * 1024;
 
 const short = process.argv.includes("--short");
 const memoryOnly = process.argv.includes("--memory");
-const DURATION_S = short ? 2 : 15;
+const only = argValue("--only")?.split(",");
+const DURATION_S = Number(argValue("--duration") ?? (short ? 2 : 15));
 const WARMUP_S = short ? 1 : 3;
-const ROUNDS = memoryOnly ? 0 : 3;
+const ROUNDS = memoryOnly ? 0 : Number(argValue("--rounds") ?? 3);
 const MEMORY_REQUESTS = short ? 20_000 : 100_000;
 /** Idle time after the memory run before the settled reading (V8 shrinks an idle heap after some seconds). */
 const SETTLE_MS = 15_000;
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
+const TARGETS = [
+  "subgraph",
+  "redis",
+  "traced",
+  "peer",
+  "ceiling",
+  "mercurius",
+  "floor",
+  "capped",
+  "policy",
+  "invalid",
+] as const;
+
 interface Target {
-  name: "subgraph" | "traced" | "peer" | "floor";
+  name: (typeof TARGETS)[number];
   script: string;
   env: Record<string, string>;
+  scenario: Scenario;
 }
 
 interface Measurement {
@@ -53,12 +84,16 @@ interface Measurement {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** RSS once started, before any request. */
+  idleRssMb: number;
   peakRssMb: number;
   requests: number;
   non2xx: number;
   errors: number;
-  /** Answers that were not OtpSent (a target that answers errors fast would look fast). */
-  notSent: number;
+  /** Answers that were not the scenario's (a target that answers errors fast would look fast). */
+  unexpected: number;
+  /** The machine's load average (1, 5, 15 min) when the measurement ended. */
+  load: string;
 }
 
 async function upstreamProcess() {
@@ -67,8 +102,11 @@ async function upstreamProcess() {
 
 async function measure(target: Target, round: number, offset: number): Promise<Measurement> {
   const { child, port } = await start(target.script, target.env);
-  await load(port, { duration: WARMUP_S, offset: offset + 50_000_000 });
-  const { result, notSent } = await load(port, { duration: DURATION_S, offset });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idleRssMb = procStatusMb(child.pid ?? 0, "VmRSS");
+  const { scenario } = target;
+  await load(port, { duration: WARMUP_S, offset: offset + 50_000_000, scenario });
+  const { result, unexpected } = await load(port, { duration: DURATION_S, offset, scenario });
   const peakRssMb = procStatusMb(child.pid ?? 0, "VmHWM");
   await stop(child);
   return {
@@ -77,12 +115,37 @@ async function measure(target: Target, round: number, offset: number): Promise<M
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    idleRssMb,
     peakRssMb,
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    notSent,
+    unexpected,
+    load: loadAverage(),
   };
+}
+
+/** A `redis-server` on a free loopback port, persisting nothing, for the `redis` target. */
+async function redisServer() {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
+    { stdio: "ignore" },
+  );
+  await waitForPort(port, child, "redis-server");
+  return { child, url: `redis://127.0.0.1:${port}` };
 }
 
 function median(values: number[]): number {
@@ -124,20 +187,40 @@ async function main(): Promise<void> {
     TRUST_PROXY: "1",
     OTP_ALLOW_NO_ROUTER_SECRET: "true",
   };
-  const targets: Target[] = [
-    { name: "subgraph", script: `${root}dist/src/main.js`, env: subgraphEnv },
+  const redis = await redisServer();
+  const main = `${root}dist/src/main.js`;
+  const peerEnv = { PHONE_BASE_URL: upstreamUrl };
+  const allTargets: Target[] = [
+    { name: "subgraph", script: main, env: subgraphEnv, scenario: "send" },
+    {
+      name: "redis",
+      script: main,
+      env: { ...subgraphEnv, OTP_STORE: "redis", REDIS_URL: redis.url, OTP_STATE_SECRET: "bench-".repeat(8) },
+      scenario: "send",
+    },
     {
       name: "traced",
-      script: `${root}dist/src/main.js`,
+      script: main,
       env: { ...subgraphEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
+      scenario: "send",
     },
-    { name: "peer", script: `${root}dist/bench/peer.js`, env: { PHONE_BASE_URL: upstreamUrl } },
-    { name: "floor", script: `${root}dist/bench/floor.js`, env: { PHONE_BASE_URL: upstreamUrl } },
+    { name: "peer", script: `${root}dist/bench/peer.js`, env: peerEnv, scenario: "send" },
+    { name: "ceiling", script: `${root}dist/bench/ceiling.js`, env: peerEnv, scenario: "send" },
+    { name: "mercurius", script: `${root}dist/bench/mercurius.js`, env: peerEnv, scenario: "send" },
+    { name: "floor", script: `${root}dist/bench/floor.js`, env: peerEnv, scenario: "send" },
+    { name: "capped", script: main, env: subgraphEnv, scenario: "capped" },
+    { name: "policy", script: main, env: subgraphEnv, scenario: "policy" },
+    { name: "invalid", script: main, env: subgraphEnv, scenario: "invalid" },
   ];
+  const targets = only ? allTargets.filter(({ name }) => only.includes(name)) : allTargets;
+  const loadAtStart = loadAverage();
+  process.stdout.write(`load average at the start: ${loadAtStart} (${cpus().length} cores)\n`);
 
   if (process.argv.includes("--hostile")) {
-    const hostile = await hostileRound(targets[0] as Target);
+    const hostile = await hostileRound(allTargets[0] as Target);
     await stop(upstream.child);
+    await stop(sink.child);
+    await stop(redis.child);
     process.stdout.write(hostileLines(hostile));
     const path = `${root}bench/results/latest.json`;
     const latest = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
@@ -149,7 +232,12 @@ async function main(): Promise<void> {
   // run, and settled (idle, then a full garbage collection: what the process keeps, not the heap V8 grew for the
   // load and garbage it has not collected yet). This process starts first and idles through the rounds above
   // (taking no CPU from them), so the reading before its run is settled too.
-  const subgraph = targets[0] as Target;
+  if (only) {
+    for (let round = 0; round < ROUNDS; round++) await runRound(targets, round, []);
+    await Promise.all([stop(upstream.child), stop(sink.child), stop(redis.child)]);
+    return;
+  }
+  const subgraph = allTargets[0] as Target;
   const { child, port } = await start(subgraph.script, subgraph.env, [
     "--expose-gc",
     "--import",
@@ -170,16 +258,7 @@ async function main(): Promise<void> {
   await load(port, { amount: 2_000, offset: 90_000_000 });
 
   const measurements: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = targets.map((_, i) => targets[(i + round) % targets.length]) as Target[];
-    for (const target of order) {
-      const m = await measure(target, round + 1, round * 10_000_000);
-      measurements.push(m);
-      process.stdout.write(
-        `round ${m.round} ${m.target.padEnd(8)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  peak RSS ${m.peakRssMb.toFixed(0)} MB  non-2xx ${m.non2xx}  errors ${m.errors}  not OtpSent ${m.notSent}\n`,
-      );
-    }
-  }
+  for (let round = 0; round < ROUNDS; round++) await runRound(targets, round, measurements);
 
   // With no rounds before it (--memory), the heap of the warm-up has not been given back yet.
   const rssBeforeMb = await settled(memoryOnly ? SETTLE_MS : 1_000);
@@ -193,6 +272,8 @@ async function main(): Promise<void> {
   const hostile = await hostileRound(subgraph);
   await stop(upstream.child);
   await stop(sink.child);
+  await stop(redis.child);
+  const loadAtEnd = loadAverage();
   const defaultCapacity = await memoryCapacity(DEFAULT_MAX_MB * MB, loadConfig(subgraph.env).limits);
 
   const summary = Object.fromEntries(
@@ -204,19 +285,13 @@ async function main(): Promise<void> {
           requestsPerSecond: median(runs.map((m) => m.requestsPerSecond)),
           p50Ms: median(runs.map((m) => m.p50Ms)),
           p99Ms: median(runs.map((m) => m.p99Ms)),
+          idleRssMb: median(runs.map((m) => m.idleRssMb)),
           peakRssMb: Math.max(...runs.map((m) => m.peakRssMb)),
         },
       ];
     }),
-  ) as Record<Target["name"], { requestsPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number }>;
-  const ratios = {
-    throughputVsPeer: summary.subgraph.requestsPerSecond / summary.peer.requestsPerSecond,
-    p99VsPeer: summary.subgraph.p99Ms / summary.peer.p99Ms,
-    throughputVsFloor: summary.subgraph.requestsPerSecond / summary.floor.requestsPerSecond,
-    p99VsFloor: summary.subgraph.p99Ms / summary.floor.p99Ms,
-    tracedThroughput: summary.traced.requestsPerSecond / summary.subgraph.requestsPerSecond,
-    tracedP99: summary.traced.p99Ms / summary.subgraph.p99Ms,
-  };
+  ) as Record<Target["name"], Summary>;
+  const ratios = computeRatios(summary);
   const memory = {
     requests: MEMORY_REQUESTS,
     notSent: growthRun.notSent,
@@ -244,22 +319,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const line = (name: string, s: (typeof summary)["peer"]) =>
-    `| ${name.padEnd(8)} | ${s.requestsPerSecond.toFixed(0).padStart(7)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${s.peakRssMb.toFixed(0).padStart(12)} |`;
   process.stdout.write(
     [
       "",
-      `median of ${ROUNDS} rounds, ${CONNECTIONS} connections, ${DURATION_S} s each`,
-      "| target   |   req/s | p50 ms  | p99 ms  | peak RSS MB  |",
-      "| -------- | ------- | ------- | ------- | ------------ |",
-      line("subgraph", summary.subgraph),
-      line("traced", summary.traced),
-      line("peer", summary.peer),
-      line("floor", summary.floor),
+      `median of ${ROUNDS} rounds, ${CONNECTIONS} connections, ${DURATION_S} s each; load average ${loadAtEnd} at the end`,
+      ...summaryTable(summary),
       "",
-      `subgraph/peer:  throughput ${ratios.throughputVsPeer.toFixed(2)}x (target >= 1.00), p99 ${ratios.p99VsPeer.toFixed(2)}x (target <= 1.00)`,
-      `subgraph/floor: throughput ${ratios.throughputVsFloor.toFixed(2)}x, p99 ${ratios.p99VsFloor.toFixed(2)}x`,
-      `tracing on/off: throughput ${ratios.tracedThroughput.toFixed(2)}x, p99 ${ratios.tracedP99.toFixed(2)}x (every request traced, exported over OTLP/HTTP to a local sink)`,
+      ...ratioLines(ratios),
       ...memoryLines,
       "",
       hostileLines(hostile),
@@ -275,6 +341,7 @@ async function main(): Promise<void> {
       os: `${platform()} ${release()} ${arch()}`,
       node: process.version,
     },
+    loadAverage: { start: loadAtStart, end: loadAtEnd },
     options: {
       short,
       connections: CONNECTIONS,
@@ -291,6 +358,75 @@ async function main(): Promise<void> {
   };
   await mkdir(`${root}bench/results`, { recursive: true });
   await writeFile(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** One round: every target once, in an order that rotates with the round. */
+async function runRound(targets: Target[], round: number, measurements: Measurement[]): Promise<void> {
+  const order = targets.map((_, i) => targets[(i + round) % targets.length]) as Target[];
+  for (const target of order) {
+    const m = await measure(target, round + 1, round * 10_000_000);
+    measurements.push(m);
+    process.stdout.write(
+      `round ${m.round} ${m.target.padEnd(9)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  RSS ${m.idleRssMb.toFixed(0)} idle, ${m.peakRssMb.toFixed(0)} peak MB  non-2xx ${m.non2xx}  errors ${m.errors}  not ${target.scenario === "send" ? "OtpSent" : "refused"} ${m.unexpected}  load ${m.load}\n`,
+    );
+  }
+}
+
+interface Summary {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  idleRssMb: number;
+  peakRssMb: number;
+}
+
+function computeRatios(summary: Record<Target["name"], Summary>) {
+  const vs = (a: Summary, b: Summary) => ({
+    throughput: a.requestsPerSecond / b.requestsPerSecond,
+    p99: a.p99Ms / b.p99Ms,
+  });
+  const { subgraph } = summary;
+  return {
+    subgraphVsPeer: vs(subgraph, summary.peer),
+    redisVsPeer: vs(summary.redis, summary.peer),
+    subgraphVsCeiling: vs(subgraph, summary.ceiling),
+    subgraphVsMercurius: vs(subgraph, summary.mercurius),
+    ceilingVsMercurius: vs(summary.ceiling, summary.mercurius),
+    subgraphVsFloor: vs(subgraph, summary.floor),
+    traced: vs(summary.traced, subgraph),
+    cappedVsSend: vs(summary.capped, subgraph),
+    policyVsSend: vs(summary.policy, subgraph),
+    invalidVsSend: vs(summary.invalid, subgraph),
+    rssIdleVsCeiling: subgraph.idleRssMb / summary.ceiling.idleRssMb,
+    rssPeakVsCeiling: subgraph.peakRssMb / summary.ceiling.peakRssMb,
+  };
+}
+
+function summaryTable(summary: Record<Target["name"], Summary>): string[] {
+  return [
+    "| target    |   req/s | p50 ms | p99 ms | idle RSS MB | peak RSS MB |",
+    "| --------- | ------: | -----: | -----: | ----------: | ----------: |",
+    ...TARGETS.map((name) => {
+      const s = summary[name];
+      return `| ${name.padEnd(9)} | ${s.requestsPerSecond.toFixed(0).padStart(7)} | ${String(s.p50Ms).padStart(6)} | ${String(s.p99Ms).padStart(6)} | ${s.idleRssMb.toFixed(0).padStart(11)} | ${s.peakRssMb.toFixed(0).padStart(11)} |`;
+    }),
+  ];
+}
+
+function ratioLines(r: ReturnType<typeof computeRatios>): string[] {
+  const x = (value: number) => `${value.toFixed(2)}x`;
+  const pair = (v: { throughput: number; p99: number }) => `throughput ${x(v.throughput)}, p99 ${x(v.p99)}`;
+  return [
+    `subgraph/peer:      ${pair(r.subgraphVsPeer)} (targets >= 1.60x, <= 0.60x)`,
+    `redis/peer:         ${pair(r.redisVsPeer)} (targets >= 1.60x, <= 0.60x)`,
+    `subgraph/ceiling:   ${pair(r.subgraphVsCeiling)} (targets >= 0.85x, <= 1.20x)`,
+    `subgraph/mercurius: ${pair(r.subgraphVsMercurius)} (aim >= 0.50x)`,
+    `ceiling/mercurius:  ${pair(r.ceilingVsMercurius)}`,
+    `subgraph/floor:     ${pair(r.subgraphVsFloor)}`,
+    `refused/sent:       capped ${x(r.cappedVsSend.throughput)}, policy ${x(r.policyVsSend.throughput)}, invalid ${x(r.invalidVsSend.throughput)} the send path's throughput (target >= 2.00x)`,
+    `tracing on/off:     ${pair(r.traced)} (every request traced, exported over OTLP/HTTP to a local sink)`,
+    `RSS vs ceiling:     idle ${x(r.rssIdleVsCeiling)}, peak under load ${x(r.rssPeakVsCeiling)}`,
+  ];
 }
 
 /** The bytes the subgraph's memory store counts, from its /metrics. */

@@ -5,7 +5,7 @@ import { RequestOtpInput } from "./request-otp-input.js";
 import { RequestOtpResult } from "./results.js";
 
 @ArgsType()
-class RequestOtpArgs {
+export class RequestOtpArgs {
   @Field(() => RequestOtpInput, { description: "The provider, with its input." })
   input!: RequestOtpInput;
 

@@ -13,6 +13,7 @@ import {
 import { buildSchema, createResolversMap } from "type-graphql";
 import { ChallengeResolver } from "./challenge.resolver.js";
 import type { GraphQLContext } from "./context.js";
+import { directResolvers } from "./direct-resolvers.js";
 import { RequestOtpResolver } from "./request-otp.resolver.js";
 
 /** Where `@oneOf` is specified for composition; `@composeDirective` keeps it in the supergraph. */
@@ -38,7 +39,7 @@ export async function buildOtpSchema(): Promise<GraphQLSchema> {
     validate: false,
     skipCheck: true,
   });
-  const resolvers = createResolversMap(codeFirst) as Record<string, object>;
+  const resolvers = directResolvers(createResolversMap(codeFirst));
   const schema = buildSubgraphSchema([
     {
       typeDefs: parse(FEDERATION_HEADER + printSchemaWithDirectives(codeFirst)),
