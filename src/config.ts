@@ -24,6 +24,7 @@ import {
   SERVICE_SETTINGS,
 } from "./settings.js";
 import { readTracing, type TracingSettings } from "./tracing/settings.js";
+import { FILE_SUFFIX, readSecretFiles } from "./secret-files.js";
 
 export { LIMIT_DEFAULTS };
 
@@ -99,14 +100,30 @@ const PROVIDER_ENVS = PROVIDERS.map((provider) => {
 });
 const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
 
+/** The secret settings, the providers' included: each may be given as a file too (`<NAME>_FILE`). */
+export const SECRET_SETTING_NAMES: readonly string[] = [
+  ...Object.entries(SERVICE_SETTINGS as Record<string, { secret?: true }>)
+    .filter(([, setting]) => setting.secret)
+    .map(([name]) => name),
+  ...PROVIDERS.flatMap((provider) =>
+    Object.entries(provider.settings)
+      .filter(([, variable]) => variable.secret)
+      .map(([name]) => name),
+  ),
+];
+
 /** Every variable the configuration reads, the providers' included (the docs are checked against it). */
 export const SETTING_NAMES: readonly string[] = [
   ...Object.keys(Env.shape),
   ...PROVIDERS.flatMap((provider) => Object.keys(provider.settings)),
+  ...SECRET_SETTING_NAMES.map((name) => `${name}${FILE_SUFFIX}`),
 ];
 
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
+  const files = readSecretFiles(given, SECRET_SETTING_NAMES);
+  if (files.problems.length > 0) throw new ConfigError(files.problems.join("; "));
+  const { environment } = files;
   const issues: z.core.$ZodIssue[] = [];
   const parse = <T>(schema: z.ZodType<T>): T | undefined => {
     const parsed = schema.safeParse(environment);

@@ -17,6 +17,8 @@ export interface ServiceSetting {
   meaning: string;
   /** Shown in the README's "Essential settings" too. */
   essential?: true;
+  /** A credential: it may be given as a file too (`<NAME>_FILE`, `src/secret-files.ts`). */
+  secret?: true;
 }
 
 /**
@@ -120,6 +122,7 @@ export const SERVICE_SETTINGS = {
     schema: text,
     default: "sandbox: the test key",
     meaning: "its secret key; required in live mode when verification is on",
+    secret: true,
   },
   OTP_HUMAN_VERIFIER_SITE_KEY: {
     schema: text,
@@ -168,6 +171,7 @@ export const SERVICE_SETTINGS = {
     schema: variable(z.url({ protocol: /^rediss?$/ }).optional()),
     meaning: "with `redis`: `redis://` or `rediss://` (TLS)",
     essential: true,
+    secret: true,
   },
   REDIS_SENTINELS: {
     schema: text,
@@ -175,8 +179,16 @@ export const SERVICE_SETTINGS = {
       "Redis through Sentinel instead of `REDIS_URL`: `host:port,host:port,...` ([failover](state-and-limits.md))",
   },
   REDIS_SENTINEL_NAME: { schema: text, meaning: "with `REDIS_SENTINELS`: the name the sentinels monitor" },
-  REDIS_PASSWORD: { schema: text, meaning: "with `REDIS_SENTINELS`: the primary's and replicas' password" },
-  REDIS_SENTINEL_PASSWORD: { schema: text, meaning: "with `REDIS_SENTINELS`: the sentinels' own password" },
+  REDIS_PASSWORD: {
+    schema: text,
+    meaning: "with `REDIS_SENTINELS`: the primary's and replicas' password",
+    secret: true,
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    schema: text,
+    meaning: "with `REDIS_SENTINELS`: the sentinels' own password",
+    secret: true,
+  },
   REDIS_KEY_PREFIX: {
     schema: variable(z.string().max(64).default("otp:")),
     meaning: "put before every Redis key, so several deployments can share one Redis",
@@ -198,6 +210,7 @@ export const SERVICE_SETTINGS = {
     meaning:
       "HMAC secret for store keys and idempotency fingerprints, at least 32 characters; required with `redis`, the same on every replica",
     essential: true,
+    secret: true,
   },
   ROUTER_SECRET: {
     schema: variable(
@@ -208,6 +221,7 @@ export const SERVICE_SETTINGS = {
     ),
     meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in production`,
     essential: true,
+    secret: true,
   },
   OTP_ALLOW_NO_ROUTER_SECRET: {
     schema: flag,
@@ -250,7 +264,7 @@ export const SERVICE_SETTINGS = {
     essential: true,
   },
   INTROSPECTION: { schema: flag, default: "on, off in production", meaning: "`true`/`false`" },
-  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set" },
+  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set", secret: true },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
     meaning:
