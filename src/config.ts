@@ -65,6 +65,8 @@ export interface Config {
   /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
   stateSecret: string | null;
   routerSecret: string | null;
+  /** Accepted beside `routerSecret` during a rotation; null: none. */
+  routerSecretPrevious: string | null;
   providerTimeoutMs: number;
   /** Upstream bodies past this many bytes are not read (UnexpectedProviderResponse). */
   providerMaxResponseBytes: number;
@@ -161,6 +163,14 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
         "router can reach, OTP_ALLOW_NO_ROUTER_SECRET=true runs without it",
     );
   }
+  if (env.ROUTER_SECRET_PREVIOUS !== undefined && env.ROUTER_SECRET === undefined) {
+    problems.push("ROUTER_SECRET_PREVIOUS: only with ROUTER_SECRET (the secret the router moves to)");
+  }
+  if (env.ROUTER_SECRET_PREVIOUS !== undefined && env.ROUTER_SECRET_PREVIOUS === env.ROUTER_SECRET) {
+    problems.push(
+      "ROUTER_SECRET_PREVIOUS: the same as ROUTER_SECRET; unset it, or set the new secret in ROUTER_SECRET",
+    );
+  }
   if (mode === "live") problems.push(...plainHttpUrls(environment));
   const phonePolicy = readPhonePolicy(env, problems);
   const humanVerification = readHumanVerification(env, mode, production, problems);
@@ -194,6 +204,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     store,
     stateSecret: env.OTP_STATE_SECRET ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
+    routerSecretPrevious: env.ROUTER_SECRET_PREVIOUS ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
     providerMaxResponseBytes: env.OTP_PROVIDER_MAX_RESPONSE_BYTES,
     resilience: {

@@ -223,6 +223,17 @@ export const SERVICE_SETTINGS = {
     essential: true,
     secret: true,
   },
+  ROUTER_SECRET_PREVIOUS: {
+    schema: variable(
+      z
+        .string()
+        .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
+        .optional(),
+    ),
+    meaning:
+      'during a rotation, the router\'s old secret, accepted beside `ROUTER_SECRET` until the router sends the new one; `otp_router_auth_total{secret="previous"}` counts its uses ([rotation](operations.md#rotating-a-secret))',
+    secret: true,
+  },
   OTP_ALLOW_NO_ROUTER_SECRET: {
     schema: flag,
     default: "`false`",
