@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { url } from "./env.js";
 import type { StoreSettings } from "./otp/store/index.js";
@@ -378,6 +379,17 @@ function readProvider(
 function readStore(env: Env, problems: string[]): StoreSettings {
   const sentinelVariables = env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_NAME !== undefined;
   if (env.OTP_STORE !== "redis") return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
+  const ca = readCaFile(env.REDIS_TLS_CA_FILE, problems);
+  if (env.REDIS_TLS === false && ca !== null) {
+    problems.push("REDIS_TLS, REDIS_TLS_CA_FILE: a CA file needs TLS; unset REDIS_TLS=false");
+  }
+  if (env.REDIS_URL && ca !== null && !env.REDIS_URL.startsWith("rediss://")) {
+    problems.push("REDIS_TLS_CA_FILE: needs TLS, but REDIS_URL is redis://; use rediss://");
+  }
+  if (env.REDIS_URL && env.REDIS_TLS !== undefined) {
+    problems.push("REDIS_TLS: with REDIS_URL, TLS is its scheme (rediss://); unset REDIS_TLS");
+  }
+  const tls = ca !== null || env.REDIS_TLS === true ? { tls: { ca } } : {};
   if (!env.OTP_STATE_SECRET) {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
   }
@@ -387,7 +399,7 @@ function readStore(env: Env, problems: string[]): StoreSettings {
     problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
   }
   if (env.REDIS_URL) {
-    return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction };
+    return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction, ...tls };
   }
   if (!env.REDIS_SENTINELS) {
     problems.push(
@@ -412,7 +424,28 @@ function readStore(env: Env, problems: string[]): StoreSettings {
     },
     keyPrefix,
     allowEviction,
+    ...tls,
   };
+}
+
+/** The PEM certificates of `REDIS_TLS_CA_FILE`, read at start; null when unset. */
+function readCaFile(path: string | undefined, problems: string[]): string | null {
+  if (path === undefined) return null;
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`REDIS_TLS_CA_FILE: the file ${path} cannot be read (${reason})`);
+    return null;
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    problems.push(
+      `REDIS_TLS_CA_FILE: the file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    );
+    return null;
+  }
+  return pem;
 }
 
 /** `host:port,host:port` (IPv6 hosts in brackets), or null when any entry is not one. */

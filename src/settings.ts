@@ -189,6 +189,17 @@ export const SERVICE_SETTINGS = {
     meaning: "with `REDIS_SENTINELS`: the sentinels' own password",
     secret: true,
   },
+  REDIS_TLS: {
+    schema: flag,
+    default: "`false`; on with `REDIS_TLS_CA_FILE`",
+    meaning: "TLS to the sentinels and Redis with `REDIS_SENTINELS` (`REDIS_URL` says it with `rediss://`)",
+  },
+  REDIS_TLS_CA_FILE: {
+    schema: text,
+    default: "the system's CAs",
+    meaning:
+      "a PEM file of the private CA that signs Redis's certificates, for `rediss://` and Sentinel; with it the certificate and host name are still checked",
+  },
   REDIS_KEY_PREFIX: {
     schema: variable(z.string().max(64).default("otp:")),
     meaning: "put before every Redis key, so several deployments can share one Redis",

@@ -180,6 +180,9 @@ async function checkEvictionPolicy(store: RedisStore, allowEviction: boolean, lo
   try {
     policy = await store.evictionPolicy();
   } catch {
+    // A certificate TLS refuses is a setting to fix: refused at start, as TLS is never turned off.
+    const certificate = await store.certificateProblem();
+    if (certificate !== null) throw new ConfigError(certificate);
     logger.warn(`Redis not reachable at start: its maxmemory-policy was not checked (${advice})`);
     return;
   }

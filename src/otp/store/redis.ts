@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { isIP } from "node:net";
+import { connect as connectTls, type ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Challenge } from "../model.js";
 import { packChallenge, unpackChallenge } from "./challenge-codec.js";
@@ -135,8 +137,16 @@ export interface SentinelConnection {
   sentinelPassword: string | null;
 }
 
-/** Where Redis is: one URL (`redis://`, `rediss://` for TLS; a managed primary endpoint), or Sentinel. */
-export type RedisConnection = { url: string } | { sentinel: SentinelConnection };
+/** TLS to Redis (and the sentinels): the CA that signs their certificates, null for the system's CAs. */
+export interface RedisTls {
+  ca: string | null;
+}
+
+/**
+ * Where Redis is: one URL (`redis://`, `rediss://` for TLS; a managed primary endpoint), or Sentinel; `tls` with a
+ * `rediss://` URL names its CA, with Sentinel turns TLS on.
+ */
+export type RedisConnection = ({ url: string } | { sentinel: SentinelConnection }) & { tls?: RedisTls };
 
 export type RedisStoreOptions = RedisConnection & {
   /** Put before every key, so several deployments can share one Redis. */
@@ -158,6 +168,11 @@ export class RedisStore implements OtpStore {
   /** Settles once the first connection is up; calls made before it wait for it (briefly), later ones never. */
   readonly #firstConnection: Promise<void>;
   #closing = false;
+  /** Why the last TLS handshake refused Redis's certificate; null when none did. */
+  #certificateProblem: string | null = null;
+  /** The TLS options, null without TLS; and the endpoints first asked (Redis, or the sentinels). */
+  readonly #tls: ConnectionOptions | null;
+  readonly #endpoints: readonly { host: string; port: number }[];
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? "otp:";
@@ -169,11 +184,15 @@ export class RedisStore implements OtpStore {
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(times * 100, 1000),
     };
+    const tls = options.tls && { ...(options.tls.ca !== null && { ca: options.tls.ca }) };
+    this.#tls = tls ?? ("url" in options && options.url.startsWith("rediss://") ? {} : null);
+    this.#endpoints = "url" in options ? [urlEndpoint(options.url)] : options.sentinel.sentinels;
     const redis = (
       "url" in options
-        ? new Redis(options.url, settings)
+        ? new Redis(options.url, { ...settings, ...(tls && { tls }) })
         : new Redis({
             ...settings,
+            ...(tls && { tls, sentinelTLS: tls, enableTLSForSentinelMode: true }),
             sentinels: options.sentinel.sentinels,
             name: options.sentinel.name,
             ...(options.sentinel.password !== null && { password: options.sentinel.password }),
@@ -200,14 +219,20 @@ export class RedisStore implements OtpStore {
     redis.on("ready", () => {
       change("up");
     });
+    let firstConnectionFailed: () => void = () => undefined;
     redis.on("error", (error: Error) => {
-      change("down", error);
+      const refused = certificateRefused(error);
+      if (refused) this.#certificateProblem = refused;
+      // No use waiting for a first connection that TLS refuses.
+      if (refused) firstConnectionFailed();
+      change("down", refused ? new Error(refused, { cause: error }) : error);
     });
     redis.on("close", () => {
       if (state === "up") change("down");
     });
     this.#redis = redis;
     this.#firstConnection = new Promise<void>((resolve) => {
+      firstConnectionFailed = resolve;
       redis.once("ready", () => {
         resolve();
       });
@@ -295,6 +320,21 @@ export class RedisStore implements OtpStore {
     }
   }
 
+  /**
+   * Why TLS refused Redis's certificate on the last attempt (not signed by the CA given, a host name it does not
+   * name, expired), or null: a setting to fix, not an outage to wait out.
+   */
+  async certificateProblem(): Promise<string | null> {
+    if (this.#redis.status === "ready" || this.#tls === null) return null;
+    if (this.#certificateProblem !== null) return this.#certificateProblem;
+    // Through Sentinel, the client reports a refused handshake as a closed connection: ask each endpoint directly.
+    for (const endpoint of this.#endpoints) {
+      const problem = await handshakeProblem(endpoint, this.#tls);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
     try {
@@ -341,4 +381,66 @@ export class RedisStore implements OtpStore {
       throw new StoreUnavailableError("The state store (Redis) did not answer.", { cause: error });
     }
   }
+}
+
+/** Node's codes for a certificate that TLS refused. */
+const CERTIFICATE_ERRORS = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** The host and port of a `redis://` or `rediss://` URL. */
+function urlEndpoint(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ""), port: Number(parsed.port || 6379) };
+}
+
+/** Why a TLS handshake with `endpoint` refuses its certificate, or null (accepted, or not reached at all). */
+function handshakeProblem(
+  endpoint: { host: string; port: number },
+  tls: ConnectionOptions,
+): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connectTls({
+      ...tls,
+      host: endpoint.host,
+      port: endpoint.port,
+      ...(isIP(endpoint.host) === 0 && { servername: endpoint.host }),
+    });
+    const done = (problem: string | null) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(FIRST_CONNECTION_WAIT_MS, () => {
+      done(null);
+    });
+    socket.once("secureConnect", () => {
+      done(null);
+    });
+    socket.once("error", (error: Error) => {
+      done(certificateRefused(error));
+    });
+  });
+}
+
+/** A clear sentence when `error` is TLS refusing Redis's certificate; null for any other error. */
+function certificateRefused(error: Error): string | null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined || !CERTIFICATE_ERRORS.has(code)) return null;
+  const fix =
+    code === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? "the certificate does not name the host connected to"
+      : code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID"
+        ? "the certificate is outside its validity period"
+        : "it is not signed by a CA this service trusts: REDIS_TLS_CA_FILE must hold the CA that signed it";
+  return `Redis's TLS certificate was refused (${code}): ${fix}`;
 }
