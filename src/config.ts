@@ -65,6 +65,8 @@ export interface Config {
   store: StoreSettings;
   /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
   stateSecret: string | null;
+  /** During a rotation, the previous state secret: state written under it still counts. */
+  stateSecretPrevious: string | null;
   routerSecret: string | null;
   /** Accepted beside `routerSecret` during a rotation; null: none. */
   routerSecretPrevious: string | null;
@@ -172,6 +174,14 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
       "ROUTER_SECRET_PREVIOUS: the same as ROUTER_SECRET; unset it, or set the new secret in ROUTER_SECRET",
     );
   }
+  if (env.OTP_STATE_SECRET_PREVIOUS !== undefined && env.OTP_STATE_SECRET === undefined) {
+    problems.push("OTP_STATE_SECRET_PREVIOUS: only with OTP_STATE_SECRET (the secret state is moved to)");
+  }
+  if (env.OTP_STATE_SECRET_PREVIOUS !== undefined && env.OTP_STATE_SECRET_PREVIOUS === env.OTP_STATE_SECRET) {
+    problems.push(
+      "OTP_STATE_SECRET_PREVIOUS: the same as OTP_STATE_SECRET; unset it, or set the new secret in OTP_STATE_SECRET",
+    );
+  }
   if (mode === "live") problems.push(...plainHttpUrls(environment));
   const phonePolicy = readPhonePolicy(env, problems);
   const humanVerification = readHumanVerification(env, mode, production, problems);
@@ -204,6 +214,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     relaxedLimits,
     store,
     stateSecret: env.OTP_STATE_SECRET ?? null,
+    stateSecretPrevious: env.OTP_STATE_SECRET_PREVIOUS ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
     routerSecretPrevious: env.ROUTER_SECRET_PREVIOUS ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
@@ -375,7 +386,7 @@ function readProvider(
   return Object.fromEntries(Object.entries(variables).map(([name, { field }]) => [field, values[name]]));
 }
 
-/** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS) or through Sentinel. */
+/** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS), through Sentinel, or a Cluster. */
 function readStore(env: Env, problems: string[]): StoreSettings {
   const sentinelVariables = env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_NAME !== undefined;
   if (env.OTP_STORE !== "redis") return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
@@ -398,12 +409,28 @@ function readStore(env: Env, problems: string[]): StoreSettings {
   if (env.REDIS_URL && sentinelVariables) {
     problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
   }
+  if (env.REDIS_CLUSTER_NODES !== undefined) {
+    if (env.REDIS_URL || sentinelVariables) {
+      problems.push("REDIS_CLUSTER_NODES: set it alone, without REDIS_URL or REDIS_SENTINELS");
+    }
+    const nodes = parseSentinels(env.REDIS_CLUSTER_NODES);
+    if (nodes === null) {
+      problems.push("REDIS_CLUSTER_NODES: expected host:port[,host:port...] with ports 1-65535");
+    }
+    return {
+      kind: "redis",
+      cluster: { nodes: nodes ?? [], password: env.REDIS_PASSWORD ?? null },
+      keyPrefix,
+      allowEviction,
+      ...tls,
+    };
+  }
   if (env.REDIS_URL) {
     return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction, ...tls };
   }
   if (!env.REDIS_SENTINELS) {
     problems.push(
-      "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel)",
+      "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel, or REDIS_CLUSTER_NODES for a Cluster)",
     );
     return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
   }

@@ -178,10 +178,15 @@ export const SERVICE_SETTINGS = {
     meaning:
       "Redis through Sentinel instead of `REDIS_URL`: `host:port,host:port,...` ([failover](state-and-limits.md))",
   },
+  REDIS_CLUSTER_NODES: {
+    schema: text,
+    meaning:
+      "a Redis Cluster instead of `REDIS_URL`: seed nodes `host:port,host:port,...` (all state in one hash slot: [capacity](state-and-limits.md#redis-cluster))",
+  },
   REDIS_SENTINEL_NAME: { schema: text, meaning: "with `REDIS_SENTINELS`: the name the sentinels monitor" },
   REDIS_PASSWORD: {
     schema: text,
-    meaning: "with `REDIS_SENTINELS`: the primary's and replicas' password",
+    meaning: "with `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES`: the primaries' and replicas' password",
     secret: true,
   },
   REDIS_SENTINEL_PASSWORD: {
@@ -192,13 +197,14 @@ export const SERVICE_SETTINGS = {
   REDIS_TLS: {
     schema: flag,
     default: "`false`; on with `REDIS_TLS_CA_FILE`",
-    meaning: "TLS to the sentinels and Redis with `REDIS_SENTINELS` (`REDIS_URL` says it with `rediss://`)",
+    meaning:
+      "TLS to the sentinels and Redis with `REDIS_SENTINELS`, to the nodes with `REDIS_CLUSTER_NODES` (`REDIS_URL` says it with `rediss://`)",
   },
   REDIS_TLS_CA_FILE: {
     schema: text,
     default: "the system's CAs",
     meaning:
-      "a PEM file of the private CA that signs Redis's certificates, for `rediss://` and Sentinel; with it the certificate and host name are still checked",
+      "a PEM file of the private CA that signs Redis's certificates, for `rediss://`, Sentinel and Cluster (turns TLS on for the last two); the certificate and host name are still checked",
   },
   REDIS_KEY_PREFIX: {
     schema: variable(z.string().max(64).default("otp:")),
@@ -221,6 +227,12 @@ export const SERVICE_SETTINGS = {
     meaning:
       "HMAC secret for store keys and idempotency fingerprints, at least 32 characters; required with `redis`, the same on every replica",
     essential: true,
+    secret: true,
+  },
+  OTP_STATE_SECRET_PREVIOUS: {
+    schema: variable(z.string().min(32).optional()),
+    meaning:
+      "during a rotation of `OTP_STATE_SECRET`, the old secret: limits, idempotency records and single-use values written under it still count (read under both, written under the new one); keep it for 24 h ([rotation](operations.md#rotating-a-secret))",
     secret: true,
   },
   ROUTER_SECRET: {

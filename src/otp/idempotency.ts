@@ -52,7 +52,7 @@ export class Idempotency {
 
   /** A keyed fingerprint of a provider's normalised request (key order does not matter). */
   fingerprint(provider: ProviderId, request: unknown): string {
-    return this.#keys.key("fingerprint", `${provider}\0${canonicalJson(request)}`);
+    return this.#keys.key("fingerprint", fingerprintOf(provider, request));
   }
 
   /**
@@ -66,14 +66,26 @@ export class Idempotency {
     attempt: () => Promise<Attempt>,
   ): Promise<OtpOutcome> {
     const key = this.#keys.key("idempotency", idempotencyKey);
-    const fingerprint = this.fingerprint(provider, request);
+    const input = fingerprintOf(provider, request);
+    const fingerprint = this.#keys.key("fingerprint", input);
+    // During a state secret rotation, a record written under the previous secret holds its own forms of both.
+    const previousKey = this.#keys.previousKey("idempotency", idempotencyKey);
+    const previousFingerprint = this.#keys.previousKey("fingerprint", input);
     const token = randomUUID();
     // A pending record ends within its lease; this bound only guards against one that never does.
     const deadline = Date.now() + this.#leaseSeconds * 1000 + 5_000;
     for (;;) {
-      const record = await this.#store.claimIdempotency(key, fingerprint, token, this.#leaseSeconds);
+      const record = await this.#store.claimIdempotency(
+        key,
+        fingerprint,
+        token,
+        this.#leaseSeconds,
+        previousKey,
+      );
       if (record === null) return this.#runClaimed(key, token, attempt);
-      if (record.fingerprint !== fingerprint) return conflictOutcome(provider);
+      if (record.fingerprint !== fingerprint && record.fingerprint !== previousFingerprint) {
+        return conflictOutcome(provider);
+      }
       if (record.outcome !== null) return decodeOutcome(record.outcome);
       if (Date.now() > deadline) return stillRunning(provider);
       await sleep(this.#pollMs);
@@ -166,6 +178,11 @@ export function decodeOutcome(encoded: string): OtpOutcome {
       resendAvailableAt: date(stored.resendAvailableAt),
     },
   };
+}
+
+/** What a fingerprint is the HMAC of: the provider and its normalised request. */
+function fingerprintOf(provider: ProviderId, request: unknown): string {
+  return `${provider}\0${canonicalJson(request)}`;
 }
 
 /** JSON with object keys sorted, so equal inputs give equal text whatever order their fields came in. */

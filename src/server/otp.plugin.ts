@@ -97,7 +97,10 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options)
         "human verifier unavailable: send let through (OTP_HUMAN_VERIFIER_FAIL_OPEN)",
       );
     },
-    stateKeys: config.stateSecret === null ? StateKeys.random() : new StateKeys(config.stateSecret),
+    stateKeys:
+      config.stateSecret === null
+        ? StateKeys.random()
+        : new StateKeys(config.stateSecret, config.stateSecretPrevious),
     // A first request holds its idempotency key for longer than a send can take.
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
     onStateError: (error, step) => {
