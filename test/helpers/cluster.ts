@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { freePort } from "./ports.js";
 import { loopbackOnly } from "./redis.js";
-import { command } from "./sentinel.js";
+import { tlsOnly, type TestCertificates } from "./tls.js";
 
-/** Three primaries and three replicas, real `redis-server --cluster-enabled yes` processes on loopback ports. */
+/**
+ * Three primaries and (by default) three replicas, real `redis-server --cluster-enabled yes` processes on loopback
+ * ports; with `tls`, they speak TLS only (to clients, to each other and to their replicas).
+ */
 export interface RedisCluster {
   ports: number[];
   /** For REDIS_CLUSTER_NODES: two of the nodes as seeds. */
@@ -24,21 +28,45 @@ export interface RedisCluster {
 }
 
 /**
- * Start six nodes in a temporary directory, `redis-cli --cluster create` them with one replica each, and wait until
+ * Start the nodes in a temporary directory, `redis-cli --cluster create` them with one replica each, and wait until
  * every node says `cluster_state:ok`. A primary is failed (its replica promoted) after `nodeTimeoutMs` without an
  * answer.
  */
-export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisCluster> {
+export async function startRedisCluster(
+  options: { nodeTimeoutMs?: number; replicas?: 0 | 1; tls?: TestCertificates } = {},
+): Promise<RedisCluster> {
+  const { nodeTimeoutMs = 1000, replicas = 1, tls } = options;
   const dir = await mkdtemp(join(tmpdir(), "otp-cluster-"));
   const children = new Map<number, ChildProcess>();
+  const ca = tls && (await readFile(tls.caFile, "utf8"));
+  /** One command on a fresh connection (over TLS for a TLS cluster); rejects when nothing answers. */
+  const command = async (port: number, name: string, ...args: string[]): Promise<unknown> => {
+    const client = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      retryStrategy: () => null,
+      ...(ca && { tls: { ca } }),
+    });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      return await client.call(name, ...args);
+    } finally {
+      client.disconnect();
+    }
+  };
   try {
     const ports: number[] = [];
-    for (let i = 0; i < 6; i++) ports.push(await freePort());
+    for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
     for (const port of ports) {
+      // The bus port is given: the default (port + 10000) is past 65535 for many ephemeral ports.
+      const busPort = await freePort();
       const child = spawn(
         "redis-server",
         [
           ...loopbackOnly(port),
+          ...(tls ? [...tlsOnly(port, tls), "--tls-cluster", "yes", "--tls-replication", "yes"] : []),
           "--dir",
           dir,
           "--dbfilename",
@@ -47,6 +75,8 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisClus
           "yes",
           "--cluster-config-file",
           join(dir, `nodes-${port}.conf`),
+          "--cluster-port",
+          String(busPort),
           "--cluster-node-timeout",
           String(nodeTimeoutMs),
           "--loglevel",
@@ -65,19 +95,20 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisClus
     const create = spawn(
       "redis-cli",
       [
+        ...(tls ? ["--tls", "--cacert", tls.caFile] : []),
         "--cluster",
         "create",
         ...ports.map((port) => `127.0.0.1:${port}`),
         "--cluster-replicas",
-        "1",
+        String(replicas),
         "--cluster-yes",
       ],
       { stdio: "ignore" },
     );
     const [code] = (await once(create, "exit")) as [number | null];
     if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
-    const alive = () => ports.filter((port) => children.get(port)?.exitCode === null && !killed.has(port));
     const killed = new Set<number>();
+    const alive = () => ports.filter((port) => children.get(port)?.exitCode === null && !killed.has(port));
     const healthy = async () => {
       for (const port of alive()) {
         const info = String(await command(port, "CLUSTER", "INFO"));

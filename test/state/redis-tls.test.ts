@@ -7,6 +7,7 @@ import { RedisStore } from "../../src/otp/store/redis.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { execute } from "../helpers/client.js";
+import { startRedisCluster, type RedisCluster } from "../helpers/cluster.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { SENTINEL_NAME } from "../helpers/sentinel.js";
 import { makeCertificates, startTlsRedisServer, type TestCertificates } from "../helpers/tls.js";
@@ -138,6 +139,51 @@ describe.skipIf(redisUrl === null)("TLS to Sentinel and its Redis with a private
 
   it("refuses to start with a CA that did not sign their certificates", async () => {
     await expect(startService(sentinelEnv(certificates.otherCaFile))).rejects.toThrow(
+      /^Redis's TLS certificate was refused \(SELF_SIGNED_CERT_IN_CHAIN\)/,
+    );
+  });
+});
+
+describe.skipIf(redisUrl === null)("TLS to a Redis Cluster with a private CA", () => {
+  let certificates: TestCertificates;
+  let cluster: RedisCluster;
+  let upstream: Upstream;
+  beforeAll(async () => {
+    certificates = await makeCertificates();
+    // Three primaries speaking TLS only, to clients and on the cluster bus.
+    cluster = await startRedisCluster({ replicas: 0, tls: certificates });
+    upstream = await startUpstream(SENT);
+  }, 60_000);
+  afterAll(async () => {
+    await upstream.close();
+    await cluster.stop();
+    await certificates.remove();
+  });
+
+  const clusterEnv = (caFile: string) => ({
+    OTP_MODE: "live",
+    LOG_LEVEL: "silent",
+    PHONE_BASE_URL: upstream.url,
+    OTP_STORE: "redis",
+    REDIS_CLUSTER_NODES: cluster.seeds,
+    REDIS_KEY_PREFIX: uniquePrefix("tls-cluster"),
+    OTP_STATE_SECRET: STATE_SECRET,
+    REDIS_TLS_CA_FILE: caFile,
+  });
+
+  it("serves with the CA that signed the nodes' certificates", async () => {
+    const subgraph = await startTestApp(clusterEnv(certificates.caFile));
+    try {
+      expect((await fetch(`${subgraph.origin}/readyz`)).status).toBe(200);
+      const { body } = await execute(subgraph.url, RequestOtpDocument, { input: phoneInput(7) });
+      expect(body.data?.requestOtp.__typename).toBe("OtpSent");
+    } finally {
+      await subgraph.close();
+    }
+  });
+
+  it("refuses to start with a CA that did not sign them", async () => {
+    await expect(startService(clusterEnv(certificates.otherCaFile))).rejects.toThrow(
       /^Redis's TLS certificate was refused \(SELF_SIGNED_CERT_IN_CHAIN\)/,
     );
   });
