@@ -200,7 +200,7 @@ export type RedisStoreOptions = RedisConnection & {
 
 /**
  * State shared by replicas in one Redis: standalone, through Sentinel, or a Cluster. In a Cluster every key holds
- * one hash tag (see {@link RedisStore.key}), so each script's keys are in one slot, as a script needs.
+ * one hash tag (see `#key`), so each script's keys are in one slot, as a script needs.
  * Calls fail fast while Redis is away (no offline queue, one retry, a command timeout) and the client keeps
  * reconnecting, so the subgraph fails closed and recovers by itself.
  */
