@@ -331,11 +331,7 @@ async function main(): Promise<void> {
       const ports = await redisCluster(dir);
       const cluster = { cluster: { nodes: [{ host: "127.0.0.1", port: ports[0] ?? 0 }], password: null } };
       rows.push(
-        ...(await measure(
-          "cluster",
-          () => new RedisStore({ ...cluster, keyPrefix: "bench:" }),
-          ports,
-        )),
+        ...(await measure("cluster", () => new RedisStore({ ...cluster, keyPrefix: "bench:" }), ports)),
       );
     }
     report(rows);
