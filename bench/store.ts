@@ -26,7 +26,7 @@ import { Cluster, Redis } from "ioredis";
 import { LocalLimits, type LimitPolicy, type SendSubject } from "../src/otp/limits.js";
 import type { Challenge } from "../src/otp/model.js";
 import { MemoryStore } from "../src/otp/store/memory.js";
-import { RedisStore, type RedisStoreOptions } from "../src/otp/store/redis.js";
+import { RedisStore } from "../src/otp/store/redis.js";
 import { StateKeys } from "../src/otp/store/state-keys.js";
 import { CHALLENGE_TTL_SECONDS, type OtpStore } from "../src/otp/store/store.js";
 
