@@ -12,6 +12,7 @@ import { format, resolveConfig } from "prettier";
 import type { MagicInput, ProviderDescriptor, SettingVariable } from "../src/providers/descriptor.js";
 import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/providers/mapping-tables.js";
 import { PROVIDERS } from "../src/providers/registry.js";
+import { FILE_SUFFIX } from "../src/secret-files.js";
 import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 
 const ROOT = new URL("..", import.meta.url);
@@ -136,18 +137,35 @@ const serviceRows = (settings: ServiceSettings, only: (setting: ServiceSetting) 
     .filter(([, setting]) => only(setting))
     .map(([name, setting]) => [code(name), defaultCell(setting), setting.meaning]);
 
+/** The row of a secret's `<NAME>_FILE` variant, after the secret's own row (`columns` cells before the meaning). */
+const fileRow = (name: string, columns: readonly string[]) => [
+  code(`${name}${FILE_SUFFIX}`),
+  ...columns,
+  `instead of ${code(name)}: the path of a file that holds it (a Docker or Kubernetes secret); one trailing newline is dropped, both set is refused`,
+];
+
+/** Every service setting, each secret followed by its `_FILE` variant. */
 const serviceSettingsTable = (settings: ServiceSettings = SERVICE_SETTINGS) =>
-  markdownTable(["variable", "default", "meaning"], serviceRows(settings));
+  markdownTable(
+    ["variable", "default", "meaning"],
+    Object.entries(settings).flatMap(([name, setting]) => {
+      const row = [code(name), defaultCell(setting), setting.meaning];
+      return setting.secret ? [row, fileRow(name, [""])] : [row];
+    }),
+  );
 
 /** Every provider's variables: required ones (the provider counts as configured with all of them), secrets. */
 function providerSettingsTable(providers: readonly ProviderDescriptor[] = PROVIDERS): string {
   const rows = providers.flatMap(({ id, settings }) =>
-    Object.entries(settings).map(([name, variable]) => [
-      code(name),
-      id,
-      variable.optional ? defaultCell(variable) : "required",
-      variable.secret ? `${variable.description} (a secret: never logged)` : variable.description,
-    ]),
+    Object.entries(settings).flatMap(([name, variable]) => {
+      const row = [
+        code(name),
+        id,
+        variable.optional ? defaultCell(variable) : "required",
+        variable.secret ? `${variable.description} (a secret: never logged)` : variable.description,
+      ];
+      return variable.secret ? [row, fileRow(name, [id, ""])] : [row];
+    }),
   );
   return markdownTable(["variable", "provider", "default", "meaning"], rows);
 }

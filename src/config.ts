@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { url } from "./env.js";
 import type { StoreSettings } from "./otp/store/index.js";
@@ -24,6 +25,7 @@ import {
   SERVICE_SETTINGS,
 } from "./settings.js";
 import { readTracing, type TracingSettings } from "./tracing/settings.js";
+import { FILE_SUFFIX, readSecretFiles } from "./secret-files.js";
 
 export { LIMIT_DEFAULTS };
 
@@ -71,7 +73,11 @@ export interface Config {
   store: StoreSettings;
   /** HMAC secret for store keys and idempotency fingerprints; null: a random one per process (memory only). */
   stateSecret: string | null;
+  /** During a rotation, the previous state secret: state written under it still counts. */
+  stateSecretPrevious: string | null;
   routerSecret: string | null;
+  /** Accepted beside `routerSecret` during a rotation; null: none. */
+  routerSecretPrevious: string | null;
   providerTimeoutMs: number;
   /** Upstream bodies past this many bytes are not read (UnexpectedProviderResponse). */
   providerMaxResponseBytes: number;
@@ -111,42 +117,32 @@ const PROVIDER_ENVS = PROVIDERS.map((provider) => {
 });
 const LIMIT_NAMES = Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[];
 
+/** The secret settings, the providers' included: each may be given as a file too (`<NAME>_FILE`). */
+export const SECRET_SETTING_NAMES: readonly string[] = [
+  ...Object.entries(SERVICE_SETTINGS as Record<string, { secret?: true }>)
+    .filter(([, setting]) => setting.secret)
+    .map(([name]) => name),
+  ...PROVIDERS.flatMap((provider) =>
+    Object.entries(provider.settings)
+      .filter(([, variable]) => variable.secret)
+      .map(([name]) => name),
+  ),
+];
+
 /** Every variable the configuration reads, the providers' included (the docs are checked against it). */
 export const SETTING_NAMES: readonly string[] = [
   ...Object.keys(Env.shape),
   ...PROVIDERS.flatMap((provider) => Object.keys(provider.settings)),
+  ...SECRET_SETTING_NAMES.map((name) => `${name}${FILE_SUFFIX}`),
 ];
-
-/**
- * Settings another change adds (secret rotation, Redis Cluster, Redis TLS with a private CA): known here so that
- * setting one is not refused as a typo while they land. Each leaves this list once `SERVICE_SETTINGS` has it.
- */
-const ANNOUNCED_SETTINGS = [
-  "ROUTER_SECRET_PREVIOUS",
-  "OTP_STATE_SECRET_PREVIOUS",
-  "REDIS_CLUSTER_NODES",
-  "REDIS_TLS_CA_FILE",
-];
-
-/** A secret setting may also be given as a file, `<NAME>_FILE`. */
-const FILE_SUFFIX = "_FILE";
 
 /** The prefixes of this service's variables: its own, and each provider's (`GST_`, `PHONE_`, …). */
 const OWN_PREFIXES = [
   ...new Set(["OTP_", "REDIS_", "ROUTER_", ...PROVIDERS.map((provider) => `${provider.id.toUpperCase()}_`)]),
 ];
 
-/** Every variable name with an own prefix that means something: settings, secrets' files, announced ones. */
-const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
-  ...SETTING_NAMES,
-  ...ANNOUNCED_SETTINGS,
-  ...[
-    ...Object.entries(SERVICE_SETTINGS as Record<string, { secret?: true }>),
-    ...PROVIDERS.flatMap((provider) => Object.entries(provider.settings)),
-  ]
-    .filter(([, setting]) => setting.secret)
-    .map(([name]) => `${name}${FILE_SUFFIX}`),
-]);
+/** Every variable name with an own prefix that means something: the settings and the secrets' files. */
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set(SETTING_NAMES);
 
 /**
  * The variables with one of this service's prefixes that no setting reads, each with the setting it is closest
@@ -188,7 +184,10 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
+  const files = readSecretFiles(given, SECRET_SETTING_NAMES);
+  if (files.problems.length > 0) throw new ConfigError(files.problems.join("; "));
+  const { environment } = files;
   const issues: z.core.$ZodIssue[] = [];
   const parse = <T>(schema: z.ZodType<T>): T | undefined => {
     const parsed = schema.safeParse(environment);
@@ -212,7 +211,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   // Real providers are real users' OTPs: NODE_ENV (often unset, or left at "development") changes nothing.
   const production = mode === "live";
   const warnings: string[] = [];
-  const unknown = unknownVariables(environment);
+  const unknown = unknownVariables(given);
   if (unknown.length > 0) {
     const named = `unknown variable${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`;
     if (production) problems.push(`${named}: unset or rename (docs/settings.md lists every setting)`);
@@ -232,6 +231,22 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       `ROUTER_SECRET: required in live mode, at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET}), ` +
         "and the same in the router's `router-authorization` header; only on a private network that nothing but the " +
         "router can reach, OTP_ALLOW_NO_ROUTER_SECRET=true runs without it",
+    );
+  }
+  if (env.ROUTER_SECRET_PREVIOUS !== undefined && env.ROUTER_SECRET === undefined) {
+    problems.push("ROUTER_SECRET_PREVIOUS: only with ROUTER_SECRET (the secret the router moves to)");
+  }
+  if (env.ROUTER_SECRET_PREVIOUS !== undefined && env.ROUTER_SECRET_PREVIOUS === env.ROUTER_SECRET) {
+    problems.push(
+      "ROUTER_SECRET_PREVIOUS: the same as ROUTER_SECRET; unset it, or set the new secret in ROUTER_SECRET",
+    );
+  }
+  if (env.OTP_STATE_SECRET_PREVIOUS !== undefined && env.OTP_STATE_SECRET === undefined) {
+    problems.push("OTP_STATE_SECRET_PREVIOUS: only with OTP_STATE_SECRET (the secret state is moved to)");
+  }
+  if (env.OTP_STATE_SECRET_PREVIOUS !== undefined && env.OTP_STATE_SECRET_PREVIOUS === env.OTP_STATE_SECRET) {
+    problems.push(
+      "OTP_STATE_SECRET_PREVIOUS: the same as OTP_STATE_SECRET; unset it, or set the new secret in OTP_STATE_SECRET",
     );
   }
   if (mode === "live") problems.push(...plainHttpUrls(environment));
@@ -267,7 +282,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     relaxedLimits,
     store,
     stateSecret: env.OTP_STATE_SECRET ?? null,
+    stateSecretPrevious: env.OTP_STATE_SECRET_PREVIOUS ?? null,
     routerSecret: env.ROUTER_SECRET ?? null,
+    routerSecretPrevious: env.ROUTER_SECRET_PREVIOUS ?? null,
     providerTimeoutMs: env.OTP_PROVIDER_TIMEOUT_MS,
     providerMaxResponseBytes: env.OTP_PROVIDER_MAX_RESPONSE_BYTES,
     resilience: {
@@ -446,10 +463,21 @@ function readProvider(
   return Object.fromEntries(Object.entries(variables).map(([name, { field }]) => [field, values[name]]));
 }
 
-/** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS) or through Sentinel. */
+/** The store: memory, or Redis by URL (`redis://`, `rediss://` for TLS), through Sentinel, or a Cluster. */
 function readStore(env: Env, problems: string[]): StoreSettings {
   const sentinelVariables = env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_NAME !== undefined;
   if (env.OTP_STORE !== "redis") return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
+  const ca = readCaFile(env.REDIS_TLS_CA_FILE, problems);
+  if (env.REDIS_TLS === false && ca !== null) {
+    problems.push("REDIS_TLS, REDIS_TLS_CA_FILE: a CA file needs TLS; unset REDIS_TLS=false");
+  }
+  if (env.REDIS_URL && ca !== null && !env.REDIS_URL.startsWith("rediss://")) {
+    problems.push("REDIS_TLS_CA_FILE: needs TLS, but REDIS_URL is redis://; use rediss://");
+  }
+  if (env.REDIS_URL && env.REDIS_TLS !== undefined) {
+    problems.push("REDIS_TLS: with REDIS_URL, TLS is its scheme (rediss://); unset REDIS_TLS");
+  }
+  const tls = ca !== null || env.REDIS_TLS === true ? { tls: { ca } } : {};
   if (!env.OTP_STATE_SECRET) {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
   }
@@ -458,12 +486,28 @@ function readStore(env: Env, problems: string[]): StoreSettings {
   if (env.REDIS_URL && sentinelVariables) {
     problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
   }
+  if (env.REDIS_CLUSTER_NODES !== undefined) {
+    if (env.REDIS_URL || sentinelVariables) {
+      problems.push("REDIS_CLUSTER_NODES: set it alone, without REDIS_URL or REDIS_SENTINELS");
+    }
+    const nodes = parseSentinels(env.REDIS_CLUSTER_NODES);
+    if (nodes === null) {
+      problems.push("REDIS_CLUSTER_NODES: expected host:port[,host:port...] with ports 1-65535");
+    }
+    return {
+      kind: "redis",
+      cluster: { nodes: nodes ?? [], password: env.REDIS_PASSWORD ?? null },
+      keyPrefix,
+      allowEviction,
+      ...tls,
+    };
+  }
   if (env.REDIS_URL) {
-    return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction };
+    return { kind: "redis", url: env.REDIS_URL, keyPrefix, allowEviction, ...tls };
   }
   if (!env.REDIS_SENTINELS) {
     problems.push(
-      "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel)",
+      "REDIS_URL: required when OTP_STORE=redis (or REDIS_SENTINELS with REDIS_SENTINEL_NAME for Sentinel, or REDIS_CLUSTER_NODES for a Cluster)",
     );
     return { kind: "memory", maxMb: env.OTP_MEMORY_MAX_MB };
   }
@@ -484,7 +528,28 @@ function readStore(env: Env, problems: string[]): StoreSettings {
     },
     keyPrefix,
     allowEviction,
+    ...tls,
   };
+}
+
+/** The PEM certificates of `REDIS_TLS_CA_FILE`, read at start; null when unset. */
+function readCaFile(path: string | undefined, problems: string[]): string | null {
+  if (path === undefined) return null;
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`REDIS_TLS_CA_FILE: the file ${path} cannot be read (${reason})`);
+    return null;
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    problems.push(
+      `REDIS_TLS_CA_FILE: the file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    );
+    return null;
+  }
+  return pem;
 }
 
 /** `host:port,host:port` (IPv6 hosts in brackets), or null when any entry is not one. */

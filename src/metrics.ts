@@ -82,6 +82,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #routerAuth = new Counter({
+    name: "otp_router_auth_total",
+    help: "Requests to /graphql checked against the router secret, by which one they carried: current (ROUTER_SECRET), previous (ROUTER_SECRET_PREVIOUS) or refused (401).",
+    labelNames: ["secret"] as const,
+    registers: [this.registry],
+  });
+
   /** With `processMetrics`, also the prom-client defaults (memory, CPU, event loop lag, GC). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -102,6 +109,11 @@ export class Metrics {
     const labels = { provider: observation.provider, country: observation.country ?? "none" };
     if (observation.counted) this.#sends.inc(labels);
     if (observation.refusedBy) this.#policyRefusals.inc({ ...labels, reason: observation.refusedBy });
+  }
+
+  /** Count one request checked against the router secret, by the secret it carried. */
+  routerAuth(secret: "current" | "previous" | "refused"): void {
+    this.#routerAuth.inc({ secret });
   }
 
   /** Count one send refused because the store was full. */

@@ -87,7 +87,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     tracing,
     ...(options.store && { store: options.store }),
   });
-  await fastify.register(routerAuthPlugin, { secret: config.routerSecret });
+  await fastify.register(routerAuthPlugin, {
+    secret: config.routerSecret,
+    previous: config.routerSecretPrevious,
+    onChecked: (result) => {
+      metrics.routerAuth(result);
+    },
+  });
   await fastify.register(graphqlPlugin, { config, logger, plugins: tracing ? [tracing.apolloPlugin] : [] });
   await fastify.register(probesPlugin);
   await fastify.register(metricsPlugin, { metrics });

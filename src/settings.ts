@@ -18,6 +18,8 @@ export interface ServiceSetting {
   meaning: string;
   /** Shown in the README's "Essential settings" too. */
   essential?: true;
+  /** A credential: it may be given as a file too (`<NAME>_FILE`, `src/secret-files.ts`). */
+  secret?: true;
 }
 
 /**
@@ -121,6 +123,7 @@ export const SERVICE_SETTINGS = {
     schema: text,
     default: "sandbox: the test key",
     meaning: "its secret key; required in live mode when verification is on",
+    secret: true,
   },
   OTP_HUMAN_VERIFIER_SITE_KEY: {
     schema: text,
@@ -174,15 +177,41 @@ export const SERVICE_SETTINGS = {
     schema: variable(z.url({ protocol: /^rediss?$/ }).optional()),
     meaning: "with `redis`: `redis://` or `rediss://` (TLS)",
     essential: true,
+    secret: true,
   },
   REDIS_SENTINELS: {
     schema: text,
     meaning:
       "Redis through Sentinel instead of `REDIS_URL`: `host:port,host:port,...` ([failover](state-and-limits.md))",
   },
+  REDIS_CLUSTER_NODES: {
+    schema: text,
+    meaning:
+      "a Redis Cluster instead of `REDIS_URL`: seed nodes `host:port,host:port,...` (all state in one hash slot: [capacity](state-and-limits.md#redis-cluster))",
+  },
   REDIS_SENTINEL_NAME: { schema: text, meaning: "with `REDIS_SENTINELS`: the name the sentinels monitor" },
-  REDIS_PASSWORD: { schema: text, meaning: "with `REDIS_SENTINELS`: the primary's and replicas' password" },
-  REDIS_SENTINEL_PASSWORD: { schema: text, meaning: "with `REDIS_SENTINELS`: the sentinels' own password" },
+  REDIS_PASSWORD: {
+    schema: text,
+    meaning: "with `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES`: the primaries' and replicas' password",
+    secret: true,
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    schema: text,
+    meaning: "with `REDIS_SENTINELS`: the sentinels' own password",
+    secret: true,
+  },
+  REDIS_TLS: {
+    schema: flag,
+    default: "`false`; on with `REDIS_TLS_CA_FILE`",
+    meaning:
+      "TLS to the sentinels and Redis with `REDIS_SENTINELS`, to the nodes with `REDIS_CLUSTER_NODES` (`REDIS_URL` says it with `rediss://`)",
+  },
+  REDIS_TLS_CA_FILE: {
+    schema: text,
+    default: "the system's CAs",
+    meaning:
+      "a PEM file of the private CA that signs Redis's certificates, for `rediss://`, Sentinel and Cluster (turns TLS on for the last two); the certificate and host name are still checked",
+  },
   REDIS_KEY_PREFIX: {
     schema: variable(z.string().max(64).default("otp:")),
     meaning: "put before every Redis key, so several deployments can share one Redis",
@@ -204,6 +233,13 @@ export const SERVICE_SETTINGS = {
     meaning:
       "HMAC secret for store keys and idempotency fingerprints, at least 32 characters; required with `redis`, the same on every replica",
     essential: true,
+    secret: true,
+  },
+  OTP_STATE_SECRET_PREVIOUS: {
+    schema: variable(z.string().min(32).optional()),
+    meaning:
+      "during a rotation of `OTP_STATE_SECRET`, the old secret: limits, idempotency records and single-use values written under it still count (read under both, written under the new one); keep it for 24 h ([rotation](operations.md#rotating-a-secret))",
+    secret: true,
   },
   ROUTER_SECRET: {
     schema: variable(
@@ -214,6 +250,18 @@ export const SERVICE_SETTINGS = {
     ),
     meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in live mode`,
     essential: true,
+    secret: true,
+  },
+  ROUTER_SECRET_PREVIOUS: {
+    schema: variable(
+      z
+        .string()
+        .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
+        .optional(),
+    ),
+    meaning:
+      'during a rotation, the router\'s old secret, accepted beside `ROUTER_SECRET` until the router sends the new one; `otp_router_auth_total{secret="previous"}` counts its uses ([rotation](operations.md#rotating-a-secret))',
+    secret: true,
   },
   OTP_ALLOW_NO_ROUTER_SECRET: {
     schema: flag,
@@ -275,7 +323,7 @@ export const SERVICE_SETTINGS = {
     essential: true,
   },
   INTROSPECTION: { schema: flag, default: "on in sandbox mode, off in live mode", meaning: "`true`/`false`" },
-  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set" },
+  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set", secret: true },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
     meaning:

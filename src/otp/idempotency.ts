@@ -65,6 +65,9 @@ interface Running {
 /** What one call knows while it goes: whether its wait was counted, and when it looks again. */
 interface CallState {
   key: string;
+  /** During a state secret rotation, the key and the input's fingerprint under the previous secret. */
+  previousKey: string | undefined;
+  previousFingerprint: string | undefined;
   counted: boolean;
   recheckMs: number;
   /** A pending record ends within its lease; this bound only guards against one that never does. */
@@ -100,21 +103,21 @@ export class Idempotency {
     this.#onStateError = options.onStateError ?? (() => undefined);
   }
 
-  /** A keyed fingerprint of a provider's normalised request (key order does not matter). */
-  fingerprint(provider: ProviderId, request: unknown): string {
-    return this.#keys.key("fingerprint", `${provider}\0${canonicalJson(request)}`);
-  }
-
   /**
    * Run `attempt` once per key (within its scope) and input; a duplicate gets the stored outcome, a key reused
    * with another input gets `InvalidInput` on `idempotencyKey`. Rejects with `StoreUnavailableError` when the
    * store is away.
    */
   async once(call: IdempotentCall, attempt: () => Promise<Attempt>): Promise<OtpOutcome> {
-    const key = this.#keys.key("idempotency", `${call.scope}\0${call.idempotencyKey}`);
-    const fingerprint = this.fingerprint(call.provider, call.request);
+    const scoped = `${call.scope}\0${call.idempotencyKey}`;
+    const key = this.#keys.key("idempotency", scoped);
+    const input = fingerprintOf(call.provider, call.request);
+    const fingerprint = this.#keys.key("fingerprint", input);
     const state: CallState = {
       key,
+      // A record written under the previous secret holds its own forms of both.
+      previousKey: this.#keys.previousKey("idempotency", scoped),
+      previousFingerprint: this.#keys.previousKey("fingerprint", input),
       counted: false,
       recheckMs: this.#recheckMs,
       deadline: Date.now() + this.#leaseSeconds * 1000 + 5_000,
@@ -164,9 +167,15 @@ export class Idempotency {
       // Watched before the claim is read: an end between the two is not missed.
       const watch = await this.#store.watchIdempotency(key);
       try {
-        const record = await this.#store.claimIdempotency(key, fingerprint, token, this.#leaseSeconds);
+        const record = await this.#store.claimIdempotency(
+          key,
+          fingerprint,
+          token,
+          this.#leaseSeconds,
+          state.previousKey,
+        );
         if (record === null) return await this.#runClaimed(key, token, attempt);
-        if (record.fingerprint !== fingerprint) {
+        if (record.fingerprint !== fingerprint && record.fingerprint !== state.previousFingerprint) {
           return { outcome: conflictOutcome(call.provider), final: true };
         }
         if (record.outcome !== null) return { outcome: decodeOutcome(record.outcome), final: true };
@@ -315,6 +324,11 @@ export function decodeOutcome(encoded: string): OtpOutcome {
       resendAvailableAt: date(stored.resendAvailableAt),
     },
   };
+}
+
+/** What a fingerprint is the HMAC of: the provider and its normalised request. */
+function fingerprintOf(provider: ProviderId, request: unknown): string {
+  return `${provider}\0${canonicalJson(request)}`;
 }
 
 /** JSON with object keys sorted, so equal inputs give equal text whatever order their fields came in. */

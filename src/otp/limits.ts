@@ -229,39 +229,54 @@ export function limitRequest(
   keys: StateKeys,
   keepActivity = 0,
 ): LimitRequest {
-  const destination = keys.key("destination", destinationId(subject));
-  const caps: CapRule[] = [];
-  const cap = (name: string, key: () => string | null, max: number, keep = max) => {
-    const hashed = max > 0 || keep > 0 ? key() : null;
-    if (hashed !== null) {
-      caps.push({ name, key: `${name}:${hashed}`, max, keep: Math.max(max, keep), windowMs: HOUR_MS });
-    }
+  /**
+   * The store key of the counter `name` on `value`, and its form under the previous state secret during a
+   * rotation: the one place a send's keys are derived.
+   */
+  const counterKey = (name: string, value: string) => {
+    const previous = keys.previousKey(name, value);
+    return {
+      key: `${name}:${keys.key(name, value)}`,
+      ...(previous !== undefined && { previousKey: `${name}:${previous}` }),
+    };
   };
-  const hashed = (name: string, value: string | null) =>
-    value === null || value === "" ? null : keys.key(name, value);
+  const destination = destinationId(subject);
+  const caps: CapRule[] = [];
+  /** A cap on a value (none when it is missing), only when the cap is on or activity is kept. */
+  const cap = (name: string, value: () => string | null, max: number, keep = max) => {
+    if (max <= 0 && keep <= 0) return;
+    const counted = value();
+    if (counted === null || counted === "") return;
+    caps.push({
+      name,
+      ...counterKey(name, counted),
+      max,
+      keep: Math.max(max, keep),
+      windowMs: HOUR_MS,
+    });
+  };
   const { phone, country } = subject;
   cap("destination", () => destination, policy.maxPerDestinationPerHour);
-  cap("device", () => hashed("device", subject.device), policy.maxPerDevicePerHour, keepActivity);
+  cap("device", () => subject.device, policy.maxPerDevicePerHour, keepActivity);
   cap(
     "ip",
-    () => hashed("ip", subject.clientIp === null ? null : clientNetwork(subject.clientIp)),
+    () => (subject.clientIp === null ? null : clientNetwork(subject.clientIp)),
     policy.maxPerIpPerHour,
     keepActivity,
   );
   cap(
     "range",
-    () => (phone === null ? null : hashed("range", numberRange(phone, policy.rangeSuffixDigits))),
+    () => (phone === null ? null : numberRange(phone, policy.rangeSuffixDigits)),
     policy.maxPerRangePerHour,
     keepActivity,
   );
-  cap("provider", () => hashed("provider", subject.provider), policy.maxPerProviderPerHour);
-  cap("country", () => hashed("country", country), policy.maxPerCountryPerHour);
+  cap("provider", () => subject.provider, policy.maxPerProviderPerHour);
+  cap("country", () => country, policy.maxPerCountryPerHour);
   const { singleUse } = subject;
   if (singleUse) {
-    const key = keys.key(SINGLE_USE_LIMIT, `${subject.provider}\0${singleUse.value}`);
     caps.push({
       name: SINGLE_USE_LIMIT,
-      key: `${SINGLE_USE_LIMIT}:${key}`,
+      ...counterKey(SINGLE_USE_LIMIT, `${subject.provider}\0${singleUse.value}`),
       max: 1,
       keep: 1,
       windowMs: singleUse.seconds * 1000,
@@ -271,7 +286,7 @@ export function limitRequest(
     // Under the destination cap's key: the memory store keeps both in one entry.
     cooldown:
       policy.cooldownSeconds > 0
-        ? { key: `destination:${destination}`, ms: policy.cooldownSeconds * 1000 }
+        ? { ...counterKey("destination", destination), ms: policy.cooldownSeconds * 1000 }
         : null,
     caps,
   };

@@ -97,7 +97,10 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options)
         "human verifier unavailable: send let through (OTP_HUMAN_VERIFIER_FAIL_OPEN)",
       );
     },
-    stateKeys: config.stateSecret === null ? StateKeys.random() : new StateKeys(config.stateSecret),
+    stateKeys:
+      config.stateSecret === null
+        ? StateKeys.random()
+        : new StateKeys(config.stateSecret, config.stateSecretPrevious),
     // A first request holds its idempotency key for longer than a send can take.
     idempotencyLeaseSeconds: Math.ceil(config.providerTimeoutMs / 1000) + 10,
     onStateError: (error, step) => {
@@ -186,6 +189,9 @@ async function checkEvictionPolicy(store: RedisStore, allowEviction: boolean, lo
   try {
     policy = await store.evictionPolicy();
   } catch {
+    // A certificate TLS refuses is a setting to fix: refused at start, as TLS is never turned off.
+    const certificate = await store.certificateProblem();
+    if (certificate !== null) throw new ConfigError(certificate);
     logger.warn(`Redis not reachable at start: its maxmemory-policy was not checked (${advice})`);
     return;
   }

@@ -173,10 +173,10 @@ export class Tracing {
         ),
       releaseLimits: (request, receipt) => call("releaseLimits", () => store.releaseLimits(request, receipt)),
       recentCounts: (counters) => call("recentCounts", () => store.recentCounts(counters)),
-      claimIdempotency: (key, fingerprint, token, lease) =>
+      claimIdempotency: (key, fingerprint, token, lease, previousKey) =>
         call(
           "claimIdempotency",
-          () => store.claimIdempotency(key, fingerprint, token, lease),
+          () => store.claimIdempotency(key, fingerprint, token, lease, previousKey),
           (span, record) => span.setAttribute("otp.idempotency.claimed", record === null),
         ),
       completeIdempotency: (key, token, outcome, ttl) =>

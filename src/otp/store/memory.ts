@@ -58,6 +58,8 @@ function parseClaim(value: string): { expiresAt: number; token: string; fingerpr
 /** One key of a send's limits: the cooldown and the caps counted under it share one entry. */
 interface KeyRules {
   key: string;
+  /** The key under the previous state secret, during a rotation: its times count too, read only. */
+  previousKey?: string;
   /** How long the entry matters after its last send: the longest window or cooldown on the key. */
   ttlMs: number;
   /** How many send times to keep: the largest cap (1 for a cooldown alone). */
@@ -77,6 +79,7 @@ function byKey(request: LimitRequest): KeyRules[] {
     } else {
       rules.push({
         key: cap.key,
+        ...(cap.previousKey !== undefined && { previousKey: cap.previousKey }),
         ttlMs: cap.windowMs,
         keep: Math.max(1, cap.keep),
         cooldownMs: 0,
@@ -91,7 +94,14 @@ function byKey(request: LimitRequest): KeyRules[] {
       found.cooldownMs = cooldown.ms;
       found.ttlMs = Math.max(found.ttlMs, cooldown.ms);
     } else {
-      rules.push({ key: cooldown.key, ttlMs: cooldown.ms, keep: 1, cooldownMs: cooldown.ms, caps: [] });
+      rules.push({
+        key: cooldown.key,
+        ...(cooldown.previousKey !== undefined && { previousKey: cooldown.previousKey }),
+        ttlMs: cooldown.ms,
+        keep: 1,
+        cooldownMs: cooldown.ms,
+        caps: [],
+      });
     }
   }
   return rules;
@@ -204,12 +214,20 @@ export class MemoryStore implements OtpStore {
       const slot = table.locate(a, b, now);
       const stored = table.timesAt(slot, now);
       let next: number | number[] = now;
-      if (stored !== undefined) {
-        const last = typeof stored === "number" ? stored : (stored[stored.length - 1] ?? 0);
+      // During a rotation, the sends counted under the previous key count too (they are never written to).
+      const before = rule.previousKey === undefined ? [] : this.#timesOf(rule.previousKey, now);
+      if (stored !== undefined || before.length > 0) {
+        const own =
+          stored === undefined
+            ? []
+            : typeof stored === "number"
+              ? [stored]
+              : stored.filter((time) => time > now - rule.ttlMs);
+        const live = before.length === 0 ? own : mergeSorted(own, before);
+        const last = live[live.length - 1] ?? 0;
         if (rule.cooldownMs > 0 && last + rule.cooldownMs > now) {
           refuse("cooldown", last + rule.cooldownMs - now);
         }
-        const live = typeof stored === "number" ? [stored] : stored.filter((time) => time > now - rule.ttlMs);
         for (const cap of rule.caps) {
           // max 0: the rule only counts (for recentCounts), it never refuses.
           if (cap.max <= 0) continue;
@@ -220,7 +238,7 @@ export class MemoryStore implements OtpStore {
             refuse(cap.name, oldest + cap.windowMs - now);
           }
         }
-        if (rule.keep > 1) next = [...live.slice(-(rule.keep - 1)), now];
+        if (rule.keep > 1 && stored !== undefined) next = [...own.slice(-(rule.keep - 1)), now];
       }
       const held = typeof stored === "object" ? arrayBytes(stored.length) + POOL_SLOT_BYTES : 0;
       located.push({ table, a, b, slot, next, held });
@@ -289,19 +307,28 @@ export class MemoryStore implements OtpStore {
   recentCounts(counters: readonly CounterRef[]): Promise<number[]> {
     return settle(() => {
       const now = this.#now();
-      return counters.map(({ key, windowMs }) => {
-        hashKey(key);
-        const { a, b } = hashed;
-        // A counter lives in the table of its longest lifetime; look in each (there are a few).
-        for (const table of this.#counters.values()) {
-          const stored = table.timesAt(table.locate(a, b, now), now);
-          if (stored === undefined) continue;
-          const times = typeof stored === "number" ? [stored] : stored;
-          return times.filter((time) => time > now - windowMs).length;
-        }
-        return 0;
+      const inWindow = (times: readonly number[], windowMs: number) =>
+        times.filter((time) => time > now - windowMs).length;
+      return counters.map(({ key, previousKey, windowMs }) => {
+        const before = previousKey === undefined ? 0 : inWindow(this.#timesOf(previousKey, now), windowMs);
+        return inWindow(this.#timesOf(key, now), windowMs) + before;
       });
     });
+  }
+
+  /**
+   * The send times held under `key` (oldest first, not to be changed), in whichever table holds it (a counter lives
+   * in one of a few).
+   */
+  #timesOf(key: string, now: number): readonly number[] {
+    hashKey(key);
+    const { a, b } = hashed;
+    for (const table of this.#counters.values()) {
+      const stored = table.timesAt(table.locate(a, b, now), now);
+      if (stored === undefined) continue;
+      return typeof stored === "number" ? [stored] : stored;
+    }
+    return [];
   }
 
   claimIdempotency(
@@ -309,16 +336,26 @@ export class MemoryStore implements OtpStore {
     fingerprint: string,
     token: string,
     leaseSeconds: number,
+    previousKey?: string,
   ): Promise<IdempotencyRecord | null> {
-    return settle(() => this.#claimIdempotency(key, fingerprint, token, leaseSeconds));
+    return settle(() => this.#claimIdempotency(key, fingerprint, token, leaseSeconds, previousKey));
   }
 
-  #claimIdempotency(key: string, fingerprint: string, token: string, leaseSeconds: number) {
+  #claimIdempotency(
+    key: string,
+    fingerprint: string,
+    token: string,
+    leaseSeconds: number,
+    previousKey: string | undefined,
+  ) {
     const now = this.#now();
-    const done = this.#findRecord(key, now);
-    if (done) return done;
-    const claim = this.#liveClaim(key, now);
-    if (claim) return { fingerprint: claim.fingerprint, outcome: null };
+    // The record under the key, else (during a rotation) the one under its previous form: read, never claimed.
+    for (const held of previousKey === undefined ? [key] : [key, previousKey]) {
+      const done = this.#findRecord(held, now);
+      if (done) return done;
+      const claim = this.#liveClaim(held, now);
+      if (claim) return { fingerprint: claim.fingerprint, outcome: null };
+    }
     const value = `${(now + leaseSeconds * 1000).toString(36)},${token},${fingerprint}`;
     const bytes = ENTRY_BYTES + stringBytes(key) + stringBytes(value);
     if (this.#usedBytes() + bytes > this.#admitBytes) {
@@ -482,6 +519,19 @@ export class MemoryStore implements OtpStore {
     }
     return log;
   }
+}
+
+/** Two ascending lists of times as one. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const merged: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    merged.push(
+      j >= b.length || (i < a.length && (a[i] ?? 0) <= (b[j] ?? 0)) ? (a[i++] ?? 0) : (b[j++] ?? 0),
+    );
+  }
+  return merged;
 }
 
 /** A synchronous step as a promise: a refusal it throws becomes a rejection, as from any other store. */

@@ -6,6 +6,8 @@ export interface CapRule {
   name: string;
   /** Already hashed by the caller: the store never sees a destination, a device id or an IP in clear. */
   key: string;
+  /** The same counter under the previous state secret, during a rotation: its sends count too, read only. */
+  previousKey?: string;
   /** 0: the rule only counts (for {@link OtpStore.recentCounts}) and never refuses. */
   max: number;
   /** How many of the latest send times to remember (at least `max`). */
@@ -16,6 +18,7 @@ export interface CapRule {
 /** A counter to read: its key and window, as in a {@link CapRule}. */
 export interface CounterRef {
   key: string;
+  previousKey?: string;
   windowMs: number;
 }
 
@@ -25,7 +28,7 @@ export interface LimitRequest {
    * A gap between two sends under one key (`name: "cooldown"` when it refuses); null when off. It may be a cap's
    * key too: the memory store then keeps both in one entry (Redis keeps the cooldown under a name of its own).
    */
-  cooldown: { key: string; ms: number } | null;
+  cooldown: { key: string; previousKey?: string; ms: number } | null;
   caps: readonly CapRule[];
 }
 
@@ -89,12 +92,15 @@ export interface OtpStore {
    * Claim `key` for a first request, marking it pending for `leaseSeconds` under `token`. Answers null
    * when claimed (no live record existed), else the live record (pending or done) without changing it.
    * Rejects with {@link StoreSaturatedError} when a new record would need room the store does not have.
+   * With `previousKey` (a state secret rotation), a live record under it is answered as well; a claim is always
+   * made under `key`.
    */
   claimIdempotency(
     key: string,
     fingerprint: string,
     token: string,
     leaseSeconds: number,
+    previousKey?: string,
   ): Promise<IdempotencyRecord | null>;
   /** Store the first outcome under a key claimed with `token`, for `ttlSeconds`. A lost claim is left alone. */
   completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void>;
