@@ -34,6 +34,7 @@ describe.skipIf(redisUrl === null)("TLS to Redis with a private CA (REDIS_TLS_CA
 
   const env = (caFile: string | null) => ({
     OTP_MODE: "live",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
     LOG_LEVEL: "silent",
     PHONE_BASE_URL: upstream.url,
     OTP_STORE: "redis",
@@ -117,6 +118,7 @@ describe.skipIf(redisUrl === null)("TLS to Sentinel and its Redis with a private
 
   const sentinelEnv = (caFile: string) => ({
     OTP_MODE: "live",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
     LOG_LEVEL: "silent",
     PHONE_BASE_URL: "http://127.0.0.1:9",
     OTP_STORE: "redis",
@@ -162,6 +164,7 @@ describe.skipIf(redisUrl === null)("TLS to a Redis Cluster with a private CA", (
 
   const clusterEnv = (caFile: string) => ({
     OTP_MODE: "live",
+    OTP_ALLOW_NO_ROUTER_SECRET: "true",
     LOG_LEVEL: "silent",
     PHONE_BASE_URL: upstream.url,
     OTP_STORE: "redis",

@@ -69,12 +69,19 @@ for (const backend of backends(redisUrl)) {
       if (first.kind !== "OtpSent") throw new Error(`expected OtpSent, got ${first.kind}`);
       const again = await rotating().requestOtp(phoneInput(3), { ...context, idempotencyKey: "rotate-key" });
       expect(again).toMatchObject({ kind: "OtpSent", challenge: { id: first.challenge.id } });
-      const other = await rotating().requestOtp(phoneInput(4), { ...context, idempotencyKey: "rotate-key" });
+      // Another input to the same destination (keys are scoped to it): a conflict.
+      const other = await rotating().requestOtp(phoneInput(3, "device-2"), {
+        ...context,
+        idempotencyKey: "rotate-key",
+      });
       expect(other).toMatchObject({ kind: "InvalidInput", fieldErrors: [{ field: "idempotencyKey" }] });
       expect(upstream.requests).toHaveLength(1);
       // The control: under the new secret alone, the key is new.
       clock.advance(MINUTE);
-      const fresh = await after().requestOtp(phoneInput(4), { ...context, idempotencyKey: "rotate-key" });
+      const fresh = await after().requestOtp(phoneInput(3, "device-2"), {
+        ...context,
+        idempotencyKey: "rotate-key",
+      });
       expect(fresh.kind).toBe("OtpSent");
     });
 
@@ -90,9 +97,9 @@ for (const backend of backends(redisUrl)) {
       });
       const limits = (keys: StateKeys) =>
         new LocalLimits({ ...DEFAULT_LIMITS, cooldownSeconds: 0 }, store, keys, { keepActivity: 10 });
-      expect(await limits(new StateKeys(OLD)).consume(subject("a"))).toBeNull();
+      expect(await limits(new StateKeys(OLD)).consume(subject("a"))).toMatchObject({ counted: true });
       expect(await limits(new StateKeys(NEW, OLD)).consume(subject("a"))).toBe(SINGLE_USE_LIMIT);
-      expect(await limits(new StateKeys(NEW)).consume(subject("a"))).toBeNull();
+      expect(await limits(new StateKeys(NEW)).consume(subject("a"))).toMatchObject({ counted: true });
       // One send under each secret from device "a" and the IP: both counted while rotating.
       expect(await limits(new StateKeys(NEW, OLD)).recentActivity(subject("a"))).toMatchObject({
         device: 2,

@@ -121,7 +121,9 @@ for (const backend of backends) {
       const sends = outcomes.filter((outcome) => outcome.kind === "OtpSent");
       const refusals = outcomes.filter((outcome) => outcome.kind !== "OtpSent");
       expect(upstream.requests).toHaveLength(3 + sends.length);
-      expect(sends.length).toBeGreaterThan(50);
+      // Redis counts more than the keys against maxmemory (scripts, the idempotency subscriber's connection): of
+      // its 512 KB of room, a few dozen sends' worth is what is left for them.
+      expect(sends.length).toBeGreaterThan(25);
       expect(refusals.length).toBeGreaterThan(FLOOD / 2);
       for (const refusal of refusals) {
         expect(refusal).toMatchObject({
