@@ -619,7 +619,7 @@ async function clusterPolicy(cluster: Cluster): Promise<unknown> {
     cluster.nodes("master").map((node) => node.config("GET", "maxmemory-policy")),
   );
   if (replies.length === 0) throw new Error("no primary known yet");
-  return replies.find((reply) => (reply)[1] !== SAFE_EVICTION_POLICY) ?? replies[0];
+  return replies.find((reply) => reply[1] !== SAFE_EVICTION_POLICY) ?? replies[0];
 }
 
 /** Whether any of these keys has a previous form (a state secret rotation is under way). */
