@@ -1,7 +1,8 @@
 /**
  * The generated tables of the README and docs/, each between its markers (`<!-- NAME:start … -->` …
  * `<!-- NAME:end -->`), from the registry of providers and the service's settings (`src/settings.ts`):
- * `docs/providers.md`'s mapping, the README's sandbox and essential settings, `docs/settings.md`'s settings.
+ * `docs/providers.md`'s mapping, the README's valid inputs, sandbox and essential settings, `docs/settings.md`'s
+ * settings.
  *   tsx scripts/docs.ts          print every table on stdout
  *   tsx scripts/docs.ts --write  rewrite the blocks
  *   tsx scripts/docs.ts --check  fail when a block is stale
@@ -115,6 +116,20 @@ export function sandboxRows(providers: readonly ProviderDescriptor[] = PROVIDERS
 const sandboxTable = (providers?: readonly ProviderDescriptor[]) =>
   markdownTable(["provider", "input", "documented response"], sandboxRows(providers));
 
+// The README's valid inputs: each provider's input that its sandbox answers with OtpSent, as GraphQL variables.
+
+/** For every provider, the variables of a `requestOtp` its sandbox answers `OtpSent`, as one line of JSON. */
+export function validInputRows(providers: readonly ProviderDescriptor[] = PROVIDERS): string[][] {
+  return providers.map(({ id, input, responses, sandbox }) => {
+    const sent = responses.find((row) => row.outcome === "OtpSent" && sandbox.magic[row.code]);
+    if (!sent) throw new Error(`${id}'s sandbox has no input it answers OtpSent`);
+    const variables = { input: { [input.member]: sandbox.magic[sent.code]?.input } };
+    return [id, `\`${JSON.stringify(variables)}\``];
+  });
+}
+
+const validInputsTable = () => markdownTable(["provider", "variables"], validInputRows());
+
 // The settings: docs/settings.md and the README's essentials.
 
 /** A default as a cell: the words given, else the schema's own (what it reads an unset variable as). */
@@ -172,6 +187,7 @@ function essentialSettingsTable(
 /** Every generated block, by page. */
 export const BLOCKS: readonly GeneratedBlock[] = [
   { page: "docs/providers.md", name: "mapping", render: () => mappingTable() },
+  { page: "README.md", name: "valid-inputs", render: () => validInputsTable(), compact: true },
   { page: "README.md", name: "sandbox", render: () => sandboxTable(), compact: true },
   { page: "README.md", name: "essential-settings", render: () => essentialSettingsTable(), compact: true },
   { page: "docs/settings.md", name: "settings", render: () => serviceSettingsTable() },

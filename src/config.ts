@@ -23,6 +23,7 @@ import {
   schemasOf,
   SERVICE_SETTINGS,
 } from "./settings.js";
+import { settingProblem } from "./setting-problem.js";
 import { readTracing, type TracingSettings } from "./tracing/settings.js";
 
 export { LIMIT_DEFAULTS };
@@ -117,7 +118,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const env = parse(Env);
   const providerValues = PROVIDER_ENVS.map((provider) => ({ ...provider, values: parse(provider.env) }));
   if (env === undefined || issues.length > 0) {
-    throw new ConfigError(issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+    throw new ConfigError(issues.map(settingProblem).join("; "));
   }
   const problems: string[] = [];
   const production = env.NODE_ENV === "production";

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
 import { memoryCapacity } from "./otp/memory-capacity.js";
-import { startupMessage } from "./startup-message.js";
+import { listenProblem, memoryStoreMessage, startupMessage } from "./startup-message.js";
 
 /** The process, once `main.ts` has checked the runtime: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -58,15 +58,20 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 
-  const address = await app.http.listen({ port: config.port, host: config.host });
+  let address: string;
+  try {
+    address = await app.http.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const problem = listenProblem(error, config);
+    if (problem === null) throw error;
+    process.stderr.write(`${problem}\n`);
+    await service.close().catch(() => undefined);
+    process.exit(1);
+  }
   process.stdout.write(startupMessage(config, address));
   if (config.store.kind === "memory") {
     const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
-    process.stdout.write(
-      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
-        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
-        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
-    );
+    process.stdout.write(memoryStoreMessage(config.store.maxMb, capacity));
   }
 }
 

@@ -13,7 +13,9 @@ import { startTestApp, type TestApp } from "./helpers/app.js";
 import { execute } from "./helpers/client.js";
 import { MemoryStore } from "../src/otp/store/memory.js";
 import { PHONE_MAGIC } from "../src/providers/phone/sandbox.js";
-import { startupMessage } from "../src/startup-message.js";
+import { loadConfig } from "../src/config.js";
+import { memoryCapacity } from "../src/otp/memory-capacity.js";
+import { memoryStoreMessage, startupMessage } from "../src/startup-message.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -41,6 +43,45 @@ describe("the sandbox walk", () => {
     expect(await shell(curl)).toMatchObject({
       data: { requestOtp: { __typename: "OtpSent", challenge: { destinationHint: "********3210" } } },
     });
+  });
+
+  it("prints, with nothing set, the start-up block the README shows", async () => {
+    const readme = await readFile(`${ROOT}/README.md`, "utf8");
+    const block = /<!-- start-up:start[^\n]*-->\s+```text\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    // fastify's own JSON line (with its time) first; then ours, exactly.
+    const [fastifyLine, ...ours] = block.split("\n");
+    expect(fastifyLine).toMatch(
+      /^\{"level":30,"time":"[^"]+","msg":"Server listening at http:\/\/127\.0\.0\.1:4001"\}$/,
+    );
+    const config = loadConfig({});
+    const capacity = await memoryCapacity(
+      config.store.kind === "memory" ? config.store.maxMb * 1024 * 1024 : 0,
+      config.limits,
+    );
+    const maxMb = config.store.kind === "memory" ? config.store.maxMb : 0;
+    expect(ours.join("\n")).toBe(
+      startupMessage(config, `http://${config.host}:${String(config.port)}`) +
+        memoryStoreMessage(maxMb, capacity),
+    );
+  });
+
+  it("answers OtpSent to each provider's valid input in the README", async () => {
+    const readme = await readFile(`${ROOT}/README.md`, "utf8");
+    const rows = [...readme.matchAll(/^\| (GST|ITR|DMT|PAYTM|PHONE) \| `(\{"input".*\})` \|$/gm)];
+    expect(rows.map((row) => row[1])).toEqual(["GST", "ITR", "DMT", "PAYTM", "PHONE"]);
+    // A subgraph of its own (DMT, PAYTM and PHONE share a number with the other tests and with each other), on a
+    // clock moved a minute between sends, past any cooldown.
+    let now = Date.UTC(2026, 0, 1, 9, 0, 0);
+    const own = await startTestApp({}, { store: new MemoryStore({ now: () => now }) });
+    try {
+      for (const [, provider, variables = ""] of rows) {
+        const { body } = await execute(own.url, RequestOtpDocument, JSON.parse(variables) as never);
+        expect(body.data?.requestOtp, provider).toMatchObject({ __typename: "OtpSent" });
+        now += 60_000;
+      }
+    } finally {
+      await own.close();
+    }
   });
 
   it("says nothing of the sandbox in live mode, nor of Apollo Sandbox in production", () => {
