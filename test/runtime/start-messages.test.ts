@@ -20,7 +20,11 @@ function start(
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on("exit", (code) => { resolve({ code, stdout, stderr }); }));
+  return new Promise((resolve) =>
+    child.on("exit", (code) => {
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 describe("start-up refusals", () => {
@@ -31,7 +35,14 @@ describe("start-up refusals", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     port = (taken.address() as AddressInfo).port;
   });
-  afterAll(() => new Promise<void>((resolve) => taken.close(() => { resolve(); })));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) =>
+        taken.close(() => {
+          resolve();
+        }),
+      ),
+  );
 
   it("a taken port: one line naming PORT", async () => {
     const { code, stdout, stderr } = await start({ PORT: String(port) });
