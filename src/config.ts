@@ -77,7 +77,6 @@ export interface Config {
   maxBodyBytes: number;
   logLevel: string;
   introspection: boolean;
-  apolloKey: string | null;
   /** OpenTelemetry traces, from the standard `OTEL_*` variables; null (off, and free) with no endpoint. */
   tracing: TracingSettings | null;
 }
@@ -190,7 +189,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     maxBodyBytes: env.OTP_MAX_BODY_BYTES,
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
-    apolloKey: env.APOLLO_KEY ?? null,
     tracing,
   };
 }

@@ -250,7 +250,6 @@ export const SERVICE_SETTINGS = {
     essential: true,
   },
   INTROSPECTION: { schema: flag, default: "on, off in production", meaning: "`true`/`false`" },
-  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set" },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
     meaning:

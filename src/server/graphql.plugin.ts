@@ -53,9 +53,10 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
       // compute, and no resolver wrapped for them on every request.
       ApolloServerPluginCacheControlDisabled(),
       ...plugins,
-      ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
+      // Apollo Server never reports usage from a subgraph (the router reports it, with our ftv1 traces in it);
+      // installed so that an APOLLO_KEY in the environment does not print a warning that suggests otherwise.
+      ApolloServerPluginUsageReportingDisabled(),
     ],
-    ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
   });
   await apollo.start();
   // Requests have finished by now (fastify closes its server first): stopping flushes Apollo's own plugins.
