@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
+import { createLogger, scrubBody } from "./log.js";
 import { memoryCapacity } from "./otp/memory-capacity.js";
 import { listenProblem, memoryStoreMessage, startupMessage } from "./startup-message.js";
 
@@ -28,26 +29,27 @@ async function main(): Promise<void> {
   }
   const { app, config } = service;
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  /** Stop taking requests, drain the ones in flight, then exit with `code` (0 for a signal, 1 after a crash). */
+  const stop = (reason: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(
-      `${signal}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
+      `${reason}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
     );
     // Closing cuts what still runs at the deadline; this is the backstop if releasing anything hangs.
     setTimeout(() => {
       process.stderr.write("shutdown: still closing after the deadline, exiting\n");
-      process.exit(0);
+      process.exit(code);
     }, config.shutdownDeadlineMs + 2_000).unref();
     // Once every log line is written, the one under way included.
-    const exit = (code: number) => {
-      logDestination.once("close", () => process.exit(code));
+    const exit = (exitCode: number) => {
+      logDestination.once("close", () => process.exit(exitCode));
       logDestination.end();
     };
     void service
       .close()
       .then(() => {
-        exit(0);
+        exit(code);
       })
       .catch((error: unknown) => {
         process.stderr.write(`shutdown failed: ${String(error)}\n`);
@@ -57,6 +59,14 @@ async function main(): Promise<void> {
   // Before anything says the server is up: a signal that follows that line finds its handler.
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // A bug that escapes every handler: logged (scrubbed like any line), then the same drain as a signal, exit 1.
+  const logger = createLogger(config.logLevel, logDestination);
+  const crash = (kind: "uncaughtException" | "unhandledRejection") => (reason: unknown) => {
+    logger.fatal({ kind, err: scrubbedError(reason) }, "process error: shutting down");
+    stop(kind, 1);
+  };
+  process.on("uncaughtException", crash("uncaughtException"));
+  process.on("unhandledRejection", crash("unhandledRejection"));
 
   let address: string;
   try {
@@ -73,6 +83,16 @@ async function main(): Promise<void> {
     const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
     process.stdout.write(memoryStoreMessage(config.store.maxMb, capacity));
   }
+}
+
+/** An escaped error as a log field: its name, message and stack, with personal data and secrets masked. */
+function scrubbedError(reason: unknown): { name: string; message: string; stack?: string } {
+  if (!(reason instanceof Error)) return { name: typeof reason, message: scrubBody(String(reason)) };
+  return {
+    name: reason.name,
+    message: scrubBody(reason.message),
+    ...(reason.stack && { stack: scrubBody(reason.stack, undefined, 4096) }),
+  };
 }
 
 await main();
