@@ -159,13 +159,13 @@ export class Metrics {
     };
   }
 
-  /** The Prometheus text exposition. */
   /** One HTTP request to /graphql answered: its method, status and time (labels from a fixed few values). */
   graphqlRequest(method: string, status: number, seconds: number): void {
     const known = method === "GET" || method === "POST" ? method : "other";
     this.#graphqlSeconds.observe({ method: known, status: `${String(Math.floor(status / 100))}xx` }, seconds);
   }
 
+  /** The Prometheus text exposition. */
   async text(): Promise<string> {
     return this.registry.metrics();
   }

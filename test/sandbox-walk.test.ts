@@ -13,9 +13,7 @@ import { startTestApp, type TestApp } from "./helpers/app.js";
 import { execute } from "./helpers/client.js";
 import { MemoryStore } from "../src/otp/store/memory.js";
 import { PHONE_MAGIC } from "../src/providers/phone/sandbox.js";
-import { loadConfig } from "../src/config.js";
-import { memoryCapacity } from "../src/otp/memory-capacity.js";
-import { memoryStoreMessage, startupMessage } from "../src/startup-message.js";
+import { startupMessage } from "../src/startup-message.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -43,26 +41,6 @@ describe("the sandbox walk", () => {
     expect(await shell(curl)).toMatchObject({
       data: { requestOtp: { __typename: "OtpSent", challenge: { destinationHint: "********3210" } } },
     });
-  });
-
-  it("prints, with nothing set, the start-up block the README shows", async () => {
-    const readme = await readFile(`${ROOT}/README.md`, "utf8");
-    const block = /<!-- start-up:start[^\n]*-->\s+```text\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
-    // fastify's own JSON line (with its time) first; then ours, exactly.
-    const [fastifyLine, ...ours] = block.split("\n");
-    expect(fastifyLine).toMatch(
-      /^\{"level":30,"time":"[^"]+","msg":"Server listening at http:\/\/127\.0\.0\.1:4001"\}$/,
-    );
-    const config = loadConfig({});
-    const capacity = await memoryCapacity(
-      config.store.kind === "memory" ? config.store.maxMb * 1024 * 1024 : 0,
-      config.limits,
-    );
-    const maxMb = config.store.kind === "memory" ? config.store.maxMb : 0;
-    expect(ours.join("\n")).toBe(
-      startupMessage(config, `http://${config.host}:${String(config.port)}`) +
-        memoryStoreMessage(maxMb, capacity),
-    );
   });
 
   it("answers OtpSent to each provider's valid input in the README", async () => {
