@@ -57,8 +57,13 @@ async function main(): Promise<void> {
       });
   };
   // Before anything says the server is up: a signal that follows that line finds its handler.
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  // (Not `stop` itself: Node passes the signal's number too, which would become the exit code.)
+  process.on("SIGTERM", () => {
+    stop("SIGTERM");
+  });
+  process.on("SIGINT", () => {
+    stop("SIGINT");
+  });
   // A bug that escapes every handler: logged (scrubbed like any line), then the same drain as a signal, exit 1.
   const logger = createLogger(config.logLevel, logDestination);
   const crash = (kind: "uncaughtException" | "unhandledRejection") => (reason: unknown) => {
