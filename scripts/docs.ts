@@ -1,7 +1,8 @@
 /**
  * The generated tables of the README and docs/, each between its markers (`<!-- NAME:start … -->` …
  * `<!-- NAME:end -->`), from the registry of providers and the service's settings (`src/settings.ts`):
- * `docs/providers.md`'s mapping, the README's sandbox and essential settings, `docs/settings.md`'s settings.
+ * `docs/providers.md`'s mapping, the README's valid inputs, sandbox and essential settings, `docs/settings.md`'s
+ * settings.
  *   tsx scripts/docs.ts          print every table on stdout
  *   tsx scripts/docs.ts --write  rewrite the blocks
  *   tsx scripts/docs.ts --check  fail when a block is stale
@@ -14,6 +15,9 @@ import { MAPPING_TABLES, type MappingRow, type MappingTable } from "../src/provi
 import { PROVIDERS } from "../src/providers/registry.js";
 import { FILE_SUFFIX } from "../src/secret-files.js";
 import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
+import { loadConfig } from "../src/config.js";
+import { memoryCapacity } from "../src/otp/memory-capacity.js";
+import { memoryStoreMessage, startupMessage } from "../src/startup-message.js";
 
 const ROOT = new URL("..", import.meta.url);
 
@@ -21,7 +25,7 @@ const ROOT = new URL("..", import.meta.url);
 interface GeneratedBlock {
   page: string;
   name: string;
-  render(): string;
+  render(): string | Promise<string>;
   /** Left unaligned (prettier pads tables' columns): the README stays under 16 KB. */
   compact?: true;
 }
@@ -116,6 +120,36 @@ export function sandboxRows(providers: readonly ProviderDescriptor[] = PROVIDERS
 const sandboxTable = (providers?: readonly ProviderDescriptor[]) =>
   markdownTable(["provider", "input", "documented response"], sandboxRows(providers));
 
+// The README's valid inputs: each provider's input that its sandbox answers with OtpSent, as GraphQL variables.
+
+/** For every provider, the variables of a `requestOtp` its sandbox answers `OtpSent`, as one line of JSON. */
+export function validInputRows(providers: readonly ProviderDescriptor[] = PROVIDERS): string[][] {
+  return providers.map(({ id, input, responses, sandbox }) => {
+    const sent = responses.find((row) => row.outcome === "OtpSent" && sandbox.magic[row.code]);
+    if (!sent) throw new Error(`${id}'s sandbox has no input it answers OtpSent`);
+    const variables = { input: { [input.member]: sandbox.magic[sent.code]?.input } };
+    return [id, `\`${JSON.stringify(variables)}\``];
+  });
+}
+
+const validInputsTable = () => markdownTable(["provider", "variables"], validInputRows());
+
+// The README's start-up output: what `npm start` prints with nothing set (run.ts prints the same functions).
+
+/** fastify's own line before ours (its time is an example). */
+const FASTIFY_LISTENING =
+  '{"level":30,"time":"2026-12-06T20:09:48.144Z","msg":"Server listening at http://127.0.0.1:4001"}';
+
+export async function startupBlock(): Promise<string> {
+  const config = loadConfig({});
+  if (config.store.kind !== "memory") throw new Error("with nothing set, the store is the memory store");
+  const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
+  const printed =
+    startupMessage(config, `http://${config.host}:${String(config.port)}`) +
+    memoryStoreMessage(config.store.maxMb, capacity);
+  return `\`\`\`text\n${FASTIFY_LISTENING}\n${printed}\`\`\``;
+}
+
 // The settings: docs/settings.md and the README's essentials.
 
 /** A default as a cell: the words given, else the schema's own (what it reads an unset variable as). */
@@ -190,6 +224,8 @@ function essentialSettingsTable(
 /** Every generated block, by page. */
 export const BLOCKS: readonly GeneratedBlock[] = [
   { page: "docs/providers.md", name: "mapping", render: () => mappingTable() },
+  { page: "README.md", name: "start-up", render: () => startupBlock() },
+  { page: "README.md", name: "valid-inputs", render: () => validInputsTable(), compact: true },
   { page: "README.md", name: "sandbox", render: () => sandboxTable(), compact: true },
   { page: "README.md", name: "essential-settings", render: () => essentialSettingsTable(), compact: true },
   { page: "docs/settings.md", name: "settings", render: () => serviceSettingsTable() },
@@ -231,7 +267,8 @@ export async function withBlock(text: string, name: string, markdown: string, pa
 export async function regenerated(page: string, text: string, blocks = BLOCKS): Promise<string> {
   let updated = text;
   for (const block of blocks.filter((candidate) => candidate.page === page)) {
-    const markdown = block.compact ? `<!-- prettier-ignore -->\n${block.render()}` : block.render();
+    const rendered = await block.render();
+    const markdown = block.compact ? `<!-- prettier-ignore -->\n${rendered}` : rendered;
     updated = await withBlock(updated, block.name, markdown, page);
   }
   return updated;
@@ -239,7 +276,8 @@ export async function regenerated(page: string, text: string, blocks = BLOCKS): 
 
 async function main(mode: string | undefined): Promise<void> {
   if (mode !== "--write" && mode !== "--check") {
-    for (const block of BLOCKS) process.stdout.write(`${block.page} ${block.name}:\n${block.render()}\n\n`);
+    for (const block of BLOCKS)
+      process.stdout.write(`${block.page} ${block.name}:\n${await block.render()}\n\n`);
     return;
   }
   for (const page of new Set(BLOCKS.map((block) => block.page))) {

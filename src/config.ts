@@ -24,6 +24,7 @@ import {
   schemasOf,
   SERVICE_SETTINGS,
 } from "./settings.js";
+import { settingProblem } from "./setting-problem.js";
 import { readTracing, type TracingSettings } from "./tracing/settings.js";
 import { FILE_SUFFIX, readSecretFiles } from "./secret-files.js";
 
@@ -94,7 +95,6 @@ export interface Config {
   http: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   logLevel: string;
   introspection: boolean;
-  apolloKey: string | null;
   /** OpenTelemetry traces, from the standard `OTEL_*` variables; null (off, and free) with no endpoint. */
   tracing: TracingSettings | null;
 }
@@ -198,7 +198,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
   const env = parse(Env);
   const providerValues = PROVIDER_ENVS.map((provider) => ({ ...provider, values: parse(provider.env) }));
   if (env === undefined || issues.length > 0) {
-    throw new ConfigError(issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+    throw new ConfigError(issues.map(settingProblem).join("; "));
   }
   const problems: string[] = [];
   const providers: Record<string, unknown> = {};
@@ -303,7 +303,6 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: env.LOG_LEVEL,
     introspection: env.INTROSPECTION ?? !production,
-    apolloKey: env.APOLLO_KEY ?? null,
     tracing,
   };
 }

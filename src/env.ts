@@ -14,22 +14,31 @@ export const variable = <T extends z.ZodType>(schema: T) => z.preprocess(blankTo
 export const text = variable(z.string().trim().optional());
 
 /** An optional http(s) URL. */
-export const url = variable(z.url({ protocol: /^https?$/ }).optional());
+export const url = variable(
+  z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+);
+
+/** An integer from `min` on (to `max`), every failure said in one message: what the value must be. */
+const wholeNumber = (min: number, max?: number) => {
+  const error = `must be a whole number${max === undefined ? `, ${String(min)} or more` : ` from ${String(min)} to ${String(max)}`}`;
+  const from = z.coerce.number({ error }).int({ error }).min(min, { error });
+  return max === undefined ? from : from.max(max, { error });
+};
 
 /** A count (an integer ≥ 0), `fallback` when unset. */
-export const count = (fallback: number) => variable(z.coerce.number().int().min(0).default(fallback));
+export const count = (fallback: number) => variable(wholeNumber(0).default(fallback));
 
 /** A count (an integer ≥ 0), or undefined when unset. */
-export const optionalCount = variable(z.coerce.number().int().min(0).optional());
+export const optionalCount = variable(wholeNumber(0).optional());
 
 /** An integer in `[min, max]`, `fallback` when unset. */
 export const integer = (min: number, max: number, fallback: number) =>
-  variable(z.coerce.number().int().min(min).max(max).default(fallback));
+  variable(wholeNumber(min, max).default(fallback));
 
 /** `true`/`false`/`1`/`0`, or undefined when unset. */
-export const flag = variable(z.enum(["true", "false", "1", "0"]).optional()).transform((value) =>
-  value === undefined ? undefined : value === "true" || value === "1",
-);
+export const flag = variable(
+  z.enum(["true", "false", "1", "0"], { error: "must be true or false (or 1 or 0)" }).optional(),
+).transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
 
 /** A comma list, upper-cased, blanks dropped; undefined when unset or empty. */
 export const list = variable(

@@ -27,6 +27,13 @@ export class Metrics {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
     registers: [this.registry],
   });
+  readonly #graphqlSeconds = new Histogram({
+    name: "otp_http_request_duration_seconds",
+    help: "HTTP requests to /graphql, first byte in to response sent, by method (GET, POST, other) and status class (2xx, 4xx, 5xx).",
+    labelNames: ["method", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly #inFlight = new Gauge({
     name: "otp_upstream_in_flight",
     help: "Calls to a provider running now.",
@@ -162,6 +169,12 @@ export class Metrics {
         this.#unrecognised.inc({ provider, field });
       },
     };
+  }
+
+  /** One HTTP request to /graphql answered: its method, status and time (labels from a fixed few values). */
+  graphqlRequest(method: string, status: number, seconds: number): void {
+    const known = method === "GET" || method === "POST" ? method : "other";
+    this.#graphqlSeconds.observe({ method: known, status: `${String(Math.floor(status / 100))}xx` }, seconds);
   }
 
   /** The Prometheus text exposition. */

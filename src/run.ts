@@ -1,8 +1,9 @@
 import { pino } from "pino";
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
+import { createLogger, scrubBody } from "./log.js";
 import { memoryCapacity } from "./otp/memory-capacity.js";
-import { startupMessage } from "./startup-message.js";
+import { listenProblem, memoryStoreMessage, startupMessage } from "./startup-message.js";
 
 /** The process, once `main.ts` has checked the runtime: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -28,26 +29,27 @@ async function main(): Promise<void> {
   }
   const { app, config } = service;
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  /** Stop taking requests, drain the ones in flight, then exit with `code` (0 for a signal, 1 after a crash). */
+  const stop = (reason: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(
-      `${signal}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
+      `${reason}: refusing new requests, draining in-flight ones (up to ${config.shutdownDeadlineMs} ms)\n`,
     );
     // Closing cuts what still runs at the deadline; this is the backstop if releasing anything hangs.
     setTimeout(() => {
       process.stderr.write("shutdown: still closing after the deadline, exiting\n");
-      process.exit(0);
+      process.exit(code);
     }, config.shutdownDeadlineMs + 2_000).unref();
     // Once every log line is written, the one under way included.
-    const exit = (code: number) => {
-      logDestination.once("close", () => process.exit(code));
+    const exit = (exitCode: number) => {
+      logDestination.once("close", () => process.exit(exitCode));
       logDestination.end();
     };
     void service
       .close()
       .then(() => {
-        exit(0);
+        exit(code);
       })
       .catch((error: unknown) => {
         process.stderr.write(`shutdown failed: ${String(error)}\n`);
@@ -55,19 +57,47 @@ async function main(): Promise<void> {
       });
   };
   // Before anything says the server is up: a signal that follows that line finds its handler.
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  // (Not `stop` itself: Node passes the signal's number too, which would become the exit code.)
+  process.on("SIGTERM", () => {
+    stop("SIGTERM");
+  });
+  process.on("SIGINT", () => {
+    stop("SIGINT");
+  });
+  // A bug that escapes every handler: logged (scrubbed like any line), then the same drain as a signal, exit 1.
+  const logger = createLogger(config.logLevel, logDestination);
+  const crash = (kind: "uncaughtException" | "unhandledRejection") => (reason: unknown) => {
+    logger.fatal({ kind, err: scrubbedError(reason) }, "process error: shutting down");
+    stop(kind, 1);
+  };
+  process.on("uncaughtException", crash("uncaughtException"));
+  process.on("unhandledRejection", crash("unhandledRejection"));
 
-  const address = await app.http.listen({ port: config.port, host: config.host });
+  let address: string;
+  try {
+    address = await app.http.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const problem = listenProblem(error, config);
+    if (problem === null) throw error;
+    process.stderr.write(`${problem}\n`);
+    await service.close().catch(() => undefined);
+    process.exit(1);
+  }
   process.stdout.write(startupMessage(config, address));
   if (config.store.kind === "memory") {
     const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
-    process.stdout.write(
-      `memory store: ${config.store.maxMb} MB keeps the limits of ${capacity.sendsPerHour} sends an hour ` +
-        `(${capacity.sendsPerHourWithKeys} with idempotency keys, kept 24 h); past that, new sends are ` +
-        `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`,
-    );
+    process.stdout.write(memoryStoreMessage(config.store.maxMb, capacity));
   }
+}
+
+/** An escaped error as a log field: its name, message and stack, with personal data and secrets masked. */
+function scrubbedError(reason: unknown): { name: string; message: string; stack?: string } {
+  if (!(reason instanceof Error)) return { name: typeof reason, message: scrubBody(String(reason)) };
+  return {
+    name: reason.name,
+    message: scrubBody(reason.message),
+    ...(reason.stack && { stack: scrubBody(reason.stack, undefined, 4096) }),
+  };
 }
 
 await main();

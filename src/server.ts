@@ -72,6 +72,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   refuseMalformedRequests(fastify);
   capConnections(fastify, config);
+  // Every answer of /graphql timed, refusals (401, 413, 503 while draining) included.
+  fastify.addHook("onResponse", (request, reply, done) => {
+    if (request.routeOptions.url === "/graphql") {
+      metrics.graphqlRequest(request.method, reply.statusCode, reply.elapsedTime / 1000);
+    }
+    done();
+  });
 
   if (tracing) {
     fastify.addHook("preHandler", tracing.enterRequest);

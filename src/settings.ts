@@ -323,7 +323,6 @@ export const SERVICE_SETTINGS = {
     essential: true,
   },
   INTROSPECTION: { schema: flag, default: "on in sandbox mode, off in live mode", meaning: "`true`/`false`" },
-  APOLLO_KEY: { schema: text, meaning: "usage reporting to Apollo, only when set", secret: true },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
     meaning:

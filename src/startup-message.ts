@@ -41,3 +41,31 @@ export function startupMessage(config: Config, address: string): string {
   if (config.mode === "sandbox") lines.push(`  try: ${exampleCurl(endpoint)}`);
   return `${lines.join("\n")}\n`;
 }
+
+/** The line after the start-up message with the memory store: what its bound keeps. */
+export function memoryStoreMessage(
+  maxMb: number,
+  capacity: { sendsPerHour: number; sendsPerHourWithKeys: number },
+): string {
+  return (
+    `memory store: ${String(maxMb)} MB keeps the limits of ${String(capacity.sendsPerHour)} sends an hour ` +
+    `(${String(capacity.sendsPerHourWithKeys)} with idempotency keys, kept 24 h); past that, new sends are ` +
+    `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`
+  );
+}
+
+/** Why the server could not listen, in one line naming the setting to change; null for any other failure. */
+export function listenProblem(error: unknown, config: Pick<Config, "port" | "host">): string | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const where = `${config.host}:${String(config.port)}`;
+  if (code === "EADDRINUSE") {
+    return `PORT ${String(config.port)} is taken (${where} is in use): stop what listens there, or set PORT to a free port (e.g. PORT=4002).`;
+  }
+  if (code === "EACCES") {
+    return `PORT ${String(config.port)} needs privileges this process lacks (${where}): set PORT to 1024 or above.`;
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return `HOST ${config.host} is not an address of this machine: set HOST to one of its addresses (0.0.0.0 for all).`;
+  }
+  return null;
+}

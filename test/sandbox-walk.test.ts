@@ -43,6 +43,25 @@ describe("the sandbox walk", () => {
     });
   });
 
+  it("answers OtpSent to each provider's valid input in the README", async () => {
+    const readme = await readFile(`${ROOT}/README.md`, "utf8");
+    const rows = [...readme.matchAll(/^\| (GST|ITR|DMT|PAYTM|PHONE) \| `(\{"input".*\})` \|$/gm)];
+    expect(rows.map((row) => row[1])).toEqual(["GST", "ITR", "DMT", "PAYTM", "PHONE"]);
+    // A subgraph of its own (DMT, PAYTM and PHONE share a number with the other tests and with each other), on a
+    // clock moved a minute between sends, past any cooldown.
+    let now = Date.UTC(2026, 0, 1, 9, 0, 0);
+    const own = await startTestApp({}, { store: new MemoryStore({ now: () => now }) });
+    try {
+      for (const [, provider, variables = ""] of rows) {
+        const { body } = await execute(own.url, RequestOtpDocument, JSON.parse(variables) as never);
+        expect(body.data?.requestOtp, provider).toMatchObject({ __typename: "OtpSent" });
+        now += 60_000;
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
   it("says nothing of the sandbox in live mode, nor of Apollo Sandbox in production", () => {
     const live = { ...subgraph.config, mode: "live" as const, production: true, introspection: false };
     expect(startupMessage(live, "http://127.0.0.1:4001")).toBe(

@@ -8,6 +8,12 @@ import { withoutInputValues, withoutSchemaNames } from "./input-errors.js";
 const ONE_OF_VIOLATION =
   /^(OneOf Input Object "\w+" must specify exactly one key|Field "\w+\.\w+" must be non-null)\.$/;
 
+/** Apollo Server's refusal of `__schema`/`__type` with introspection off, which tells to change its own code. */
+const INTROSPECTION_OFF = /^GraphQL introspection is not allowed by Apollo Server/;
+export const INTROSPECTION_OFF_MESSAGE =
+  "GraphQL introspection is off on this server: its INTROSPECTION setting is false (the default with " +
+  "NODE_ENV=production); set INTROSPECTION=true to allow it. The schema is served as `_service { sdl }`.";
+
 /**
  * Apollo Server's `formatError`; in production (`hideSchemaDetails`) client errors also leave out the types,
  * fields and arguments of the schema that the client did not write ({@link withoutSchemaNames}), and unexpected
@@ -38,6 +44,7 @@ function formatError(
     return { ...formatted, message: "Internal server error" };
   }
   if (code !== "GRAPHQL_VALIDATION_FAILED" && code !== "BAD_USER_INPUT") return formatted;
+  if (INTROSPECTION_OFF.test(formatted.message)) return { ...formatted, message: INTROSPECTION_OFF_MESSAGE };
   // graphql-js quotes input values in these messages; a value may be a password or an Aadhaar number.
   const withoutValues = withoutInputValues(formatted.message);
   const message = hideSchemaDetails ? withoutSchemaNames(withoutValues) : withoutValues;

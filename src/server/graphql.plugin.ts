@@ -64,9 +64,10 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
       ...plugins,
       // Apollo would choose its landing page from process.env.NODE_ENV; this follows the configuration.
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
-      ...(config.apolloKey ? [] : [ApolloServerPluginUsageReportingDisabled()]),
+      // Apollo Server never reports usage from a subgraph (the router reports it, with our ftv1 traces in it);
+      // installed so that an APOLLO_KEY in the environment does not print a warning that suggests otherwise.
+      ApolloServerPluginUsageReportingDisabled(),
     ],
-    ...(config.apolloKey && { apollo: { key: config.apolloKey } }),
   });
   await apollo.start();
   // Requests have finished by now (fastify closes its server first): stopping flushes Apollo's own plugins.

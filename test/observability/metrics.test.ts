@@ -37,6 +37,31 @@ describe("GET /metrics", () => {
     expect(text).toContain("process_resident_memory_bytes");
   });
 
+  it("times HTTP requests to /graphql by method and status class, and nothing else", async () => {
+    const series = (method: string, status: string) =>
+      `otp_http_request_duration_seconds_count{method="${method}",status="${status}"}`;
+    const before = await scrape();
+    const sent = await execute(
+      subgraph.url,
+      RequestOtpDocument,
+      {
+        input: { phone: { phone: "+919876577001", country: "IN", deviceId: "device-http" } },
+      },
+      headers,
+    );
+    expect(sent.status).toBe(200);
+    // Without the router secret: 401.
+    expect((await fetch(subgraph.url, { method: "POST", body: "{}" })).status).toBe(401);
+    await fetch(`${subgraph.origin}/healthz`);
+    const after = await scrape();
+    const grown = (method: string, status: string) =>
+      (after.value(series(method, status)) ?? 0) - (before.value(series(method, status)) ?? 0);
+    expect(grown("POST", "2xx")).toBe(1);
+    expect(grown("POST", "4xx")).toBe(1);
+    expect(after.text).toContain("# TYPE otp_http_request_duration_seconds histogram");
+    expect(after.text).not.toMatch(/otp_http_request_duration_seconds_count\{[^}]*(healthz|metrics|route)/);
+  });
+
   it("counts requests by provider and result member, and times upstream calls by provider", async () => {
     const phone = (number: string) => ({
       phone: { phone: number, country: "IN", deviceId: "device-metrics" },
