@@ -50,6 +50,7 @@ describe.each(["rejection", "exception"])("an unhandled %s", (kind) => {
         ...NO_LOCAL_LIMITS,
         CRASH_KIND: kind,
         OTP_MODE: "live",
+        OTP_ALLOW_NO_ROUTER_SECRET: "true",
         PHONE_BASE_URL: upstream.url,
         PORT: "0",
         HOST: "127.0.0.1",

@@ -41,7 +41,7 @@ describe("live mode without NODE_ENV=production", () => {
   it("has introspection, Apollo Sandbox and suggestions off; the sandbox keeps them", async () => {
     const headers = { "router-authorization": ROUTER_SECRET };
     const introspection = await post(live.url, { query: INTROSPECTION }, headers);
-    expect(introspection.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    expect(introspection.body.errors?.[0]?.message).toMatch(/introspection is off/i);
     const typo = await post(live.url, { query: TYPO }, headers);
     expect(JSON.stringify(typo.body)).not.toContain("Did you mean");
     const landing = await fetch(live.url, { headers: { ...headers, accept: "text/html" } });
