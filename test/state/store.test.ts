@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { Redis } from "ioredis";
 import type { Challenge } from "../../src/otp/model.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
 import type { CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
@@ -290,6 +291,21 @@ describe.skipIf(redisUrl === null)("redis store shared by two clients", () => {
     try {
       expect(await first.claimIdempotency("key", "fp", "t1", 30)).toBeNull();
       const watch = await second.watchIdempotency("key");
+      // The subscription is in place on the server before the claim ends (a watch waits for it at most a second,
+      // then relies on looking again; this test is about the notice).
+      const admin = new Redis(redisUrl ?? "");
+      try {
+        for (;;) {
+          const [, subscribers] = (await admin.pubsub("NUMSUB", `${prefix}idempotency-ended`)) as [
+            string,
+            number,
+          ];
+          if (subscribers > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        admin.disconnect();
+      }
       await first.completeIdempotency("key", "t1", "outcome", 60);
       await watch.ended;
       watch.close();

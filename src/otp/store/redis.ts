@@ -490,7 +490,9 @@ export class RedisStore implements OtpStore {
         this.#subscribed = null;
       },
     );
-    // While Redis is away the claim that follows fails at once: no wait for a subscription that cannot be made.
+    // A store's first watch may come before its first connection is up: wait for that (briefly) as calls do. While
+    // Redis is away the claim that follows fails at once: no wait for a subscription that cannot be made.
+    await this.#firstConnection;
     if (this.#redis.status !== "ready") return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
