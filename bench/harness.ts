@@ -1,10 +1,11 @@
 /** The pieces `run.ts` and `profile.ts` share: processes on loopback ports, and the load. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { freePort } from "../test/helpers/ports.js";
 
 /** Connections of every load (`--connections N` to change it). */
 export const CONNECTIONS = Number(argValue("--connections") ?? 16);
@@ -56,19 +57,6 @@ function phoneFor(scenario: Scenario, n: number): string {
     case "invalid":
       return `98-${spread}-x`;
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === "object" && address) resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-  });
 }
 
 const children = new Set<ChildProcess>();

@@ -24,22 +24,20 @@
  * a 1 MB bound with three times what it keeps: nothing is sent past the capacity, and nothing is sent twice.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { spawn } from "node:child_process";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { startRedisServer } from "../test/helpers/redis.js";
 import { loadConfig } from "../src/config.js";
 import { memoryCapacity } from "../src/otp/memory-capacity.js";
 import { DEFAULT_MAX_MB } from "../src/otp/store/memory.js";
 import {
   argValue,
   CONNECTIONS,
-  freePort,
   load,
   loadAverage,
   procStatusMb,
   start,
   stop,
-  waitForPort,
   type Scenario,
 } from "./harness.js";
 import { timeHostileDocuments, type HostileResult } from "./hostile.js";
@@ -125,29 +123,6 @@ async function measure(target: Target, round: number, offset: number): Promise<M
   };
 }
 
-/** A `redis-server` on a free loopback port, persisting nothing, for the `redis` target. */
-async function redisServer() {
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--loglevel",
-      "warning",
-    ],
-    { stdio: "ignore" },
-  );
-  await waitForPort(port, child, "redis-server");
-  return { child, url: `redis://127.0.0.1:${port}` };
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -187,7 +162,8 @@ async function main(): Promise<void> {
     TRUST_PROXY: "1",
     OTP_ALLOW_NO_ROUTER_SECRET: "true",
   };
-  const redis = await redisServer();
+  // A `redis-server` on a free loopback port, persisting nothing, for the `redis` target.
+  const redis = await startRedisServer();
   const main = `${root}dist/src/main.js`;
   const peerEnv = { PHONE_BASE_URL: upstreamUrl };
   const allTargets: Target[] = [
@@ -220,7 +196,7 @@ async function main(): Promise<void> {
     const hostile = await hostileRound(allTargets[0] as Target);
     await stop(upstream.child);
     await stop(sink.child);
-    await stop(redis.child);
+    await redis.stop();
     process.stdout.write(hostileLines(hostile));
     const path = `${root}bench/results/latest.json`;
     const latest = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
@@ -234,7 +210,7 @@ async function main(): Promise<void> {
   // (taking no CPU from them), so the reading before its run is settled too.
   if (only) {
     for (let round = 0; round < ROUNDS; round++) await runRound(targets, round, []);
-    await Promise.all([stop(upstream.child), stop(sink.child), stop(redis.child)]);
+    await Promise.all([stop(upstream.child), stop(sink.child), redis.stop()]);
     return;
   }
   const subgraph = allTargets[0] as Target;
@@ -272,7 +248,7 @@ async function main(): Promise<void> {
   const hostile = await hostileRound(subgraph);
   await stop(upstream.child);
   await stop(sink.child);
-  await stop(redis.child);
+  await redis.stop();
   const loadAtEnd = loadAverage();
   const defaultCapacity = await memoryCapacity(DEFAULT_MAX_MB * MB, loadConfig(subgraph.env).limits);
 

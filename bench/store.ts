@@ -2,7 +2,7 @@
  * `npm run bench:store` — what one send costs the state store, by backend: the calls a send makes (its limits
  * checked and counted, its idempotency key claimed and completed, its challenge saved), for the memory store, a
  * single Redis and (with `--cluster`) a Redis Cluster of three primaries and three replicas, each started here on
- * loopback. Each backend runs twice: with one state secret, and during a rotation (`OTP_STATE_SECRET_PREVIOUS` set,
+ * loopback (by the tests' own helpers, `test/helpers/redis.ts` and `cluster.ts`). Each backend runs twice: with one state secret, and during a rotation (`OTP_STATE_SECRET_PREVIOUS` set,
  * with state written under the previous secret beforehand, so the previous keys are really read).
  *
  * Prints, per backend and secret setting (median of `ROUNDS`), sends per second as this process drives them
@@ -15,20 +15,15 @@
  *   npm run bench:store -- --cluster     and a Redis Cluster (all state on one shard: one hash tag)
  *   npm run bench:store -- --sends=5000  fewer sends
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Cluster, Redis } from "ioredis";
 import { LocalLimits, type LimitPolicy, type SendSubject } from "../src/otp/limits.js";
 import type { Challenge } from "../src/otp/model.js";
 import { MemoryStore } from "../src/otp/store/memory.js";
 import { RedisStore } from "../src/otp/store/redis.js";
 import { StateKeys } from "../src/otp/store/state-keys.js";
 import { CHALLENGE_TTL_SECONDS, type OtpStore } from "../src/otp/store/store.js";
+import { startRedisCluster } from "../test/helpers/cluster.js";
+import { command, startRedisServer } from "../test/helpers/redis.js";
 
 const SENDS = Number(
   /^--sends=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--sends=")) ?? "")?.[1] ?? 20_000,
@@ -55,15 +50,19 @@ const POLICY: LimitPolicy = {
   maxPerCountryPerHour: 0,
 };
 
+/** Sends made so far by this process: each gets a handset of its own. */
+let handsets = 0;
+
 /**
- * Send `index` of a run: its own destination (with `salt`), device, IP and number range (so nothing refuses), one
- * provider and country.
+ * Send `index` of a run: its own handset (phone destinations are counted by their E.164 number, so no two sends of
+ * the process share one, each in its own number range), device and IP (so nothing refuses), one provider and
+ * country.
  */
-function subject(run: string, index: number, salt: string): SendSubject {
-  const phone = `+919${String(index).padStart(6, "0")}000`;
+function subject(run: string, index: number): SendSubject {
+  const phone = `+919${String(handsets++).padStart(6, "0")}000`;
   return {
     provider: "PHONE",
-    destination: `${run}${salt}${phone}`,
+    destination: phone,
     phone,
     country: "IN",
     device: `${run}-device-${index}`,
@@ -95,7 +94,7 @@ async function send(
   index: number,
   salt: string,
 ) {
-  const refused = await limits.consume(subject(run, index, salt));
+  const refused = await limits.consume(subject(run, index));
   if (typeof refused === "string" || !("counted" in refused))
     throw new Error(`send ${index} refused: ${JSON.stringify(refused)}`);
   const key = keys.key("idempotency", `${run}-${salt}-${index}`);
@@ -139,27 +138,16 @@ interface Row {
 async function serverUs(ports: readonly number[]): Promise<number> {
   let total = 0;
   for (const port of ports) {
-    const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
-    await client.connect();
-    const [role] = (await client.role()) as [string];
-    if (role !== "master") {
-      client.disconnect();
-      continue;
-    }
-    const info = await client.info("commandstats");
+    const [role] = (await command(port, "ROLE")) as [string];
+    if (role !== "master") continue;
+    const info = String(await command(port, "INFO", "commandstats"));
     for (const match of info.matchAll(/usec=(\d+)/g)) total += Number(match[1]);
-    client.disconnect();
   }
   return total;
 }
 
 async function resetStats(ports: readonly number[]): Promise<void> {
-  for (const port of ports) {
-    const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
-    await client.connect();
-    await client.config("RESETSTAT");
-    client.disconnect();
-  }
+  for (const port of ports) await command(port, "CONFIG", "RESETSTAT");
 }
 
 /** The median of each measure over `ROUNDS` rounds, one secret and rotating alternating in each round. */
@@ -185,8 +173,8 @@ async function measureOnce(backend: string, make: () => OtpStore, ports: readonl
   for (const secrets of ["one", "rotating"] as const) {
     const store = make();
     const run = `${backend}-${secrets}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    // The same devices, IPs and ranges, first under the old secret alone (other destinations, so no cooldown
-    // refuses): the rotating run then finds state under their previous keys.
+    // The same devices and IPs, first under the old secret alone (other handsets, so no cooldown refuses): the
+    // rotating run then finds state under their previous keys.
     if (secrets === "rotating") await drive(store, new StateKeys(OLD), run, SENDS, "old");
     const keys = secrets === "one" ? new StateKeys(NEW) : new StateKeys(NEW, OLD);
     // Warm up (scripts loaded, JIT), then measure on fresh destinations.
@@ -200,152 +188,30 @@ async function measureOnce(backend: string, make: () => OtpStore, ports: readonl
   return rows;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const children: ChildProcess[] = [];
-
-async function redisServer(dir: string, args: readonly string[] = []): Promise<number> {
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-      ...args,
-    ],
-    { stdio: "ignore" },
-  );
-  children.push(child);
-  for (let tries = 0; ; tries++) {
-    const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return port;
-    } catch (error) {
-      client.disconnect();
-      if (tries > 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-/** Three primaries and three replicas, `redis-cli --cluster create`d; resolves once every slot is served. */
-async function redisCluster(dir: string): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const port = await freePort();
-    ports.push(
-      await redisServerOn(port, dir, [
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        join(dir, `nodes-${port}.conf`),
-      ]),
-    );
-  }
-  const create = spawn(
-    "redis-cli",
-    [
-      "--cluster",
-      "create",
-      ...ports.map((port) => `127.0.0.1:${port}`),
-      "--cluster-replicas",
-      "1",
-      "--cluster-yes",
-    ],
-    { stdio: "ignore" },
-  );
-  const [code] = (await once(create, "exit")) as [number];
-  if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
-  const client = new Cluster([{ host: "127.0.0.1", port: ports[0] ?? 0 }]);
-  for (let tries = 0; ; tries++) {
-    const info = await client.cluster("INFO").catch(() => "");
-    if (info.includes("cluster_state:ok")) break;
-    if (tries > 400) throw new Error("the cluster did not come up");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  client.disconnect();
-  return ports;
-}
-
-async function redisServerOn(port: number, dir: string, args: readonly string[]): Promise<number> {
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-      ...args,
-    ],
-    { stdio: "ignore" },
-  );
-  children.push(child);
-  for (let tries = 0; ; tries++) {
-    const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return port;
-    } catch (error) {
-      client.disconnect();
-      if (tries > 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "otp-bench-store-"));
+  const started: { stop(): Promise<void> }[] = [];
   try {
     const rows: Row[] = [];
     rows.push(...(await measure("memory", () => new MemoryStore(), [])));
-    const single = await redisServer(dir);
-    const url = `redis://127.0.0.1:${single}`;
-    rows.push(...(await measure("redis", () => new RedisStore({ url, keyPrefix: "bench:" }), [single])));
+    const single = await startRedisServer();
+    started.push(single);
+    rows.push(
+      ...(await measure("redis", () => new RedisStore({ url: single.url, keyPrefix: "bench:" }), [
+        single.port,
+      ])),
+    );
     if (WITH_CLUSTER) {
-      const ports = await redisCluster(dir);
-      const cluster = { cluster: { nodes: [{ host: "127.0.0.1", port: ports[0] ?? 0 }], password: null } };
+      const cluster = await startRedisCluster();
+      started.push(cluster);
+      const [seed = 0] = cluster.ports;
+      const nodes = { cluster: { nodes: [{ host: "127.0.0.1", port: seed }], password: null } };
       rows.push(
-        ...(await measure("cluster", () => new RedisStore({ ...cluster, keyPrefix: "bench:" }), ports)),
+        ...(await measure("cluster", () => new RedisStore({ ...nodes, keyPrefix: "bench:" }), cluster.ports)),
       );
     }
     report(rows);
   } finally {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null) return;
-        const exited = once(child, "exit");
-        child.kill("SIGKILL");
-        await exited;
-      }),
-    );
-    await rm(dir, { recursive: true, force: true });
+    await Promise.all(started.map((server) => server.stop()));
   }
 }
 

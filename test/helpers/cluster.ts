@@ -1,11 +1,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { freePort } from "./ports.js";
-import { loopbackOnly } from "./redis.js";
+import {
+  command as commandAt,
+  killAll,
+  loopbackOnly,
+  spawnRedis,
+  until as untilThen,
+  waitForPing,
+} from "./redis.js";
 import { tlsOnly, type TestCertificates } from "./tls.js";
 
 /**
@@ -40,58 +46,33 @@ export async function startRedisCluster(
   const children = new Map<number, ChildProcess>();
   const ca = tls && (await readFile(tls.caFile, "utf8"));
   /** One command on a fresh connection (over TLS for a TLS cluster); rejects when nothing answers. */
-  const command = async (port: number, name: string, ...args: string[]): Promise<unknown> => {
-    const client = new Redis({
-      port,
-      host: "127.0.0.1",
-      lazyConnect: true,
-      retryStrategy: () => null,
-      ...(ca && { tls: { ca } }),
-    });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      return await client.call(name, ...args);
-    } finally {
-      client.disconnect();
-    }
-  };
+  const command = (port: number, name: string, ...args: string[]) =>
+    commandAt(ca ? { port, ca } : port, name, ...args);
   try {
     const ports: number[] = [];
     for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
     for (const port of ports) {
       // The bus port is given: the default (port + 10000) is past 65535 for many ephemeral ports.
       const busPort = await freePort();
-      const child = spawn(
-        "redis-server",
-        [
-          ...loopbackOnly(port),
-          ...(tls ? [...tlsOnly(port, tls), "--tls-cluster", "yes", "--tls-replication", "yes"] : []),
-          "--dir",
-          dir,
-          "--dbfilename",
-          `dump-${port}.rdb`,
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          join(dir, `nodes-${port}.conf`),
-          "--cluster-port",
-          String(busPort),
-          "--cluster-node-timeout",
-          String(nodeTimeoutMs),
-          "--loglevel",
-          "warning",
-        ],
-        { stdio: "ignore" },
-      );
+      const child = spawnRedis([
+        ...loopbackOnly(port),
+        ...(tls ? [...tlsOnly(port, tls), "--tls-cluster", "yes", "--tls-replication", "yes"] : []),
+        "--dir",
+        dir,
+        "--dbfilename",
+        `dump-${port}.rdb`,
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-port",
+        String(busPort),
+        "--cluster-node-timeout",
+        String(nodeTimeoutMs),
+      ]);
       children.set(port, child);
     }
-    for (const port of ports) {
-      await until(
-        () => command(port, "PING"),
-        (reply) => reply === "PONG",
-      );
-    }
+    for (const [port, child] of children) await waitForPing(ca ? { port, ca } : port, child);
     const create = spawn(
       "redis-cli",
       [
@@ -163,38 +144,14 @@ export async function startRedisCluster(
         children.get(port)?.kill("SIGKILL");
       },
       healthy,
-      stop: () => stopAll([...children.values()], dir),
+      stop: () => killAll(children.values(), dir),
     };
   } catch (error) {
-    await stopAll([...children.values()], dir);
+    await killAll(children.values(), dir);
     throw error;
   }
 }
 
-async function stopAll(children: ChildProcess[], dir: string): Promise<void> {
-  await Promise.all(
-    children.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-    }),
-  );
-  await rm(dir, { recursive: true, force: true });
-}
-
 /** Poll `read` until `done` holds (errors count as not yet), for up to 20 s. */
-export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const value = await read();
-      if (done(value)) return value;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline)
-      throw new Error("the Redis Cluster did not reach the state waited for in 20 s");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export const until = <T>(read: () => Promise<T>, done: (value: T) => boolean) =>
+  untilThen(read, done, "the Redis Cluster did not reach the state waited for", 20_000);

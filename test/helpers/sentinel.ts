@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { freePort } from "./ports.js";
-import { loopbackOnly } from "./redis.js";
+import { command, killAll, loopbackOnly, spawnRedis, until } from "./redis.js";
+
+export { command } from "./redis.js";
 
 /** The name the sentinels monitor. */
 export const SENTINEL_NAME = "otp-primary";
@@ -33,7 +33,7 @@ export async function startSentinelSet(downAfterMs = 500): Promise<SentinelSet> 
   const dir = await mkdtemp(join(tmpdir(), "otp-sentinel-"));
   const children: ChildProcess[] = [];
   const server = (args: string[]) => {
-    const child = spawn("redis-server", args, { stdio: "ignore" });
+    const child = spawnRedis(args);
     children.push(child);
     return child;
   };
@@ -43,19 +43,17 @@ export async function startSentinelSet(downAfterMs = 500): Promise<SentinelSet> 
     dir,
     "--dbfilename",
     `${name}.rdb`,
-    "--loglevel",
-    "warning",
   ];
   try {
     const primaryPort = await freePort();
     const replicaPort = await freePort();
     const primary = server(base(primaryPort, "primary"));
-    await until(
+    await settled(
       () => command(primaryPort, "PING"),
       (reply) => reply === "PONG",
     );
     server([...base(replicaPort, "replica"), "--replicaof", "127.0.0.1", String(primaryPort)]);
-    await until(
+    await settled(
       () => command(replicaPort, "INFO", "replication"),
       (info) => String(info).includes("master_link_status:up"),
     );
@@ -76,10 +74,10 @@ export async function startSentinelSet(downAfterMs = 500): Promise<SentinelSet> 
           "",
         ].join("\n"),
       );
-      server([file, "--sentinel", "--loglevel", "warning"]);
+      server([file, "--sentinel"]);
     }
     for (const port of sentinelPorts) {
-      await until(
+      await settled(
         async () => [
           await command(port, "SENTINEL", "REPLICAS", SENTINEL_NAME),
           await command(port, "SENTINEL", "SENTINELS", SENTINEL_NAME),
@@ -104,49 +102,14 @@ export async function startSentinelSet(downAfterMs = 500): Promise<SentinelSet> 
         const reply = await command(port ?? 0, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_NAME);
         return Number((reply as string[])[1]);
       },
-      stop: () => stopAll(children, dir),
+      stop: () => killAll(children, dir),
     };
   } catch (error) {
-    await stopAll(children, dir);
+    await killAll(children, dir);
     throw error;
   }
 }
 
-async function stopAll(children: ChildProcess[], dir: string): Promise<void> {
-  await Promise.all(
-    children.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-    }),
-  );
-  await rm(dir, { recursive: true, force: true });
-}
-
-/** One command on a fresh connection; rejects when nothing answers. */
-export async function command(port: number, name: string, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return await client.call(name, ...args);
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** Poll `read` until `done` holds (errors count as not yet), for up to 15 s. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const value = await read();
-      if (done(value)) return value;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) throw new Error("the Redis Sentinel set did not come up in 15 s");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Poll until the set is in the state waited for (for up to 15 s). */
+const settled = <T>(read: () => Promise<T>, done: (value: T) => boolean) =>
+  until(read, done, "the Redis Sentinel set did not come up");

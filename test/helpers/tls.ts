@@ -1,11 +1,10 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { freePort } from "./ports.js";
-import { loopbackOnly } from "./redis.js";
+import { loopbackOnly, spawnRedis, waitForPing } from "./redis.js";
 
 /** A private CA and a server certificate it signed, made by `openssl` in a temporary directory. */
 export interface TestCertificates {
@@ -99,41 +98,13 @@ export async function startTlsRedisServer(
   configFile?: string,
 ): Promise<{ port: number; url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    [
-      ...(configFile === undefined ? [] : [configFile]),
-      ...loopbackOnly(0),
-      "--loglevel",
-      "warning",
-      ...tlsOnly(port, certificates),
-      ...args,
-    ],
-    { stdio: "ignore" },
-  );
-  const ca = await readFile(certificates.caFile, "utf8");
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    const client = new Redis({
-      port,
-      host: "127.0.0.1",
-      tls: { ca },
-      lazyConnect: true,
-      retryStrategy: () => null,
-    });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      client.disconnect();
-    }
-  }
+  const child = spawnRedis([
+    ...(configFile === undefined ? [] : [configFile]),
+    ...loopbackOnly(0),
+    ...tlsOnly(port, certificates),
+    ...args,
+  ]);
+  await waitForPing({ port, ca: await readFile(certificates.caFile, "utf8") }, child);
   return {
     port,
     url: `rediss://127.0.0.1:${port}`,
