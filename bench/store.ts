@@ -16,6 +16,7 @@
  *   npm run bench:store -- --sends=5000  fewer sends
  */
 import { randomUUID } from "node:crypto";
+import { loadConfig } from "../src/config.js";
 import { LocalLimits, type LimitPolicy, type SendSubject } from "../src/otp/limits.js";
 import type { Challenge } from "../src/otp/model.js";
 import { MemoryStore } from "../src/otp/store/memory.js";
@@ -36,19 +37,11 @@ const OLD = "bench-old-state-secret-0123456789abcdef";
 const NEW = "bench-new-state-secret-0123456789abcdef";
 
 /**
- * The contract's live limits. The provider and country budgets are off, as by default: each keeps every send of the
- * hour, which the memory store walks on every send (a cost of its own, not of the backend compared here).
+ * The live limits as `src/config.ts` defaults them. The provider and country budgets are off, as by default: each
+ * keeps every send of the hour, which the memory store walks on every send (a cost of its own, not of the backend
+ * compared here).
  */
-const POLICY: LimitPolicy = {
-  cooldownSeconds: 30,
-  maxPerDestinationPerHour: 5,
-  maxPerDevicePerHour: 10,
-  maxPerIpPerHour: 30,
-  maxPerRangePerHour: 20,
-  rangeSuffixDigits: 3,
-  maxPerProviderPerHour: 0,
-  maxPerCountryPerHour: 0,
-};
+const POLICY: LimitPolicy = loadConfig({ OTP_MODE: "live", OTP_ALLOW_NO_ROUTER_SECRET: "true" }).limits;
 
 /** Sends made so far by this process: each gets a handset of its own. */
 let handsets = 0;
