@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config.js";
 import { RequestOtpDocument } from "./__generated__/graphql.js";
 import { NO_LOCAL_LIMITS, startTestApp, type TestApp } from "./helpers/app.js";
 import { execute } from "./helpers/client.js";
 import { json, startUpstream, type Upstream } from "./helpers/upstream.js";
 import { phoneInput } from "./state/fixtures.js";
+import { configRefusal } from "./helpers/config.js";
 
 const CURRENT = "router-secret-new-0123456789abcdefghij";
 const PREVIOUS = "router-secret-old-0123456789abcdefghij";
@@ -60,18 +61,8 @@ describe("ROUTER_SECRET_PREVIOUS (router secret rotation)", () => {
 });
 
 describe("ROUTER_SECRET_PREVIOUS settings", () => {
-  const refusal = (environment: NodeJS.ProcessEnv) => {
-    try {
-      loadConfig(environment);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.message;
-      throw error;
-    }
-    return "accepted";
-  };
-
   it("takes the same length rule as ROUTER_SECRET, and never its value in a message", () => {
-    expect(refusal({ ROUTER_SECRET: CURRENT, ROUTER_SECRET_PREVIOUS: "short-old-secret" })).toMatch(
+    expect(configRefusal({ ROUTER_SECRET: CURRENT, ROUTER_SECRET_PREVIOUS: "short-old-secret" })).toMatch(
       /^ROUTER_SECRET_PREVIOUS: at least 32 characters/,
     );
     expect(loadConfig({ ROUTER_SECRET: CURRENT, ROUTER_SECRET_PREVIOUS: PREVIOUS })).toMatchObject({
@@ -82,10 +73,10 @@ describe("ROUTER_SECRET_PREVIOUS settings", () => {
   });
 
   it("refuses a previous secret without a current one, or equal to it", () => {
-    expect(refusal({ ROUTER_SECRET_PREVIOUS: PREVIOUS })).toBe(
+    expect(configRefusal({ ROUTER_SECRET_PREVIOUS: PREVIOUS })).toBe(
       "ROUTER_SECRET_PREVIOUS: only with ROUTER_SECRET (the secret the router moves to)",
     );
-    expect(refusal({ ROUTER_SECRET: CURRENT, ROUTER_SECRET_PREVIOUS: CURRENT })).toMatch(
+    expect(configRefusal({ ROUTER_SECRET: CURRENT, ROUTER_SECRET_PREVIOUS: CURRENT })).toMatch(
       /^ROUTER_SECRET_PREVIOUS: the same as ROUTER_SECRET/,
     );
   });

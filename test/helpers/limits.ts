@@ -11,3 +11,15 @@ export const DEFAULT_LIMITS: LimitPolicy = {
   maxPerProviderPerHour: 0,
   maxPerCountryPerHour: 0,
 };
+
+/** Every local limit off (a cap of 0 is no cap), for tests of something else. */
+export const NO_LIMITS: LimitPolicy = {
+  cooldownSeconds: 0,
+  maxPerDestinationPerHour: 0,
+  maxPerDevicePerHour: 0,
+  maxPerIpPerHour: 0,
+  maxPerRangePerHour: 0,
+  rangeSuffixDigits: 3,
+  maxPerProviderPerHour: 0,
+  maxPerCountryPerHour: 0,
+};

@@ -4,6 +4,7 @@ import { RedisStore } from "../../src/otp/store/redis.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+import { expectSentAsAnswered, type Answer } from "../helpers/outage.js";
 import { execute } from "../helpers/client.js";
 import { startRedisCluster, until, type RedisCluster } from "../helpers/cluster.js";
 import { command } from "../helpers/sentinel.js";
@@ -161,11 +162,6 @@ describe.skipIf(redisUrl === null)("Redis Cluster (REDIS_CLUSTER_NODES)", () => 
     );
 
     upstream.requests.length = 0;
-    interface Answer {
-      phone: string;
-      at: number;
-      result: string;
-    }
     const answers: Answer[] = [];
     const ready: number[] = [];
     let n = 0;
@@ -212,12 +208,7 @@ describe.skipIf(redisUrl === null)("Redis Cluster (REDIS_CLUSTER_NODES)", () => 
     expect(await readyz()).toBe(200);
 
     // Nothing went out while the limits could not be checked.
-    const sentTo = upstream.requests.map((request) => JSON.stringify(request.json));
-    const answeredSent = answers.filter((answer) => answer.result === "OtpSent");
-    expect(sentTo).toHaveLength(answeredSent.length);
-    const reached = (answer: Answer) => sentTo.some((body) => body.includes(answer.phone.slice(3)));
-    expect(answeredSent.every(reached)).toBe(true);
-    expect(failures.some(reached)).toBe(false);
+    expectSentAsAnswered(upstream.requests, answers);
 
     // The replica was promoted, holds the state, and the cap set before the failover still holds.
     expect(await cluster.primaryOf(`{${PREFIX}}`)).toBe(replica);

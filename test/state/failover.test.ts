@@ -2,6 +2,7 @@ import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+import { expectSentAsAnswered, type Answer } from "../helpers/outage.js";
 import { command, SENTINEL_NAME, startSentinelSet, type SentinelSet } from "../helpers/sentinel.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { STATE_SECRET } from "./fixtures.js";
@@ -10,13 +11,6 @@ const redisUrl = inject("redisUrl");
 const CAP = 3;
 /** Traffic must be served again within this long after the primary is lost. */
 const RESUME_BOUND_MS = 20_000;
-
-interface Answer {
-  phone: string;
-  at: number;
-  /** The RequestOtpResult member, or the error code. */
-  result: string;
-}
 
 describe.skipIf(redisUrl === null)("Redis Sentinel failover", () => {
   let redis: SentinelSet;
@@ -132,12 +126,7 @@ describe.skipIf(redisUrl === null)("Redis Sentinel failover", () => {
 
     // No OTP went out while the limits could not be checked: what reached the provider is exactly what was
     // answered OtpSent, destination by destination.
-    const sentTo = upstream.requests.map((request) => JSON.stringify(request.json));
-    const answeredSent = answers.filter((answer) => answer.result === "OtpSent");
-    expect(sentTo).toHaveLength(answeredSent.length);
-    const reached = (answer: Answer) => sentTo.some((body) => body.includes(answer.phone.slice(3)));
-    expect(answeredSent.every(reached)).toBe(true);
-    expect(failures.some(reached)).toBe(false);
+    expectSentAsAnswered(upstream.requests, answers);
 
     // Serving on the promoted replica, without a restart.
     expect(await redis.currentPrimaryPort()).toBe(redis.replicaPort);

@@ -24,6 +24,7 @@ import { freePort } from "../helpers/ports.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { hang, ok, reply, startFaultServer, type FaultServer } from "../resilience/fault-server.js";
 import { backends, manualClock, phoneInput, STATE_SECRET, type ManualClock } from "./fixtures.js";
+import { NO_LIMITS } from "../helpers/limits.js";
 
 const redisUrl = inject("redisUrl");
 
@@ -37,16 +38,6 @@ const ONE_OF_EACH: LimitPolicy = {
   rangeSuffixDigits: 3,
   maxPerProviderPerHour: 1,
   maxPerCountryPerHour: 1,
-};
-const NO_LIMITS: LimitPolicy = {
-  cooldownSeconds: 0,
-  maxPerDestinationPerHour: 0,
-  maxPerDevicePerHour: 0,
-  maxPerIpPerHour: 0,
-  maxPerRangePerHour: 0,
-  rangeSuffixDigits: 3,
-  maxPerProviderPerHour: 0,
-  maxPerCountryPerHour: 0,
 };
 const BREAKER = { breakerFailures: 1, breakerHalfOpenMs: 60_000, maxInFlight: 1 };
 

@@ -12,17 +12,8 @@ import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
 import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
 import { reply, startFaultServer, type FaultServer } from "../resilience/fault-server.js";
 import { manualClock, phoneInput, STATE_SECRET } from "./fixtures.js";
+import { NO_LIMITS } from "../helpers/limits.js";
 
-const NO_LIMITS = {
-  cooldownSeconds: 0,
-  maxPerDestinationPerHour: 0,
-  maxPerDevicePerHour: 0,
-  maxPerIpPerHour: 0,
-  maxPerRangePerHour: 0,
-  rangeSuffixDigits: 3,
-  maxPerProviderPerHour: 0,
-  maxPerCountryPerHour: 0,
-};
 const STORE_BYTES = 2 * 1024 * 1024;
 
 describe("provider text, bounded and cleaned", () => {

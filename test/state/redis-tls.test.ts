@@ -13,6 +13,7 @@ import { SENTINEL_NAME } from "../helpers/sentinel.js";
 import { makeCertificates, startTlsRedisServer, type TestCertificates } from "../helpers/tls.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { phoneInput, STATE_SECRET } from "./fixtures.js";
+import { configRefusal } from "../helpers/config.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 111222 } });
@@ -199,15 +200,6 @@ describe("REDIS_TLS_CA_FILE and REDIS_TLS settings", () => {
   });
   afterAll(() => certificates.remove());
   const redis = { OTP_STORE: "redis", OTP_STATE_SECRET: STATE_SECRET };
-  const refusal = (environment: NodeJS.ProcessEnv) => {
-    try {
-      loadConfig(environment);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.message;
-      throw error;
-    }
-    return "accepted";
-  };
 
   it("reads the CA into the store's TLS settings, for rediss:// and Sentinel", async () => {
     const ca = await readFile(certificates.caFile, "utf8");
@@ -229,10 +221,14 @@ describe("REDIS_TLS_CA_FILE and REDIS_TLS settings", () => {
 
   it("refuses a CA that would go unused, or a file that is not one", () => {
     expect(
-      refusal({ ...redis, REDIS_URL: "redis://redis.internal:6379", REDIS_TLS_CA_FILE: certificates.caFile }),
+      configRefusal({
+        ...redis,
+        REDIS_URL: "redis://redis.internal:6379",
+        REDIS_TLS_CA_FILE: certificates.caFile,
+      }),
     ).toBe("REDIS_TLS_CA_FILE: needs TLS, but REDIS_URL is redis://; use rediss://");
     expect(
-      refusal({
+      configRefusal({
         ...redis,
         REDIS_SENTINELS: "10.0.0.1:26379",
         REDIS_SENTINEL_NAME: "otp",
@@ -241,10 +237,10 @@ describe("REDIS_TLS_CA_FILE and REDIS_TLS settings", () => {
       }),
     ).toBe("REDIS_TLS, REDIS_TLS_CA_FILE: a CA file needs TLS; unset REDIS_TLS=false");
     expect(
-      refusal({ ...redis, REDIS_URL: "rediss://r:6380", REDIS_TLS_CA_FILE: certificates.keyFile }),
+      configRefusal({ ...redis, REDIS_URL: "rediss://r:6380", REDIS_TLS_CA_FILE: certificates.keyFile }),
     ).toMatch(/^REDIS_TLS_CA_FILE: the file .*server\.key holds no PEM certificate/);
     expect(
-      refusal({ ...redis, REDIS_URL: "rediss://r:6380", REDIS_TLS_CA_FILE: "/nonexistent/ca.pem" }),
+      configRefusal({ ...redis, REDIS_URL: "rediss://r:6380", REDIS_TLS_CA_FILE: "/nonexistent/ca.pem" }),
     ).toBe("REDIS_TLS_CA_FILE: the file /nonexistent/ca.pem cannot be read (ENOENT)");
   });
 });

@@ -14,19 +14,10 @@ import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { backends, manualClock, STATE_SECRET, type ManualClock } from "./fixtures.js";
+import { NO_LIMITS } from "../helpers/limits.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { status: "SUCCESS", statusCode: "0", statusDesc: "OTP Sent Successfully." });
-const NO_LIMITS = {
-  cooldownSeconds: 0,
-  maxPerDestinationPerHour: 0,
-  maxPerDevicePerHour: 0,
-  maxPerIpPerHour: 0,
-  maxPerRangePerHour: 0,
-  rangeSuffixDigits: 3,
-  maxPerProviderPerHour: 0,
-  maxPerCountryPerHour: 0,
-};
 const MOBILE = "8144094480";
 const REFERENCE = "REF1432452";
 
