@@ -16,8 +16,8 @@ import { PROVIDERS } from "../src/providers/registry.js";
 import { FILE_SUFFIX } from "../src/secret-files.js";
 import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 import { loadConfig } from "../src/config.js";
-import { memoryCapacity } from "../src/otp/memory-capacity.js";
-import { memoryStoreMessage, startupMessage } from "../src/startup-message.js";
+import { memoryCapacityLine } from "../src/otp/memory-capacity.js";
+import { startupMessage } from "../src/startup-message.js";
 
 const ROOT = new URL("..", import.meta.url);
 
@@ -143,10 +143,9 @@ const FASTIFY_LISTENING =
 export async function startupBlock(): Promise<string> {
   const config = loadConfig({});
   if (config.store.kind !== "memory") throw new Error("with nothing set, the store is the memory store");
-  const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
   const printed =
     startupMessage(config, `http://${config.host}:${String(config.port)}`) +
-    memoryStoreMessage(config.store.maxMb, capacity);
+    (await memoryCapacityLine(config.store.maxMb, config.limits));
   return `\`\`\`text\n${FASTIFY_LISTENING}\n${printed}\`\`\``;
 }
 
