@@ -13,7 +13,7 @@ import { createStore, givenStore } from "./otp/store/index.js";
 import { StateKeys } from "./otp/store/state-keys.js";
 import type { OtpStore } from "./otp/store/store.js";
 import { UpstreamClient } from "./providers/http-client.js";
-import { createHumanVerifier, SITEVERIFY_URLS } from "./providers/human-verifier/verifier.js";
+import { createHumanVerifier } from "./providers/human-verifier/verifier.js";
 import { createAdapters, PROVIDER_MEMBERS, type ProviderId } from "./providers/registry.js";
 import type { Tracing } from "./tracing/tracing.js";
 
@@ -124,29 +124,13 @@ function humanVerification(
 ): { humanVerification?: HumanVerificationPolicy } {
   const { mode, after, failOpen, maxPerIpPerMinute, verifier } = config.humanVerification;
   if (mode === "off" || verifier === null) return {};
-  if (config.production && verifier.hostnames === null) {
-    logger.warn(
-      { verifier: verifier.kind },
-      "OTP_HUMAN_VERIFIER_HOSTNAMES is not set: a proof solved on any page the verifier's keys allow passes; " +
-        "set it to the hostnames of the pages that show the widget (required if the key's own domain check is off)",
-    );
-  }
   return {
     humanVerification: {
       mode,
       after,
       failOpen,
       maxPerIpPerMinute,
-      verifier: createHumanVerifier(
-        {
-          ...verifier,
-          secret: verifier.secret ?? "",
-          siteKey: verifier.siteKey ?? "",
-          url: verifier.url ?? SITEVERIFY_URLS[verifier.kind],
-        },
-        client(),
-        logger,
-      ),
+      verifier: createHumanVerifier(verifier, client(), logger),
     },
   };
 }
