@@ -151,14 +151,28 @@ export async function startupBlock(): Promise<string> {
 
 // The settings: docs/settings.md and the README's essentials.
 
-/** A default as a cell: the words given, else the schema's own (what it reads an unset variable as). */
-function defaultCell(setting: { schema: SettingVariable["schema"]; default?: string }): string {
+/**
+ * A default as a cell, from where the code reads it: the schema's own (what it reads an unset variable as), or
+ * each mode's (`live (sandbox: …)`), or the words given for a rule.
+ */
+function defaultCell(setting: {
+  schema: SettingVariable["schema"];
+  default?: string;
+  modes?: ServiceSetting["modes"];
+}): string {
   if (setting.default !== undefined) return setting.default;
+  if (setting.modes !== undefined) {
+    const { live, sandbox } = setting.modes;
+    if (live === undefined) return sandbox === undefined ? "" : `sandbox: ${valueCell(sandbox)}`;
+    return sandbox === undefined ? valueCell(live) : `${valueCell(live)} (sandbox: ${valueCell(sandbox)})`;
+  }
   const parsed = setting.schema.safeParse(undefined);
   const value: unknown = parsed.success ? parsed.data : undefined;
-  if (value === undefined) return "";
-  return code(Array.isArray(value) ? value.join(",") : JSON.stringify(value).replace(/^"|"$/g, ""));
+  return value === undefined ? "" : valueCell(value);
 }
+
+const valueCell = (value: unknown) =>
+  code(Array.isArray(value) ? value.join(",") : JSON.stringify(value).replace(/^"|"$/g, ""));
 
 const code = (name: string) => `\`${name}\``;
 

@@ -264,8 +264,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, sandbox?: San
 
   return {
     port: env.PORT,
-    // The sandbox answers anyone with the OTP itself: this machine only, unless HOST says otherwise.
-    host: env.HOST ?? (mode === "sandbox" ? "127.0.0.1" : "0.0.0.0"),
+    host: env.HOST ?? SERVICE_SETTINGS.HOST.modes[mode],
     production,
     mode,
     warnings,
@@ -305,7 +304,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, sandbox?: San
       maxConnections: env.OTP_HTTP_MAX_CONNECTIONS,
     },
     logLevel: env.LOG_LEVEL,
-    introspection: env.INTROSPECTION ?? !production,
+    introspection: env.INTROSPECTION ?? SERVICE_SETTINGS.INTROSPECTION.modes[mode],
     tracing,
   };
 }
@@ -319,7 +318,7 @@ function readPhonePolicy(env: Env, problems: string[]): PhonePolicy {
       `OTP_PHONE_ALLOWED_COUNTRIES: ${unknown.join(", ")} is not an ISO 3166-1 alpha-2 code with a numbering plan`,
     );
   }
-  const types = env.OTP_PHONE_ALLOWED_TYPES ?? ["MOBILE", "FIXED_LINE_OR_MOBILE"];
+  const types = env.OTP_PHONE_ALLOWED_TYPES;
   const refused = types.filter((type) => (REFUSED_NUMBER_TYPES as readonly string[]).includes(type));
   if (refused.length > 0) {
     problems.push(`OTP_PHONE_ALLOWED_TYPES: ${refused.join(", ")} can never receive an OTP`);
@@ -359,7 +358,7 @@ function readHumanVerification(
   const settings = {
     mode: env.OTP_HUMAN_VERIFICATION,
     after: env.OTP_HUMAN_VERIFICATION_AFTER,
-    failOpen: env.OTP_HUMAN_VERIFIER_FAIL_OPEN ?? false,
+    failOpen: env.OTP_HUMAN_VERIFIER_FAIL_OPEN,
     maxPerIpPerMinute: env.OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE,
   };
   if (settings.mode === "off") return { ...settings, verifier: null };
@@ -381,7 +380,9 @@ function readHumanVerification(
       "OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production or in live mode",
     );
   }
-  const kind = (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind;
+  // Live mode requires it when verification is on (refused above): the default is the sandbox's.
+  const named = env.OTP_HUMAN_VERIFIER ?? SERVICE_SETTINGS.OTP_HUMAN_VERIFIER.modes.sandbox;
+  const kind = named.toUpperCase() as HumanVerifierKind;
   const hostnames = env.OTP_HUMAN_VERIFIER_HOSTNAMES?.map((hostname) => hostname.toLowerCase());
   const notHostnames = hostnames?.filter((hostname) => !HOSTNAME.test(hostname)) ?? [];
   if (notHostnames.length > 0) {
@@ -491,7 +492,7 @@ function readStore(env: Env, problems: string[]): StoreSettings {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
   }
   const keyPrefix = env.REDIS_KEY_PREFIX;
-  const allowEviction = env.OTP_REDIS_ALLOW_EVICTION ?? false;
+  const allowEviction = env.OTP_REDIS_ALLOW_EVICTION;
   if (env.REDIS_URL && sentinelVariables) {
     problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
   }

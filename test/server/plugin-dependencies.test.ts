@@ -25,7 +25,7 @@ describe("server plugins declare what they read", () => {
     await bare.close();
     const decorated = Fastify();
     decorated.decorate("draining", false);
-    decorated.decorate("store", {});
+    decorated.decorate("store", {} as never);
     await expect(async () => {
       await decorated.register(probesPlugin);
     }).rejects.toThrow("The dependency 'drain' of plugin 'probes' is not registered");
