@@ -52,8 +52,10 @@ const routerSecret = variable(
     .optional(),
 );
 
+const STATE_SECRET_MIN_LENGTH = 32;
+
 /** The state secret, current or previous. */
-const stateSecret = variable(z.string().min(32).optional());
+const stateSecret = variable(z.string().min(STATE_SECRET_MIN_LENGTH).optional());
 
 /** A local limit: unset keeps the mode's default (`LIMIT_DEFAULTS`). */
 const limit = (name: keyof typeof LIMIT_DEFAULTS, meaning: string) => ({
@@ -244,8 +246,7 @@ export const SERVICE_SETTINGS = {
   OTP_STATE_SECRET: {
     schema: stateSecret,
     default: "random per process",
-    meaning:
-      "HMAC secret for store keys and idempotency fingerprints, at least 32 characters; required with `redis`, the same on every replica",
+    meaning: `HMAC secret for store keys and idempotency fingerprints, at least ${STATE_SECRET_MIN_LENGTH} characters; required with \`redis\`, the same on every replica`,
     essential: true,
     secret: true,
   },
