@@ -9,7 +9,7 @@ import { z } from "zod";
 import { count, flag, flagOr, integer, list, listOr, optionalCount, text, url, variable } from "./env.js";
 import { DEFAULT_VERIFIER_PER_IP_PER_MINUTE } from "./otp/human-verification.js";
 import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
-import { DEFAULT_SERVICE_NAME, OTEL_ENV } from "./tracing/settings.js";
+import { DEFAULT_SERVICE_NAME, DEFAULT_TRACES_PROTOCOL, OTEL_ENV } from "./tracing/settings.js";
 
 export interface ServiceSetting {
   schema: z.ZodType;
@@ -338,7 +338,7 @@ export const SERVICE_SETTINGS = {
   },
   OTEL_EXPORTER_OTLP_PROTOCOL: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_PROTOCOL,
-    default: "`http/protobuf`",
+    default: `\`${DEFAULT_TRACES_PROTOCOL}\``,
     meaning: "`http/protobuf` or `http/json` (`grpc` is refused)",
   },
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: {
