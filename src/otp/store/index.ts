@@ -31,7 +31,6 @@ export interface StoreLog {
 export interface CreateStoreOptions {
   gauges: StoreGauges;
   log: StoreLog;
-  now?: () => number;
 }
 
 /** A store with what starting it involves. */
@@ -51,10 +50,7 @@ export interface StoreHandle {
 export function createStore(settings: StoreSettings, options: CreateStoreOptions): StoreHandle {
   const { gauges, log } = options;
   if (settings.kind === "memory") {
-    const store = new MemoryStore({
-      maxBytes: settings.maxMb * 1024 * 1024,
-      ...(options.now && { now: options.now }),
-    });
+    const store = new MemoryStore({ maxBytes: settings.maxMb * 1024 * 1024 });
     return memoryHandle(store, gauges, (policy) => memoryCapacityLine(settings.maxMb, policy));
   }
   const { kind, allowEviction, ...connection } = settings;
@@ -62,7 +58,6 @@ export function createStore(settings: StoreSettings, options: CreateStoreOptions
   gauges.storeConnection(false);
   const store = new RedisStore({
     ...connection,
-    ...(options.now && { now: options.now }),
     onConnectionChange: (state, error) => {
       gauges.storeConnection(state === "up");
       if (state === "up") log.info({ store: kind }, "state store reachable");
