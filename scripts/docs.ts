@@ -16,8 +16,8 @@ import { PROVIDERS } from "../src/providers/registry.js";
 import { FILE_SUFFIX } from "../src/secret-files.js";
 import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 import { loadConfig } from "../src/config.js";
-import { memoryCapacity } from "../src/otp/memory-capacity.js";
-import { memoryStoreMessage, startupMessage } from "../src/startup-message.js";
+import { memoryCapacityLine } from "../src/otp/memory-capacity.js";
+import { startupMessage } from "../src/startup-message.js";
 
 const ROOT = new URL("..", import.meta.url);
 
@@ -143,23 +143,36 @@ const FASTIFY_LISTENING =
 export async function startupBlock(): Promise<string> {
   const config = loadConfig({});
   if (config.store.kind !== "memory") throw new Error("with nothing set, the store is the memory store");
-  const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
   const printed =
     startupMessage(config, `http://${config.host}:${String(config.port)}`) +
-    memoryStoreMessage(config.store.maxMb, capacity);
+    (await memoryCapacityLine(config.store.maxMb, config.limits));
   return `\`\`\`text\n${FASTIFY_LISTENING}\n${printed}\`\`\``;
 }
 
 // The settings: docs/settings.md and the README's essentials.
 
-/** A default as a cell: the words given, else the schema's own (what it reads an unset variable as). */
-function defaultCell(setting: { schema: SettingVariable["schema"]; default?: string }): string {
+/**
+ * A default as a cell, from where the code reads it: the schema's own (what it reads an unset variable as), or
+ * each mode's (`live (sandbox: …)`), or the words given for a rule.
+ */
+function defaultCell(setting: {
+  schema: SettingVariable["schema"];
+  default?: string;
+  modes?: ServiceSetting["modes"];
+}): string {
   if (setting.default !== undefined) return setting.default;
+  if (setting.modes !== undefined) {
+    const { live, sandbox } = setting.modes;
+    if (live === undefined) return sandbox === undefined ? "" : `sandbox: ${valueCell(sandbox)}`;
+    return sandbox === undefined ? valueCell(live) : `${valueCell(live)} (sandbox: ${valueCell(sandbox)})`;
+  }
   const parsed = setting.schema.safeParse(undefined);
   const value: unknown = parsed.success ? parsed.data : undefined;
-  if (value === undefined) return "";
-  return code(Array.isArray(value) ? value.join(",") : JSON.stringify(value).replace(/^"|"$/g, ""));
+  return value === undefined ? "" : valueCell(value);
 }
+
+const valueCell = (value: unknown) =>
+  code(Array.isArray(value) ? value.join(",") : JSON.stringify(value).replace(/^"|"$/g, ""));
 
 const code = (name: string) => `\`${name}\``;
 

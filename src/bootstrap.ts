@@ -20,7 +20,8 @@ export async function startService(
 ): Promise<Service> {
   let config = loadConfig(environment);
   const sandbox = config.mode === "sandbox" ? await startSandbox() : undefined;
-  if (sandbox) config = sandbox.configure(config);
+  // Read again, pointed at the sandbox's fakes (the same variables, so the same mode).
+  if (sandbox) config = loadConfig(environment, sandbox);
   const app = await createApp(config, options);
   return {
     app,

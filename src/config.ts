@@ -12,11 +12,9 @@ import {
   type AllowableNumberType,
   type PhonePolicy,
 } from "./otp/phone-policy.js";
-import type {
-  HumanVerificationMode,
-  HumanVerifierKind,
-  ProofExpectations,
-} from "./otp/human-verification.js";
+import type { HumanVerificationMode, HumanVerifierKind } from "./otp/human-verification.js";
+import { HUMAN_VERIFIER_TEST_KEYS } from "./providers/human-verifier/sandbox.js";
+import { SITEVERIFY_URLS, type HumanVerifierSettings } from "./providers/human-verifier/verifier.js";
 import {
   GENERATE_SECRET,
   LIMIT_DEFAULTS,
@@ -32,23 +30,25 @@ export { LIMIT_DEFAULTS };
 
 export type LimitSettings = LimitPolicy;
 
-/** Step-up human verification as configured; `verifier` is null when the mode is `off`. */
+/**
+ * Step-up human verification as configured; `verifier` is null when the mode is `off`. Its keys and URL are
+ * resolved here: in sandbox mode the verifier's documented test keys and the sandbox's fake unless set; in live
+ * mode the keys are required and the URL is the verifier's documented siteverify URL unless set.
+ */
 export interface HumanVerificationSettings {
   mode: HumanVerificationMode;
   after: number;
   failOpen: boolean;
   /** Calls to the verifier per client network and minute (0: off). */
   maxPerIpPerMinute: number;
-  verifier:
-    | ({
-        kind: HumanVerifierKind;
-        /** Null in sandbox mode when not set: the sandbox's fake uses the verifier's documented test keys. */
-        secret: string | null;
-        siteKey: string | null;
-        /** Null when not set: the verifier's documented siteverify URL (live) or the sandbox's fake. */
-        url: string | null;
-      } & ProofExpectations)
-    | null;
+  verifier: HumanVerifierSettings | null;
+}
+
+/** What the running sandbox (`src/sandbox/`) points the configuration at: its loopback fakes. */
+export interface SandboxEndpoints {
+  providers: ProviderSettings;
+  /** The fake siteverify URL of the human verifiers. */
+  humanVerifierUrl: string;
 }
 
 /** The whole typed, validated configuration. */
@@ -62,7 +62,7 @@ export interface Config {
   production: boolean;
   /** `sandbox`: built-in loopback fakes of all five providers, `devOtp` shown. */
   mode: "sandbox" | "live";
-  /** What is wrong but not refused (sandbox mode), said once at start. */
+  /** What is wrong but not refused (unknown variables in sandbox mode, no verifier hostnames), said once at start. */
   warnings: string[];
   providers: ProviderSettings;
   limits: LimitSettings;
@@ -183,8 +183,11 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** Read and validate the environment. Throws {@link ConfigError} naming every bad variable. */
-export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Read and validate the environment. Throws {@link ConfigError} naming every bad variable. In sandbox mode,
+ * `sandbox` is what the configuration points at (the providers' and the human verifier's fakes).
+ */
+export function loadConfig(given: NodeJS.ProcessEnv = process.env, sandbox?: SandboxEndpoints): Config {
   const files = readSecretFiles(given, SECRET_SETTING_NAMES);
   if (files.problems.length > 0) throw new ConfigError(files.problems.join("; "));
   const { environment } = files;
@@ -251,7 +254,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
   }
   if (mode === "live") problems.push(...plainHttpUrls(environment));
   const phonePolicy = readPhonePolicy(env, problems);
-  const humanVerification = readHumanVerification(env, mode, production, problems);
+  const humanVerification = readHumanVerification(env, mode, production, problems, warnings, sandbox);
   const store = readStore(env, problems);
   const tracing = readTracing(env, problems);
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
@@ -261,12 +264,11 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     port: env.PORT,
-    // The sandbox answers anyone with the OTP itself: this machine only, unless HOST says otherwise.
-    host: env.HOST ?? (mode === "sandbox" ? "127.0.0.1" : "0.0.0.0"),
+    host: env.HOST ?? SERVICE_SETTINGS.HOST.modes[mode],
     production,
     mode,
     warnings,
-    providers,
+    providers: mode === "sandbox" && sandbox ? sandbox.providers : providers,
     limits: {
       cooldownSeconds: limit("OTP_COOLDOWN_SECONDS"),
       maxPerDestinationPerHour: limit("OTP_MAX_PER_DESTINATION_PER_HOUR"),
@@ -302,7 +304,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: env.OTP_HTTP_MAX_CONNECTIONS,
     },
     logLevel: env.LOG_LEVEL,
-    introspection: env.INTROSPECTION ?? !production,
+    introspection: env.INTROSPECTION ?? SERVICE_SETTINGS.INTROSPECTION.modes[mode],
     tracing,
   };
 }
@@ -316,7 +318,7 @@ function readPhonePolicy(env: Env, problems: string[]): PhonePolicy {
       `OTP_PHONE_ALLOWED_COUNTRIES: ${unknown.join(", ")} is not an ISO 3166-1 alpha-2 code with a numbering plan`,
     );
   }
-  const types = env.OTP_PHONE_ALLOWED_TYPES ?? ["MOBILE", "FIXED_LINE_OR_MOBILE"];
+  const types = env.OTP_PHONE_ALLOWED_TYPES;
   const refused = types.filter((type) => (REFUSED_NUMBER_TYPES as readonly string[]).includes(type));
   if (refused.length > 0) {
     problems.push(`OTP_PHONE_ALLOWED_TYPES: ${refused.join(", ")} can never receive an OTP`);
@@ -342,11 +344,7 @@ function readPhonePolicy(env: Env, problems: string[]): PhonePolicy {
 }
 
 /** The verifiers' documented always-pass test secrets: refused in production, where they would pass anyone. */
-const TEST_SECRETS = new Set([
-  "1x0000000000000000000000000000000AA",
-  "0x0000000000000000000000000000000000000000",
-  "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
-]);
+const TEST_SECRETS = new Set(Object.values(HUMAN_VERIFIER_TEST_KEYS).map((keys) => keys.passSecret));
 
 /** `OTP_HUMAN_VERIFICATION*`: a verifier with its keys whenever the mode is not `off` (sandbox: test keys). */
 function readHumanVerification(
@@ -354,11 +352,13 @@ function readHumanVerification(
   mode: "sandbox" | "live",
   production: boolean,
   problems: string[],
+  warnings: string[],
+  sandbox: SandboxEndpoints | undefined,
 ): HumanVerificationSettings {
   const settings = {
     mode: env.OTP_HUMAN_VERIFICATION,
     after: env.OTP_HUMAN_VERIFICATION_AFTER,
-    failOpen: env.OTP_HUMAN_VERIFIER_FAIL_OPEN ?? false,
+    failOpen: env.OTP_HUMAN_VERIFIER_FAIL_OPEN,
     maxPerIpPerMinute: env.OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE,
   };
   if (settings.mode === "off") return { ...settings, verifier: null };
@@ -380,7 +380,9 @@ function readHumanVerification(
       "OTP_HUMAN_VERIFIER_SECRET: a documented test secret is refused when NODE_ENV=production or in live mode",
     );
   }
-  const kind = (env.OTP_HUMAN_VERIFIER ?? "turnstile").toUpperCase() as HumanVerifierKind;
+  // Live mode requires it when verification is on (refused above): the default is the sandbox's.
+  const named = env.OTP_HUMAN_VERIFIER ?? SERVICE_SETTINGS.OTP_HUMAN_VERIFIER.modes.sandbox;
+  const kind = named.toUpperCase() as HumanVerifierKind;
   const hostnames = env.OTP_HUMAN_VERIFIER_HOSTNAMES?.map((hostname) => hostname.toLowerCase());
   const notHostnames = hostnames?.filter((hostname) => !HOSTNAME.test(hostname)) ?? [];
   if (notHostnames.length > 0) {
@@ -397,13 +399,22 @@ function readHumanVerification(
       "OTP_HUMAN_VERIFIER_MIN_SCORE: only reCAPTCHA v3 answers a score (OTP_HUMAN_VERIFIER=recaptcha)",
     );
   }
+  if (production && hostnames === undefined) {
+    warnings.push(
+      "OTP_HUMAN_VERIFIER_HOSTNAMES is not set: a proof solved on any page the verifier's keys allow passes; " +
+        "set it to the hostnames of the pages that show the widget (required if the key's own domain check is off)",
+    );
+  }
+  // Live mode requires both keys (refused above); the test keys are the sandbox's.
+  const testKeys = HUMAN_VERIFIER_TEST_KEYS[kind];
+  const sandboxUrl = mode === "sandbox" ? sandbox?.humanVerifierUrl : undefined;
   return {
     ...settings,
     verifier: {
       kind,
-      secret: env.OTP_HUMAN_VERIFIER_SECRET ?? null,
-      siteKey: env.OTP_HUMAN_VERIFIER_SITE_KEY ?? null,
-      url: env.OTP_HUMAN_VERIFIER_URL ?? null,
+      secret: env.OTP_HUMAN_VERIFIER_SECRET ?? testKeys.passSecret,
+      siteKey: env.OTP_HUMAN_VERIFIER_SITE_KEY ?? testKeys.siteKey,
+      url: env.OTP_HUMAN_VERIFIER_URL ?? sandboxUrl ?? SITEVERIFY_URLS[kind],
       hostnames: hostnames ? new Set(hostnames) : null,
       action: env.OTP_HUMAN_VERIFIER_ACTION ?? null,
       minScore: env.OTP_HUMAN_VERIFIER_MIN_SCORE ?? null,
@@ -481,7 +492,7 @@ function readStore(env: Env, problems: string[]): StoreSettings {
     problems.push("OTP_STATE_SECRET: required when OTP_STORE=redis (the same value on every replica)");
   }
   const keyPrefix = env.REDIS_KEY_PREFIX;
-  const allowEviction = env.OTP_REDIS_ALLOW_EVICTION ?? false;
+  const allowEviction = env.OTP_REDIS_ALLOW_EVICTION;
   if (env.REDIS_URL && sentinelVariables) {
     problems.push("REDIS_URL, REDIS_SENTINELS: set one of them, not both");
   }

@@ -40,6 +40,9 @@ export const flag = variable(
   z.enum(["true", "false", "1", "0"], { error: "must be true or false (or 1 or 0)" }).optional(),
 ).transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
 
+/** `true`/`false`/`1`/`0`, `fallback` when unset. */
+export const flagOr = (fallback: boolean) => flag.transform((value) => value ?? fallback);
+
 /** A comma list, upper-cased, blanks dropped; undefined when unset or empty. */
 export const list = variable(
   z
@@ -53,3 +56,6 @@ export const list = variable(
       return items && items.length > 0 ? items : undefined;
     }),
 );
+
+/** A comma list as `list` reads it, `fallback` when unset or empty. */
+export const listOr = (fallback: readonly string[]) => list.transform((items) => items ?? [...fallback]);

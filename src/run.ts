@@ -2,8 +2,7 @@ import { pino } from "pino";
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
 import { createLogger, scrubBody } from "./log.js";
-import { memoryCapacity } from "./otp/memory-capacity.js";
-import { listenProblem, memoryStoreMessage, startupMessage } from "./startup-message.js";
+import { listenProblem, startupMessage } from "./startup-message.js";
 
 /** The process, once `main.ts` has checked the runtime: config → (sandbox) → server → signals. */
 async function main(): Promise<void> {
@@ -84,10 +83,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(startupMessage(config, address));
-  if (config.store.kind === "memory") {
-    const capacity = await memoryCapacity(config.store.maxMb * 1024 * 1024, config.limits);
-    process.stdout.write(memoryStoreMessage(config.store.maxMb, capacity));
-  }
+  const capacity = await app.capacityLine();
+  if (capacity !== null) process.stdout.write(capacity);
 }
 
 /** An escaped error as a log field: its name, message and stack, with personal data and secrets masked. */

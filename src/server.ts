@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
+import { composeService } from "./compose.js";
 import type { Config } from "./config.js";
 import type { OtpStore } from "./otp/store/store.js";
 import { createLogger } from "./log.js";
@@ -31,6 +32,8 @@ export interface AppOptions {
 /** The running HTTP application: `/graphql`, `/healthz`, `/readyz`, `/metrics`. */
 export interface App {
   http: FastifyInstance;
+  /** The line to print after the start-up message about the store's capacity (the memory store's); null for none. */
+  capacityLine(): Promise<string | null>;
   /** Stop taking requests, finish the ones in flight (up to the shutdown deadline), release everything. */
   close(): Promise<void>;
 }
@@ -87,13 +90,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   await fastify.register(drainPlugin, { deadlineMs: config.shutdownDeadlineMs });
-  await fastify.register(otpPlugin, {
-    config,
+  const service = await composeService(config, {
     logger,
     metrics,
     tracing,
     ...(options.store && { store: options.store }),
   });
+  await fastify.register(otpPlugin, { service });
   await fastify.register(routerAuthPlugin, {
     secret: config.routerSecret,
     previous: config.routerSecretPrevious,
@@ -106,5 +109,5 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await fastify.register(metricsPlugin, { metrics });
   await fastify.ready();
 
-  return { http: fastify, close: () => fastify.close() };
+  return { http: fastify, capacityLine: () => service.capacityLine(), close: () => fastify.close() };
 }

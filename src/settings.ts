@@ -1,18 +1,21 @@
 /**
- * The service's own environment variables, as one list: each one's schema (`src/env.ts`), its default when the
- * schema does not say it (a default that depends on the mode), and what it means. `config.ts` reads them;
+ * The service's own environment variables, as one list: each one's schema (`src/env.ts`), its default, and what it
+ * means. A default is written once: the schema's own, or `modes` when it depends on the mode (`config.ts` reads
+ * both, the docs show both), or words only when it is a rule rather than a value. `config.ts` reads them;
  * docs/settings.md and the README's "Essential settings" are generated from this list and the providers'
  * (`npm run docs:write`). The providers' variables are in their descriptors (`src/providers/<id>/index.ts`).
  */
 import { z } from "zod";
-import { count, flag, integer, list, optionalCount, text, url, variable } from "./env.js";
+import { count, flag, flagOr, integer, list, listOr, optionalCount, text, url, variable } from "./env.js";
 import { DEFAULT_VERIFIER_PER_IP_PER_MINUTE } from "./otp/human-verification.js";
 import { DEFAULT_MAX_MB } from "./otp/store/memory.js";
-import { OTEL_ENV } from "./tracing/settings.js";
+import { DEFAULT_SERVICE_NAME, DEFAULT_TRACES_PROTOCOL, OTEL_ENV } from "./tracing/settings.js";
 
 export interface ServiceSetting {
   schema: z.ZodType;
-  /** The default in words, when the schema has none or it depends on the mode; else read from the schema. */
+  /** The default in each mode, when it depends on the mode (the schema then has none); a mode left out has none. */
+  modes?: { readonly live?: ModeDefault; readonly sandbox?: ModeDefault };
+  /** The default in words, only when it is a rule rather than a value (else the schema's, or `modes`). */
   default?: string;
   /** What it does, for docs/settings.md. */
   meaning: string;
@@ -34,13 +37,30 @@ export const LIMIT_DEFAULTS = {
   OTP_MAX_PER_RANGE_PER_HOUR: { live: 20, sandbox: 1000 },
 } as const satisfies Record<string, { live: number; sandbox: number }>;
 
+/** A default that depends on the mode. */
+type ModeDefault = string | number | boolean;
+
 export const ROUTER_SECRET_MIN_LENGTH = 32;
-export const GENERATE_SECRET = "generate one with `openssl rand -base64 32`";
+const GENERATE_COMMAND = "openssl rand -base64 32";
+export const GENERATE_SECRET = `generate one with \`${GENERATE_COMMAND}\``;
+
+/** The router's secret, current or previous. */
+const routerSecret = variable(
+  z
+    .string()
+    .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
+    .optional(),
+);
+
+const STATE_SECRET_MIN_LENGTH = 32;
+
+/** The state secret, current or previous. */
+const stateSecret = variable(z.string().min(STATE_SECRET_MIN_LENGTH).optional());
 
 /** A local limit: unset keeps the mode's default (`LIMIT_DEFAULTS`). */
 const limit = (name: keyof typeof LIMIT_DEFAULTS, meaning: string) => ({
   schema: optionalCount,
-  default: `\`${LIMIT_DEFAULTS[name].live}\` (sandbox: \`${LIMIT_DEFAULTS[name].sandbox}\`)`,
+  modes: LIMIT_DEFAULTS[name],
   meaning,
 });
 
@@ -53,7 +73,8 @@ export const SERVICE_SETTINGS = {
   },
   HOST: {
     schema: text,
-    default: "`127.0.0.1` in sandbox mode, else `0.0.0.0`",
+    // The sandbox answers anyone with the OTP itself: this machine only, unless HOST says otherwise.
+    modes: { live: "0.0.0.0", sandbox: "127.0.0.1" },
     meaning: "interface to listen on",
   },
   OTP_MODE: {
@@ -86,13 +107,11 @@ export const SERVICE_SETTINGS = {
   },
   OTP_MAX_PER_PROVIDER_PER_HOUR: {
     schema: count(0),
-    default: "`0` (off)",
-    meaning: "hourly budget per provider",
+    meaning: "hourly budget per provider (0 turns it off)",
   },
   OTP_MAX_PER_COUNTRY_PER_HOUR: {
     schema: count(0),
-    default: "`0` (off)",
-    meaning: "hourly budget per country of phone destinations",
+    meaning: "hourly budget per country of phone destinations (0 turns it off)",
   },
   OTP_PHONE_ALLOWED_COUNTRIES: {
     schema: list,
@@ -100,8 +119,7 @@ export const SERVICE_SETTINGS = {
     meaning: "ISO 3166-1 alpha-2 list of the countries phone numbers may belong to",
   },
   OTP_PHONE_ALLOWED_TYPES: {
-    schema: list,
-    default: "`MOBILE,FIXED_LINE_OR_MOBILE`",
+    schema: listOr(["MOBILE", "FIXED_LINE_OR_MOBILE"]),
     meaning:
       "number types that may receive an OTP; premium-rate, shared-cost, toll-free, UAN, pager and voicemail never",
   },
@@ -116,7 +134,7 @@ export const SERVICE_SETTINGS = {
   },
   OTP_HUMAN_VERIFIER: {
     schema: variable(z.enum(["turnstile", "hcaptcha", "recaptcha"]).optional()),
-    default: "sandbox: `turnstile`",
+    modes: { sandbox: "turnstile" },
     meaning: "`turnstile`, `hcaptcha` or `recaptcha`; required in live mode when verification is on",
   },
   OTP_HUMAN_VERIFIER_SECRET: {
@@ -136,8 +154,7 @@ export const SERVICE_SETTINGS = {
     meaning: "where proofs are checked (`https://`, loopback excepted)",
   },
   OTP_HUMAN_VERIFIER_FAIL_OPEN: {
-    schema: flag,
-    default: "`false`",
+    schema: flagOr(false),
     meaning: "whether an unreachable verifier lets sends through",
   },
   OTP_HUMAN_VERIFIER_MAX_PER_IP_PER_MINUTE: {
@@ -222,50 +239,37 @@ export const SERVICE_SETTINGS = {
       "memory store bound; when full of live state new sends are refused, nothing is forgotten ([the state store under a flood](state-store.md))",
   },
   OTP_REDIS_ALLOW_EVICTION: {
-    schema: flag,
-    default: "`false`",
+    schema: flagOr(false),
     meaning:
       "start even when Redis's `maxmemory-policy` is not `noeviction` (which evicts live limits); a warning instead of a refusal",
   },
   OTP_STATE_SECRET: {
-    schema: variable(z.string().min(32).optional()),
+    schema: stateSecret,
     default: "random per process",
-    meaning:
-      "HMAC secret for store keys and idempotency fingerprints, at least 32 characters; required with `redis`, the same on every replica",
+    meaning: `HMAC secret for store keys and idempotency fingerprints, at least ${STATE_SECRET_MIN_LENGTH} characters; required with \`redis\`, the same on every replica`,
     essential: true,
     secret: true,
   },
   OTP_STATE_SECRET_PREVIOUS: {
-    schema: variable(z.string().min(32).optional()),
+    schema: stateSecret,
     meaning:
       "during a rotation of `OTP_STATE_SECRET`, the old secret: limits, idempotency records and single-use values written under it still count (read under both, written under the new one); keep it for 24 h ([rotation](operations.md#rotating-a-secret))",
     secret: true,
   },
   ROUTER_SECRET: {
-    schema: variable(
-      z
-        .string()
-        .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
-        .optional(),
-    ),
-    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`openssl rand -base64 32\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in live mode`,
+    schema: routerSecret,
+    meaning: `at least ${ROUTER_SECRET_MIN_LENGTH} characters (\`${GENERATE_COMMAND}\`); \`/graphql\` then requires header \`router-authorization: <secret>\` (else 401); required in live mode`,
     essential: true,
     secret: true,
   },
   ROUTER_SECRET_PREVIOUS: {
-    schema: variable(
-      z
-        .string()
-        .min(ROUTER_SECRET_MIN_LENGTH, `at least ${ROUTER_SECRET_MIN_LENGTH} characters (${GENERATE_SECRET})`)
-        .optional(),
-    ),
+    schema: routerSecret,
     meaning:
       'during a rotation, the router\'s old secret, accepted beside `ROUTER_SECRET` until the router sends the new one; `otp_router_auth_total{secret="previous"}` counts its uses ([rotation](operations.md#rotating-a-secret))',
     secret: true,
   },
   OTP_ALLOW_NO_ROUTER_SECRET: {
-    schema: flag,
-    default: "`false`",
+    schema: flagOr(false),
     meaning:
       "`true` runs live mode without `ROUTER_SECRET`: only on a private network that nothing but the router can reach",
   },
@@ -322,7 +326,7 @@ export const SERVICE_SETTINGS = {
     meaning: "pino level",
     essential: true,
   },
-  INTROSPECTION: { schema: flag, default: "on in sandbox mode, off in live mode", meaning: "`true`/`false`" },
+  INTROSPECTION: { schema: flag, modes: { live: false, sandbox: true }, meaning: "`true`/`false`" },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_ENDPOINT,
     meaning:
@@ -334,7 +338,7 @@ export const SERVICE_SETTINGS = {
   },
   OTEL_EXPORTER_OTLP_PROTOCOL: {
     schema: OTEL_ENV.OTEL_EXPORTER_OTLP_PROTOCOL,
-    default: "`http/protobuf`",
+    default: `\`${DEFAULT_TRACES_PROTOCOL}\``,
     meaning: "`http/protobuf` or `http/json` (`grpc` is refused)",
   },
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: {
@@ -344,7 +348,7 @@ export const SERVICE_SETTINGS = {
   },
   OTEL_SERVICE_NAME: {
     schema: OTEL_ENV.OTEL_SERVICE_NAME,
-    default: "`otp-subgraph`",
+    default: `\`${DEFAULT_SERVICE_NAME}\``,
     meaning: "the traces' `service.name`",
   },
   OTEL_RESOURCE_ATTRIBUTES: {

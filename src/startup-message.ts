@@ -42,18 +42,6 @@ export function startupMessage(config: Config, address: string): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** The line after the start-up message with the memory store: what its bound keeps. */
-export function memoryStoreMessage(
-  maxMb: number,
-  capacity: { sendsPerHour: number; sendsPerHourWithKeys: number },
-): string {
-  return (
-    `memory store: ${String(maxMb)} MB keeps the limits of ${String(capacity.sendsPerHour)} sends an hour ` +
-    `(${String(capacity.sendsPerHourWithKeys)} with idempotency keys, kept 24 h); past that, new sends are ` +
-    `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`
-  );
-}
-
 /** Why the server could not listen, in one line naming the setting to change; null for any other failure. */
 export function listenProblem(error: unknown, config: Pick<Config, "port" | "host">): string | null {
   const code = (error as NodeJS.ErrnoException | null)?.code;

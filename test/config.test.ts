@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, SETTING_NAMES, unknownVariables } from "../src/config.js";
+import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 import { DEFAULT_LIMITS } from "./helpers/limits.js";
 
 describe("loadConfig", () => {
@@ -300,5 +301,35 @@ describe("unknown variables", () => {
     expect(() => loadConfig({ ...live, OTP_TRUST_PROXY: "1" })).toThrow(
       "unknown variable OTP_TRUST_PROXY (did you mean TRUST_PROXY?): unset or rename",
     );
+  });
+});
+
+describe("each setting's default is written once", () => {
+  const settings: [string, ServiceSetting][] = Object.entries(SERVICE_SETTINGS);
+
+  it("in one place: the schema's, or each mode's, or words for a rule (never two of them)", () => {
+    const twice = settings
+      .map(([name, setting]) => {
+        const places = [
+          setting.schema.safeParse(undefined).data !== undefined && "schema",
+          setting.modes !== undefined && "modes",
+          setting.default !== undefined && "words",
+        ].filter(Boolean);
+        return places.length > 1 ? `${name}: ${places.join(", ")}` : null;
+      })
+      .filter((entry) => entry !== null);
+    expect(twice).toEqual([]);
+  });
+
+  it("and the configuration takes each mode's from there", () => {
+    const live = { PHONE_BASE_URL: "http://127.0.0.1:9", OTP_ALLOW_NO_ROUTER_SECRET: "true" };
+    expect(loadConfig({})).toMatchObject({
+      host: SERVICE_SETTINGS.HOST.modes.sandbox,
+      introspection: SERVICE_SETTINGS.INTROSPECTION.modes.sandbox,
+    });
+    expect(loadConfig(live)).toMatchObject({
+      host: SERVICE_SETTINGS.HOST.modes.live,
+      introspection: SERVICE_SETTINGS.INTROSPECTION.modes.live,
+    });
   });
 });

@@ -89,3 +89,13 @@ export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Pro
     sendsPerHourWithKeys: Math.floor(admitted / (bytesPerSend + keptHours * bytesPerIdempotencyRecord)),
   };
 }
+
+/** The line after the start-up message with the memory store: what a bound of `maxMb` keeps under `policy`. */
+export async function memoryCapacityLine(maxMb: number, policy: LimitPolicy): Promise<string> {
+  const capacity = await memoryCapacity(maxMb * 1024 * 1024, policy);
+  return (
+    `memory store: ${String(maxMb)} MB keeps the limits of ${String(capacity.sendsPerHour)} sends an hour ` +
+    `(${String(capacity.sendsPerHourWithKeys)} with idempotency keys, kept 24 h); past that, new sends are ` +
+    `refused (RateLimited), never a live limit forgotten. Use OTP_STORE=redis for more.\n`
+  );
+}

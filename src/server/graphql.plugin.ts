@@ -8,6 +8,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { fastifyPlugin } from "fastify-plugin";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { createContext, type GraphQLContext } from "../graphql/context.js";
@@ -165,4 +166,10 @@ function headerMap(headers: FastifyRequest["headers"]): HeaderMap {
   return map;
 }
 
-export default graphqlPlugin;
+/** Reads the use case and the store (the otp plugin's); answered only behind the router secret's check. */
+export default fastifyPlugin(graphqlPlugin, {
+  name: "graphql",
+  decorators: { fastify: ["otp", "store"] },
+  dependencies: ["otp", "router-auth"],
+  encapsulate: true,
+});

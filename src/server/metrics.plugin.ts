@@ -1,5 +1,6 @@
 /** `/metrics`: the Prometheus text exposition. */
 import type { FastifyPluginAsync } from "fastify";
+import { fastifyPlugin } from "fastify-plugin";
 import type { Metrics } from "../metrics.js";
 
 const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics }> = (fastify, { metrics }) => {
@@ -9,4 +10,4 @@ const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics }> = (fastify, { metr
   return Promise.resolve();
 };
 
-export default metricsPlugin;
+export default fastifyPlugin(metricsPlugin, { name: "metrics", encapsulate: true });

@@ -1,5 +1,6 @@
 /** `/healthz` (the process answers) and `/readyz` (not draining, and the state store answers). */
 import type { FastifyPluginAsync } from "fastify";
+import { fastifyPlugin } from "fastify-plugin";
 
 const probesPlugin: FastifyPluginAsync = (fastify) => {
   fastify.get("/healthz", () => ({ status: "ok" }));
@@ -11,4 +12,10 @@ const probesPlugin: FastifyPluginAsync = (fastify) => {
   return Promise.resolve();
 };
 
-export default probesPlugin;
+/** Reads whether the instance drains (the drain plugin's) and the store (the otp plugin's). */
+export default fastifyPlugin(probesPlugin, {
+  name: "probes",
+  decorators: { fastify: ["draining", "store"] },
+  dependencies: ["drain", "otp"],
+  encapsulate: true,
+});

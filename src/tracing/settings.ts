@@ -4,6 +4,8 @@ import { z } from "zod";
 export const DEFAULT_SERVICE_NAME = "otp-subgraph";
 
 export const TRACES_PROTOCOLS = ["http/protobuf", "http/json"] as const;
+/** The protocol when neither `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` nor `OTEL_EXPORTER_OTLP_PROTOCOL` is set. */
+export const DEFAULT_TRACES_PROTOCOL = "http/protobuf";
 export const SAMPLERS = [
   "always_on",
   "always_off",
@@ -64,7 +66,7 @@ type OtelEnv = z.infer<z.ZodObject<typeof OTEL_ENV>>;
 export function readTracing(env: OtelEnv, problems: string[]): TracingSettings | null {
   if (env.OTEL_SDK_DISABLED === "true" || env.OTEL_TRACES_EXPORTER === "none") return null;
   const protocol =
-    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf";
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? DEFAULT_TRACES_PROTOCOL;
   const endpoint =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
     (env.OTEL_EXPORTER_OTLP_ENDPOINT && `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`);

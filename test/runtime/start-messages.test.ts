@@ -4,6 +4,8 @@ import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { memoryCapacityLine } from "../../src/otp/memory-capacity.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -66,5 +68,32 @@ describe("start-up refusals", () => {
       "Configuration error: PORT: must be a whole number from 0 to 65535; OTP_MODE: must be one of sandbox, live; " +
         "OTP_COOLDOWN_SECONDS: must be a whole number, 0 or more; INTROSPECTION: must be true or false (or 1 or 0)\n",
     );
+  });
+});
+
+describe("start-up lines", () => {
+  it("after the start-up message, the memory store's line: what its bound keeps", async () => {
+    const env = { PORT: "0", OTP_MEMORY_MAX_MB: "1" };
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    const line = await new Promise<string | undefined>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const found = stdout.split("\n").find((text) => text.startsWith("memory store: "));
+        if (found !== undefined) resolve(found);
+      });
+      child.on("exit", () => {
+        resolve(undefined);
+      });
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    expect(stdout.indexOf("OTP subgraph (sandbox) listening on")).toBe(0);
+    expect(`${String(line)}\n`).toBe(await memoryCapacityLine(1, loadConfig(env).limits));
   });
 });

@@ -38,7 +38,7 @@ describe("SMS-pumping settings", () => {
     });
   });
 
-  it("reads a live verifier with its documented URL left to the server", () => {
+  it("reads a live verifier, its URL the verifier's documented siteverify URL", () => {
     const config = loadConfig({
       ...live,
       OTP_HUMAN_VERIFICATION: "adaptive",
@@ -58,12 +58,44 @@ describe("SMS-pumping settings", () => {
         kind: "HCAPTCHA",
         secret: "0xlive-secret",
         siteKey: "site-key",
-        url: null,
+        url: "https://api.hcaptcha.com/siteverify",
         hostnames: null,
         action: null,
         minScore: null,
       },
     });
+  });
+
+  it("resolves a sandbox verifier to its documented test keys and the sandbox's fake, unless set", () => {
+    const sandbox = { providers: {}, humanVerifierUrl: "http://127.0.0.1:9/siteverify" };
+    const config = loadConfig({ OTP_HUMAN_VERIFICATION: "always" }, sandbox);
+    expect(config.humanVerification.verifier).toMatchObject({
+      kind: "TURNSTILE",
+      secret: "1x0000000000000000000000000000000AA",
+      siteKey: "1x00000000000000000000AA",
+      url: sandbox.humanVerifierUrl,
+    });
+    const own = loadConfig(
+      { OTP_HUMAN_VERIFICATION: "always", OTP_HUMAN_VERIFIER_URL: "http://127.0.0.1:8/verify" },
+      sandbox,
+    );
+    expect(own.humanVerification.verifier?.url).toBe("http://127.0.0.1:8/verify");
+  });
+
+  it("warns (a configuration warning) when a live verifier checks no hostnames", () => {
+    const env = {
+      ...live,
+      OTP_HUMAN_VERIFICATION: "always",
+      OTP_HUMAN_VERIFIER: "turnstile",
+      OTP_HUMAN_VERIFIER_SECRET: "0x4AAAAAAAlive-secret",
+      OTP_HUMAN_VERIFIER_SITE_KEY: "0x4AAAAAAAlive-site-key",
+    };
+    expect(loadConfig(env).warnings).toEqual([
+      expect.stringMatching(
+        /^OTP_HUMAN_VERIFIER_HOSTNAMES is not set: .* set it to the hostnames/,
+      ) as unknown,
+    ]);
+    expect(loadConfig({ ...env, OTP_HUMAN_VERIFIER_HOSTNAMES: "app.example.com" }).warnings).toEqual([]);
   });
 
   it("reads the hostnames (in any case), the action and reCAPTCHA v3's minimum score a proof must have", () => {
