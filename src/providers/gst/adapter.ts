@@ -145,8 +145,8 @@ export function createGstAdapter(
       // A 401 means the token was refused and nothing was sent: one new login, one retry (the re-login hook).
       let path = "";
       const reply = await withRenewal(credentials, ({ token, patronId }) => {
-        path = settings.otpPath.replaceAll(PATRON_ID_PLACEHOLDER, encodeURIComponent(patronId ?? ""));
-        const called = path;
+        const called = settings.otpPath.replaceAll(PATRON_ID_PLACEHOLDER, encodeURIComponent(patronId ?? ""));
+        path = called;
         return http.postJson({
           url: joinUrl(settings.baseUrl, called),
           headers: { authorization: token },
