@@ -5,8 +5,6 @@ import type { UpstreamClient, UpstreamReply, UpstreamRequest, UpstreamResult } f
 import { authFailure, faultOutcome, undocumentedOutcome } from "./outcomes.js";
 import type { ReplyNote } from "./reply-log.js";
 
-export type { ReplyNote } from "./reply-log.js";
-
 /** What a mapping answers for a reply its provider's document does not describe (`hint`: what to check). */
 export interface Undocumented {
   kind: "undocumented";
