@@ -34,11 +34,16 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly #inFlight = new Gauge({
+  /** Each provider's calls running now, read into the gauge when scraped (not set twice on every call). */
+  readonly #inFlightNow = new Map<ProviderId, number>();
+  readonly #inFlight: Gauge<"provider"> = new Gauge({
     name: "otp_upstream_in_flight",
     help: "Calls to a provider running now.",
     labelNames: ["provider"] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [provider, count] of this.#inFlightNow) this.#inFlight.set({ provider }, count);
+    },
   });
   readonly #breaker = new Gauge({
     name: "otp_provider_breaker_state",
@@ -149,15 +154,22 @@ export class Metrics {
 
   /** The observer one provider's (or the human verifier's) HTTP client reports to. */
   upstream(provider: ProviderId): UpstreamObserver {
+    // The labels of each outcome, made once rather than on every call.
+    const exchanges = {
+      reply: { provider, outcome: "reply" },
+      timeout: { provider, outcome: "timeout" },
+      network: { provider, outcome: "network" },
+      tooLarge: { provider, outcome: "tooLarge" },
+    };
     return {
       exchanged: (outcome, ms) => {
-        this.#upstreamSeconds.observe({ provider, outcome }, ms / 1000);
+        this.#upstreamSeconds.observe(exchanges[outcome], ms / 1000);
       },
       breakerChanged: (state) => {
         this.#breaker.set({ provider }, BREAKER_STATE_VALUE[state]);
       },
       inFlightChanged: (count) => {
-        this.#inFlight.set({ provider }, count);
+        this.#inFlightNow.set(provider, count);
       },
       refused: (reason) => {
         this.#refused.inc({ provider, reason });

@@ -1,11 +1,8 @@
 import {
   BrokenCircuitError,
-  BulkheadPolicy,
-  BulkheadRejectedError,
   CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
-  bulkhead,
   circuitBreaker,
   handleWhenResult,
 } from "cockatiel";
@@ -50,24 +47,30 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
 /**
  * One provider's circuit breaker (cockatiel, consecutive failures) and in-flight cap. A call is refused at once,
  * without reaching the provider, while the breaker is open, while its one half-open trial call is running, and
- * when `maxInFlight` calls are already running.
+ * when `maxInFlight` calls are already running. The cap is a count kept here (cockatiel's bulkhead would add two
+ * promise layers to every call for the same test).
  */
 export class ProviderPolicy<T> {
   readonly #settings: ResilienceSettings;
   readonly #observer: PolicyObserver;
   readonly #breaker: CircuitBreakerPolicy;
-  readonly #bulkhead: BulkheadPolicy;
+  readonly #refused: (refusal: Refusal) => T;
   #openedAt = 0;
   #inFlight = 0;
 
-  /** `isFailure` says which results count against the provider (outages, not answers the user caused). */
+  /**
+   * `isFailure` says which results count against the provider (outages, not answers the user caused); `refused`
+   * makes the answer to a call refused without calling.
+   */
   constructor(
     settings: ResilienceSettings,
     isFailure: (result: T) => boolean,
+    refused: (refusal: Refusal) => T,
     observer: PolicyObserver = {},
   ) {
     this.#settings = settings;
     this.#observer = observer;
+    this.#refused = refused;
     this.#breaker = circuitBreaker(
       handleWhenResult((result) => isFailure(result as T)),
       {
@@ -75,7 +78,6 @@ export class ProviderPolicy<T> {
         breaker: new ConsecutiveBreaker(settings.breakerFailures),
       },
     );
-    this.#bulkhead = bulkhead(settings.maxInFlight, 0);
     this.#breaker.onBreak(() => {
       this.#openedAt = Date.now();
     });
@@ -84,38 +86,39 @@ export class ProviderPolicy<T> {
     observer.inFlightChanged?.(0);
   }
 
-  /** Run `call` under the breaker and the cap, or refuse it without calling. */
-  async run(call: () => Promise<T>): Promise<T | Refusal> {
+  /** Run `call` under the breaker and the cap, or answer `refused(...)` without calling. */
+  async run(call: () => Promise<T>): Promise<T> {
     // cockatiel queues callers behind a half-open trial; refusing them keeps "at once" true.
     if (this.#breaker.state === CircuitState.HalfOpen) return this.#refuse("circuitOpen", 1);
+    if (this.#inFlight >= this.#settings.maxInFlight) return this.#refuse("inFlightCap", 1);
     try {
-      return await this.#bulkhead.execute(() => this.#breaker.execute(() => this.#counted(call)));
+      // The breaker calls `call` at once (in this tick), so the count is up before any other call is checked.
+      return await this.#breaker.execute(() => this.#counted(call));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) {
-        const remainingMs = this.#openedAt + this.#settings.breakerHalfOpenMs - Date.now();
-        return this.#refuse("circuitOpen", Math.max(1, Math.ceil(remainingMs / 1000)));
-      }
-      if (error instanceof BulkheadRejectedError) return this.#refuse("inFlightCap", 1);
-      throw error;
+      if (!(error instanceof BrokenCircuitError)) throw error;
+      const remainingMs = this.#openedAt + this.#settings.breakerHalfOpenMs - Date.now();
+      return this.#refuse("circuitOpen", Math.max(1, Math.ceil(remainingMs / 1000)));
     }
   }
 
-  async #counted(call: () => Promise<T>): Promise<T> {
-    this.#observer.inFlightChanged?.(++this.#inFlight);
-    try {
-      return await call();
-    } finally {
-      this.#observer.inFlightChanged?.(--this.#inFlight);
-    }
+  #counted(call: () => Promise<T>): Promise<T> {
+    const observer = this.#observer;
+    observer.inFlightChanged?.(++this.#inFlight);
+    const settled = () => observer.inFlightChanged?.(--this.#inFlight);
+    return call().then(
+      (result) => {
+        settled();
+        return result;
+      },
+      (error: unknown) => {
+        settled();
+        throw error;
+      },
+    );
   }
 
-  #refuse(reason: RefusalReason, retryAfterSeconds: number): Refusal {
+  #refuse(reason: RefusalReason, retryAfterSeconds: number): T {
     this.#observer.refused?.(reason);
-    return { refused: reason, retryAfterSeconds };
+    return this.#refused({ refused: reason, retryAfterSeconds });
   }
-}
-
-/** Whether `value` is a refusal rather than the call's own result. */
-export function isRefusal(value: unknown): value is Refusal {
-  return typeof value === "object" && value !== null && "refused" in value;
 }

@@ -3,6 +3,7 @@ import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamClient, type UpstreamFault } from "../../src/providers/http-client.js";
+import { Metrics } from "../../src/metrics.js";
 import { faultOutcome } from "../../src/providers/outcomes.js";
 import type { BreakerState, ResilienceSettings } from "../../src/providers/resilience.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
@@ -219,6 +220,29 @@ describe("in-flight cap, per provider client", () => {
     upstream.respond(ok);
     expect(await client.postJson(request())).toMatchObject({ ok: true, status: 200 });
     expect(inFlight.at(-1)).toBe(0);
+  });
+
+  it("calls started in the same tick are capped too, and /metrics reads the count running when scraped", async () => {
+    const metrics = new Metrics();
+    const client = new UpstreamClient({
+      provider: "PHONE",
+      timeoutMs: 1_000,
+      maxBodyBytes: 64 * 1024,
+      resilience: { ...settings, maxInFlight: 2 },
+      observer: metrics.upstream("PHONE"),
+    });
+    const gauge = async () =>
+      (await metrics.text()).match(/^otp_upstream_in_flight\{provider="PHONE"\} (\d+)$/m)?.[1];
+    expect(await gauge()).toBe("0");
+    const held = holdResponses();
+    const calls = [client.postJson(request()), client.postJson(request()), client.postJson(request())];
+    expect(await calls[2]).toMatchObject({ fault: "inFlightCap" });
+    await until(() => held.count === 2);
+    expect(await gauge()).toBe("2");
+    held.release();
+    await Promise.all(calls);
+    expect(upstream.requests).toHaveLength(2);
+    expect(await gauge()).toBe("0");
   });
 });
 

@@ -10,10 +10,11 @@
  */
 import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
-import { joinUrl, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import { joinUrl, noted, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import { withRenewal } from "../renewal.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
 
@@ -141,24 +142,20 @@ export function createGstAdapter(
     destination: ({ essentials: { gstin } }) => ({ key: gstin, hint: maskGstin(gstin) }),
     device: () => null,
     async send(request) {
-      // A 401 means the token was refused and nothing was sent: one new login, one retry, never a loop.
-      for (let attempt = 1; ; attempt++) {
-        const got = await credentials.access();
-        if (!got.ok) return got.failure;
-        const { token, patronId } = got.access;
-        const path = settings.otpPath.replaceAll(PATRON_ID_PLACEHOLDER, encodeURIComponent(patronId ?? ""));
-        const reply = await http.postJson({
-          url: joinUrl(settings.baseUrl, path),
+      // A 401 means the token was refused and nothing was sent: one new login, one retry (the re-login hook).
+      let path = "";
+      const reply = await withRenewal(credentials, ({ token, patronId }) => {
+        const called = settings.otpPath.replaceAll(PATRON_ID_PLACEHOLDER, encodeURIComponent(patronId ?? ""));
+        path = called;
+        return http.postJson({
+          url: joinUrl(settings.baseUrl, called),
           headers: { authorization: token },
           json: request,
-          outage: (answer) => isWrongPath(answer, path),
+          outage: (answer) => isWrongPath(answer, called),
         });
-        if (reply.ok && reply.status === 401 && credentials.renewable && attempt === 1) {
-          credentials.refused(token);
-          continue;
-        }
-        return settle(http, "GST", reply, (answer) => mapGstResponse(answer, http, path));
-      }
+      });
+      if ("failure" in reply) return reply.failure;
+      return settle(http, "GST", reply, (answer) => mapGstResponse(answer, path));
     },
   };
 }
@@ -200,16 +197,14 @@ const NO_ROUTE =
 
 /**
  * Map one reply of the GST provider to an outcome, by its documented HTTP status (and a 404 by its body); a 404
- * that says the path is wrong is logged with a hint for operators, through `http`.
+ * that says the path is wrong is noted, to be logged with a hint for operators.
  */
-export function mapGstResponse(
-  reply: UpstreamReply,
-  http?: Pick<UpstreamClient, "logUndocumented">,
-  path?: string,
-): Mapped {
+export function mapGstResponse(reply: UpstreamReply, path?: string): Mapped {
   if (isWrongPath(reply, path)) {
-    http?.logUndocumented(reply, "a 404 that is not the aggregator's JSON error: check GST_OTP_PATH");
-    return failureFromRow("GST", WRONG_PATH);
+    return noted(failureFromRow("GST", WRONG_PATH), {
+      kind: "undocumented",
+      hint: "a 404 that is not the aggregator's JSON error: check GST_OTP_PATH",
+    });
   }
   if (reply.status === 404 && !isJsonError(reply)) return UNDOCUMENTED;
   const row = rowFor(GST_RESPONSES, String(reply.status));

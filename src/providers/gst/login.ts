@@ -9,7 +9,7 @@
  * back-off ends, requests are answered with the same failure without calling. Neither the password nor a token
  * reaches a log, an error or the store.
  */
-import type { SendFailure } from "../../otp/ports.js";
+import { UNDOCUMENTED } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
@@ -19,6 +19,7 @@ import {
   undocumentedOutcome,
   type DocumentedResponse,
 } from "../outcomes.js";
+import type { Credentials, NoAccess } from "../renewal.js";
 
 /** The login's documented answers (the aggregator's `patrons/login`). `code` is the HTTP status. */
 export const GST_LOGIN_RESPONSES = [
@@ -43,16 +44,13 @@ export interface GstAccess {
 }
 
 /** The current access, or why there is none (nothing was sent). */
-export type GstAccessResult = { ok: true; access: GstAccess } | { ok: false; failure: SendFailure };
+export type GstAccessResult = { ok: true; access: GstAccess } | NoAccess;
 
-/** Where a token comes from: fixed (`GST_ACCESS_TOKEN`) or a login (`GST_API_USERNAME`, `GST_API_PASSWORD`). */
-export interface GstCredentials {
-  /** Whether a 401 from the OTP call may be answered by a new login (only with a login). */
-  readonly renewable: boolean;
-  access(): Promise<GstAccessResult>;
-  /** The OTP call refused `token` (401): forget it, so that the next `access()` logs in again. */
-  refused(token: string): void;
-}
+/**
+ * Where a token comes from: fixed (`GST_ACCESS_TOKEN`, never renewed) or a login (`GST_API_USERNAME`,
+ * `GST_API_PASSWORD`), renewed after the OTP call's 401 by the re-login hook (`withRenewal`).
+ */
+export type GstCredentials = Credentials<GstAccess>;
 
 /** `GST_ACCESS_TOKEN`: the same token every time, never renewed. */
 export function fixedToken(token: string): GstCredentials {
@@ -103,8 +101,8 @@ export class GstLogin implements GstCredentials {
     return this.#inFlight;
   }
 
-  refused(token: string): void {
-    if (this.#current?.access.token === token) this.#current = null;
+  refused(access: GstAccess): void {
+    if (this.#current?.access.token === access.token) this.#current = null;
   }
 
   async #login(): Promise<GstAccessResult> {
@@ -144,7 +142,8 @@ export class GstLogin implements GstCredentials {
     if (reply.status === 401) {
       return { ok: false, failure: { ...failureFromRow("GST", LOGIN_REFUSED), notSent: true } };
     }
-    this.#options.http.logUndocumented(reply);
+    // The driver of this call acts on what its reading found (as `settle` does for the OTP call).
+    this.#options.http.replies.note(reply, UNDOCUMENTED);
     // A 403 with no documented body, as for the OTP call: the aggregator refused this service.
     const failure =
       reply.status === 403 ? authFailure("GST", reply.status) : undocumentedOutcome("GST", reply.status);

@@ -9,7 +9,7 @@
 import type { FieldError } from "../../otp/model.js";
 import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
-import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import { exchange, joinUrl, noted, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
@@ -150,8 +150,7 @@ export function createItrAdapter(
     parse: parseItrInput,
     destination: ({ pan }) => ({ key: pan, hint: maskPan(pan) }),
     device: () => null,
-    send: (request) =>
-      exchange(http, "ITR", { url, headers, json: request }, (reply) => mapItrResponse(reply, http)),
+    send: (request) => exchange(http, "ITR", { url, headers, json: request }, mapItrResponse),
   };
 }
 
@@ -162,15 +161,15 @@ export function maskPan(pan: string): string {
 
 /**
  * Map one reply of KwikID's ITR OTP to an outcome, by its documented HTTP status and body. A 200 is `OtpSent` only
- * when its `otp_status` says an OTP was triggered (see {@link ITR_RESPONSES}); an unrecognised one is logged once,
- * through `http`, as undocumented.
+ * when its `otp_status` says an OTP was triggered (see {@link ITR_RESPONSES}); an unrecognised one is noted, to be
+ * logged once as undocumented.
  */
-export function mapItrResponse(reply: UpstreamReply, http?: Pick<UpstreamClient, "logUndocumented">): Mapped {
+export function mapItrResponse(reply: UpstreamReply): Mapped {
   const row = rowFor(ITR_RESPONSES, String(reply.status));
   const body = asRecord(reply.body);
   switch (row?.outcome) {
     case "OtpSent":
-      return body && "otp_status" in body ? mapOtpStatus(reply, body.otp_status, http) : UNDOCUMENTED;
+      return body && "otp_status" in body ? mapOtpStatus(reply, body.otp_status) : UNDOCUMENTED;
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;
       return failureFromRow("ITR", row, { fieldErrors: namedFieldErrors(body.detail) });
@@ -184,11 +183,7 @@ export function mapItrResponse(reply: UpstreamReply, http?: Pick<UpstreamClient,
 }
 
 /** A 200 by its `otp_status`: `true`/`false`, or a text read by its words ({@link readStatus}). */
-function mapOtpStatus(
-  reply: UpstreamReply,
-  status: unknown,
-  http?: Pick<UpstreamClient, "logUndocumented">,
-): Mapped {
+function mapOtpStatus(reply: UpstreamReply, status: unknown): Mapped {
   if (status === true) return sent({});
   if (typeof status !== "string" && status !== false) return UNDOCUMENTED;
   const reading = status === false ? "notSent" : readStatus(status);
@@ -197,8 +192,10 @@ function mapOtpStatus(
   if (!row) return UNDOCUMENTED;
   switch (reading) {
     case "unrecognised":
-      http?.logUndocumented(reply, "an otp_status that does not say whether an OTP was triggered");
-      return { ...unexpectedReply(reply, "ITR", status), message: row.message ?? row.documented };
+      return noted(
+        { ...unexpectedReply(reply, "ITR", status), message: row.message ?? row.documented },
+        { kind: "undocumented", hint: "an otp_status that does not say whether an OTP was triggered" },
+      );
     case "invalid":
       return {
         ...failureFromRow("ITR", row, { fieldErrors: fieldsNamedIn(String(status)) }),

@@ -7,7 +7,7 @@
  */
 import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
-import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import { exchange, joinUrl, noted, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import { asRecord, codeOf, failureFromRow, providerText, rowFor, saysDocumented, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
@@ -175,7 +175,7 @@ export function createPaytmAdapter(
           },
           json: request.body,
         },
-        (reply) => mapPaytmResponse(reply, http),
+        mapPaytmResponse,
       ),
   };
 }
@@ -194,18 +194,19 @@ function saysBlocked(code: string, body: Record<string, unknown>): boolean {
  * Map one reply of Paytm to an outcome, by its documented `responseCode` (a string or a number, in any case)
  * whatever the HTTP status, with a `status` that agrees with it when there is one (any case).
  */
-export function mapPaytmResponse(
-  reply: UpstreamReply,
-  http?: Pick<UpstreamClient, "noteUnrecognised">,
-): Mapped {
+export function mapPaytmResponse(reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const code = codeOf(body?.responseCode);
   const row = code === undefined ? undefined : rowFor(PAYTM_RESPONSES, code.toUpperCase());
   const expected = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
   const status = typeof body?.status === "string" ? body.status.trim().toUpperCase() : body?.status;
   if (body && !row && code !== undefined && saysBlocked(code, body)) {
-    http?.noteUnrecognised(reply, "responseCode", code, "AccountBlocked");
-    return failureFromRow("PAYTM", UNDOCUMENTED_BLOCK, { providerCode: code });
+    return noted(failureFromRow("PAYTM", UNDOCUMENTED_BLOCK, { providerCode: code }), {
+      kind: "unrecognised",
+      field: "responseCode",
+      value: code,
+      mappedAs: "AccountBlocked",
+    });
   }
   if (!body || !row || (status !== undefined && status !== expected)) {
     return UNDOCUMENTED;
