@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import type { ProviderId, RateLimited } from "./model.js";
 import type { StateKeys } from "./store/state-keys.js";
-import type { CapRule, LimitRequest, OtpStore } from "./store/store.js";
+import type { CapName, CapRule, LimitRequest, OtpStore } from "./store/store.js";
 import { numberRange } from "./phone-policy.js";
 
 /** The local policy (CONTRACT.md settings). 0 turns a limit off. */
@@ -243,7 +243,7 @@ export function limitRequest(
   const destination = destinationId(subject);
   const caps: CapRule[] = [];
   /** A cap on a value (none when it is missing), only when the cap is on or activity is kept. */
-  const cap = (name: string, value: () => string | null, max: number, keep = max) => {
+  const cap = (name: CapName, value: () => string | null, max: number, keep = max) => {
     if (max <= 0 && keep <= 0) return;
     const counted = value();
     if (counted === null || counted === "") return;

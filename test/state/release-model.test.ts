@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
 import type {
+  CapName,
   CapRule,
   LimitDecision,
   LimitReceipt,
@@ -38,7 +39,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 /** One send's limits, as `limitRequest` builds them: a cooldown and caps on the destination, an IP cap, a reference. */
 function request(run: string, destination: number, ip: number): LimitRequest {
-  const cap = (name: string, key: string, max: number, windowMs = HOUR): CapRule => ({
+  const cap = (name: CapName, key: string, max: number, windowMs = HOUR): CapRule => ({
     name,
     key: `${run}:${key}`,
     max,

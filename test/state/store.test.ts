@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { Redis } from "ioredis";
 import type { Challenge } from "../../src/otp/model.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
-import type { CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
+import type { CapName, CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { backends, manualClock, type ManualClock } from "./fixtures.js";
 
@@ -25,7 +25,7 @@ function challenge(id: string, overrides: Partial<Challenge> = {}): Challenge {
   };
 }
 
-const cap = (key: string, max: number, name = "destination", keep = max): CapRule => ({
+const cap = (key: string, max: number, name: CapName = "destination", keep = max): CapRule => ({
   name,
   key,
   max,

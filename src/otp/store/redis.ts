@@ -12,6 +12,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyWatch,
   type LimitDecision,
+  type LimitName,
   type LimitReceipt,
   type LimitRequest,
   type OtpStore,
@@ -385,10 +386,10 @@ export class RedisStore implements OtpStore {
     const args = [now, member, request.cooldown?.ms ?? 0];
     for (const cap of request.caps) args.push(cap.name, cap.max, cap.windowMs, cap.keep);
     const reply = await this.#call(() => this.#redis.otpConsumeLimits(keys.length, ...keys, ...args));
-    const [allowed, wait, limit] = reply as [number, number?, string?];
-    return allowed === 1
+    const answer = reply as [1] | [0, number, LimitName];
+    return answer[0] === 1
       ? { allowed: true, receipt: member }
-      : { allowed: false, limit: limit ?? "", retryAfterMs: wait ?? 0 };
+      : { allowed: false, limit: answer[2], retryAfterMs: answer[1] };
   }
 
   async releaseLimits(request: LimitRequest, receipt: LimitReceipt): Promise<void> {

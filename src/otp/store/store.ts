@@ -1,9 +1,20 @@
 import type { Challenge } from "../model.js";
 
+/**
+ * Every limit a send is counted against, from the policy (`limits.ts`) down to the store and back in its refusal:
+ * the cooldown, the caps per destination, device, client network and number range, the global budgets per
+ * provider and country, the human verifier's per-IP rate, and a single-use value (a cap of one).
+ */
+export type LimitName =
+  "cooldown" | "destination" | "device" | "ip" | "range" | "provider" | "country" | "verifier" | "singleUse";
+
+/** The limits that are caps (all but the cooldown). */
+export type CapName = Exclude<LimitName, "cooldown">;
+
 /** One hourly (or other) cap: at most `max` sends counted under `key` in any sliding `windowMs`. */
 export interface CapRule {
-  /** Which limit this is (`destination`, `device`, `ip`, `range`, ...), reported back when it refuses. */
-  name: string;
+  /** Which limit this is, reported back when it refuses. */
+  name: CapName;
   /** Already hashed by the caller: the store never sees a destination, a device id or an IP in clear. */
   key: string;
   /** The same counter under the previous state secret, during a rotation: its sends count too, read only. */
@@ -43,7 +54,7 @@ export type LimitReceipt = string;
  * time until every refusing limit would allow it.
  */
 export type LimitDecision =
-  { allowed: true; receipt: LimitReceipt } | { allowed: false; limit: string; retryAfterMs: number };
+  { allowed: true; receipt: LimitReceipt } | { allowed: false; limit: LimitName; retryAfterMs: number };
 
 /** What an idempotency key holds: the fingerprint of its input, and the first outcome once there is one. */
 export interface IdempotencyRecord {
