@@ -105,7 +105,12 @@ async function send(
   if (claimed !== null) throw new Error(`idempotency key ${index} was taken`);
   const sent = challenge();
   await store.saveChallenge(sent, CHALLENGE_TTL_SECONDS);
-  await store.completeIdempotency(key, token, `sent ${sent.id}`, 24 * 60 * 60);
+  await store.completeIdempotency(
+    key,
+    token,
+    { kind: "OtpSent", challenge: sent, devOtp: null },
+    24 * 60 * 60,
+  );
 }
 
 /** `count` sends, `CONCURRENCY` at a time; answers sends per second. */

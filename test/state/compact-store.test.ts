@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeOutcome, encodeOutcome } from "../../src/otp/idempotency.js";
 import type { Challenge, OtpOutcome } from "../../src/otp/model.js";
+import { decodeOutcome, encodeOutcome } from "../../src/otp/store/challenge-codec.js";
 import { ByteReader, ByteWriter } from "../../src/otp/store/memory/bytes.js";
 import { Interned, readChallenge, writeChallenge } from "../../src/otp/store/memory/challenge-bytes.js";
 import { CounterTable, hashed, hashKey, MIN_SLOTS } from "../../src/otp/store/memory/counter-table.js";
@@ -154,7 +154,7 @@ describe("packed challenges and outcomes", () => {
     });
   });
 
-  it("stores an OtpSent as its packed challenge, never its OTP, and reads an answer stored as JSON before", () => {
+  it("Redis stores an OtpSent as its packed challenge, never its OTP, and reads an answer stored as JSON before", () => {
     const sent: OtpOutcome = { kind: "OtpSent", challenge, devOtp: "123456" };
     const encoded = encodeOutcome(sent);
     expect(encoded).not.toContain("123456");

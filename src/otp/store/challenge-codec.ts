@@ -1,4 +1,4 @@
-import type { Challenge } from "../model.js";
+import type { Challenge, OtpOutcome } from "../model.js";
 
 /** A challenge's fields in a fixed order, times in epoch milliseconds. */
 type PackedChallenge = [
@@ -65,3 +65,31 @@ export function unpackSentOutcome(text: string): Challenge | null {
 }
 
 const SENT = "S";
+
+/**
+ * An idempotency answer as Redis keeps it: an `OtpSent` as its packed challenge (`devOtp` is never stored), any
+ * other outcome as JSON.
+ */
+export function encodeOutcome(outcome: OtpOutcome): string {
+  return outcome.kind === "OtpSent" ? packSentOutcome(outcome.challenge) : JSON.stringify(outcome);
+}
+
+/** An answer read back from Redis (an `OtpSent` also as JSON, the form records written before took), dates revived. */
+export function decodeOutcome(encoded: string): OtpOutcome {
+  const challenge = unpackSentOutcome(encoded);
+  if (challenge) return { kind: "OtpSent", challenge, devOtp: null };
+  const outcome = JSON.parse(encoded) as OtpOutcome;
+  if (outcome.kind !== "OtpSent") return outcome;
+  const stored = outcome.challenge as unknown as Record<keyof typeof outcome.challenge, unknown>;
+  const date = (value: unknown) => new Date(value as string);
+  return {
+    ...outcome,
+    devOtp: null,
+    challenge: {
+      ...outcome.challenge,
+      sentAt: date(stored.sentAt),
+      expiresAt: stored.expiresAt === null ? null : date(stored.expiresAt),
+      resendAvailableAt: date(stored.resendAvailableAt),
+    },
+  };
+}

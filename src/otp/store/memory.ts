@@ -1,8 +1,13 @@
-import type { Challenge } from "../model.js";
-import { packSentOutcome, unpackSentOutcome } from "./challenge-codec.js";
+import type { Challenge, OtpOutcome } from "../model.js";
 import { rulesByKey, type KeyRules } from "./limit-rules.js";
 import { ByteWriter } from "./memory/bytes.js";
-import { Interned, readChallenge, writeChallenge } from "./memory/challenge-bytes.js";
+import {
+  Interned,
+  readChallenge,
+  readOutcome,
+  writeChallenge,
+  writeOutcome,
+} from "./memory/challenge-bytes.js";
 import { claimValue, Claims } from "./memory/claims.js";
 import { Counters, NO_ROOM } from "./memory/counters.js";
 import { KeyWatchers } from "./key-watchers.js";
@@ -148,23 +153,14 @@ export class MemoryStore implements OtpStore {
     });
   }
 
-  completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void> {
+  completeIdempotency(key: string, token: string, outcome: OtpOutcome, ttlSeconds: number): Promise<void> {
     const now = this.#now();
     const claim = this.#claims.live(key, now);
     if (claim?.token !== token) return Promise.resolve();
     this.#claims.drop(key);
     const writer = this.#writer.reset();
     writer.key(claim.fingerprint);
-    // An OtpSent answer (most are) is kept as a packed challenge, when it reads back as the very same text.
-    const challenge = unpackSentOutcome(outcome);
-    if (challenge && packSentOutcome(challenge) === outcome) {
-      writer.uint(1);
-      writer.key(challenge.id);
-      writeChallenge(writer, challenge, this.#interned);
-    } else {
-      writer.uint(0);
-      writer.text(outcome);
-    }
+    writeOutcome(writer, outcome, this.#interned);
     // After a send: kept whatever the bound says (the headroom is for this), or a replay would send again.
     this.#records.append(key, writer.view(), ttlSeconds * 1000, now);
     this.#watchers.end(key);
@@ -243,9 +239,7 @@ export class MemoryStore implements OtpStore {
     const reader = this.#records.find(key, now);
     if (!reader) return undefined;
     const fingerprint = reader.key();
-    if (reader.uint() === 0) return { fingerprint, outcome: reader.text() ?? "" };
-    const id = reader.key();
-    return { fingerprint, outcome: packSentOutcome(readChallenge(reader, id, this.#interned)) };
+    return { fingerprint, outcome: readOutcome(reader, this.#interned) };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Challenge } from "../model.js";
+import type { Challenge, OtpOutcome } from "../model.js";
 
 /**
  * Every limit a send is counted against, from the policy (`limits.ts`) down to the store and back in its refusal:
@@ -60,8 +60,11 @@ export type LimitDecision =
 export interface IdempotencyRecord {
   /** An HMAC of the input, never the input itself. */
   fingerprint: string;
-  /** The encoded first outcome; null while the first request is still running (pending). */
-  outcome: string | null;
+  /**
+   * The first outcome, as stored (an `OtpSent`'s `devOtp` is never kept: it reads back null); null while the first
+   * request is still running (pending). Each store encodes it its own way.
+   */
+  outcome: OtpOutcome | null;
 }
 
 /** A watch on one idempotency key: `ended` settles when its pending claim may have ended. */
@@ -114,7 +117,7 @@ export interface OtpStore {
     previousKey?: string,
   ): Promise<IdempotencyRecord | null>;
   /** Store the first outcome under a key claimed with `token`, for `ttlSeconds`. A lost claim is left alone. */
-  completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void>;
+  completeIdempotency(key: string, token: string, outcome: OtpOutcome, ttlSeconds: number): Promise<void>;
   /** Drop a pending claim made with `token` (the request ended before reaching a provider). */
   releaseIdempotency(key: string, token: string): Promise<void>;
   /**

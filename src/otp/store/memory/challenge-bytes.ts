@@ -3,7 +3,7 @@
  * id interned (see README.md). What cannot be written so (never the case for a challenge the use case made) is kept
  * as the text form of `../challenge-codec.ts`, which Redis holds.
  */
-import type { Challenge } from "../../model.js";
+import type { Challenge, OtpOutcome } from "../../model.js";
 import { packChallenge, unpackChallenge } from "../challenge-codec.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 
@@ -116,4 +116,25 @@ export function readChallenge(reader: ByteReader, id: string, interned: Interned
     providerMessage: readString(reader, interned),
     providerReference: readString(reader, interned),
   };
+}
+
+/**
+ * An idempotency answer: `1`, the challenge's id and its body for an `OtpSent` (most are; its `devOtp` is never
+ * kept), else `0` and the outcome as JSON.
+ */
+export function writeOutcome(writer: ByteWriter, outcome: OtpOutcome, interned: Interned): void {
+  if (outcome.kind === "OtpSent") {
+    writer.uint(1);
+    writer.key(outcome.challenge.id);
+    writeChallenge(writer, outcome.challenge, interned);
+    return;
+  }
+  writer.uint(0);
+  writer.text(JSON.stringify(outcome));
+}
+
+export function readOutcome(reader: ByteReader, interned: Interned): OtpOutcome {
+  if (reader.uint() === 0) return JSON.parse(reader.text() ?? "") as OtpOutcome;
+  const id = reader.key();
+  return { kind: "OtpSent", challenge: readChallenge(reader, id, interned), devOtp: null };
 }
