@@ -96,8 +96,7 @@ async function send(
   salt: string,
 ) {
   const refused = await limits.consume(subject(run, index, salt));
-  if (typeof refused === "string" || !("counted" in refused))
-    throw new Error(`send ${index} refused: ${JSON.stringify(refused)}`);
+  if (refused.kind !== "counted") throw new Error(`send ${index} refused: ${JSON.stringify(refused)}`);
   const key = keys.key("idempotency", `${run}-${salt}-${index}`);
   const previousKey = keys.previousKey("idempotency", `${run}-${salt}-${index}`);
   const token = randomUUID();
