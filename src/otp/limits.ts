@@ -81,6 +81,8 @@ const SINGLE_USE_LIMIT = "singleUse" satisfies CapName;
 
 const HOUR_MS = 60 * 60 * 1000;
 
+const SINGLE_USE_REPEATED: SingleUseRepeated = { kind: "singleUseRepeated" };
+
 /** A send with every limit off: nothing to give back. */
 const NOTHING_COUNTED: CountedSend = { kind: "counted", giveBack: () => Promise.resolve() };
 
@@ -160,7 +162,7 @@ export class LocalLimits {
       };
     }
     const { limit } = decision;
-    if (limit === SINGLE_USE_LIMIT) return { kind: "singleUseRepeated" };
+    if (limit === SINGLE_USE_LIMIT) return SINGLE_USE_REPEATED;
     if (limit === "provider" || limit === "country") this.#reportBudget(limit, subject);
     return { kind: "refused", limit, outcome: localRefusal(subject.provider, limit, decision.retryAfterMs) };
   }

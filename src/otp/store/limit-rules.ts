@@ -15,7 +15,7 @@
  * (`test/state/store-model.test.ts`) drives both stores with the same random histories and requires the same
  * answers, so a change to one must be made to the other.
  */
-import type { CapName, LimitName, LimitRequest } from "./store.js";
+import type { CapRule, LimitDecision, LimitName, LimitRequest } from "./store.js";
 
 /** One key of a send's limits: the cooldown and the caps counted under it, judged on one list of times. */
 export interface KeyRules {
@@ -28,39 +28,32 @@ export interface KeyRules {
   keep: number;
   /** 0 when the key holds no cooldown. */
   cooldownMs: number;
-  /** `order`: the cap's place in the request, which settles a tie between equal waits. */
-  caps: { name: CapName; max: number; windowMs: number; order: number }[];
+  caps: CapRule[];
 }
 
-/** Why a send is refused: the limit, how long until it allows the send, and its place in the request. */
-export interface Refusal {
-  limit: LimitName;
-  retryAfterMs: number;
-  /** -1 for the cooldown, else the cap's index in the request. */
-  order: number;
-}
+/** Why a send is refused: the limit, and how long until it allows the send. */
+export type Refusal = Extract<LimitDecision, { allowed: false }>;
 
 /** A send's limits grouped by key, in the order their keys first appear (the caps', then the cooldown's). */
 export function rulesByKey(request: LimitRequest): KeyRules[] {
   const rules: KeyRules[] = [];
-  request.caps.forEach((cap, order) => {
+  for (const cap of request.caps) {
     const found = rules.find((rule) => rule.key === cap.key);
-    const { name, max, windowMs } = cap;
     if (found) {
-      found.caps.push({ name, max, windowMs, order });
-      found.ttlMs = Math.max(found.ttlMs, windowMs);
+      found.caps.push(cap);
+      found.ttlMs = Math.max(found.ttlMs, cap.windowMs);
       found.keep = Math.max(found.keep, cap.keep);
     } else {
       rules.push({
         key: cap.key,
         ...(cap.previousKey !== undefined && { previousKey: cap.previousKey }),
-        ttlMs: windowMs,
+        ttlMs: cap.windowMs,
         keep: Math.max(1, cap.keep),
         cooldownMs: 0,
-        caps: [{ name, max, windowMs, order }],
+        caps: [cap],
       });
     }
-  });
+  }
   const { cooldown } = request;
   if (cooldown) {
     const found = rules.find((rule) => rule.key === cooldown.key);
@@ -83,39 +76,50 @@ export function rulesByKey(request: LimitRequest): KeyRules[] {
 
 /**
  * The refusal that lasts longest of `worst` (what the send's other keys refused, or null) and this key's rules,
- * judged on `live`: the key's times within its `ttlMs` and its previous form's, oldest first. Allocates only
- * when this key refuses longer.
+ * judged on `live`: the key's times within its `ttlMs` and its previous form's, oldest first. `caps`: the request's,
+ * whose order settles a tie. Allocates only when this key refuses longer.
  */
 export function judgeKey(
   rule: KeyRules,
   live: readonly number[],
   now: number,
   worst: Refusal | null,
+  caps: readonly CapRule[],
 ): Refusal | null {
   let refusal = worst;
   const last = live[live.length - 1];
   if (rule.cooldownMs > 0 && last !== undefined && last + rule.cooldownMs > now) {
-    refusal = longer(refusal, "cooldown", last + rule.cooldownMs - now, -1);
+    refusal = longer(refusal, "cooldown", last + rule.cooldownMs - now, caps);
   }
   for (const cap of rule.caps) {
     // max 0: the rule only counts (for recentCounts), it never refuses.
     if (cap.max <= 0 || countWithin(live, cap.windowMs, now) < cap.max) continue;
     const oldest = live[live.length - cap.max] ?? now;
-    refusal = longer(refusal, cap.name, oldest + cap.windowMs - now, cap.order);
+    refusal = longer(refusal, cap.name, oldest + cap.windowMs - now, caps);
   }
   return refusal;
 }
 
 /** `refusal`, or this one when it lasts longer (or as long, and comes first in the request). */
-function longer(refusal: Refusal | null, limit: LimitName, retryAfterMs: number, order: number): Refusal {
+function longer(
+  refusal: Refusal | null,
+  limit: LimitName,
+  retryAfterMs: number,
+  caps: readonly CapRule[],
+): Refusal {
   if (
     refusal === null ||
     retryAfterMs > refusal.retryAfterMs ||
-    (retryAfterMs === refusal.retryAfterMs && order < refusal.order)
+    (retryAfterMs === refusal.retryAfterMs && orderOf(limit, caps) < orderOf(refusal.limit, caps))
   ) {
-    return { limit, retryAfterMs, order };
+    return { allowed: false, limit, retryAfterMs };
   }
   return refusal;
+}
+
+/** A limit's place in its request: the cooldown first, then the caps (two of one name answer alike). */
+function orderOf(limit: LimitName, caps: readonly CapRule[]): number {
+  return limit === "cooldown" ? -1 : caps.findIndex((cap) => cap.name === limit);
 }
 
 /**

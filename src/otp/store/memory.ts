@@ -69,6 +69,8 @@ export class MemoryStore implements OtpStore {
   readonly #watchers = new KeyWatchers();
   readonly #interned = new Interned();
   readonly #writer = new ByteWriter();
+  /** The bytes left for new entries (asked only of a send that the limits allow). */
+  readonly #room = () => this.#admitBytes - this.#usedBytes();
   /** When the store last walked every counter, and when the oldest live one it saw expires. */
   #sweptAt = -Infinity;
   #oldestCounter = Infinity;
@@ -101,16 +103,16 @@ export class MemoryStore implements OtpStore {
   }
 
   consumeLimits(request: LimitRequest): Promise<LimitDecision> {
-    return settle(() => this.#consumeLimits(rulesByKey(request), false));
+    return settle(() => this.#consumeLimits(request, rulesByKey(request), false));
   }
 
-  #consumeLimits(rules: readonly KeyRules[], swept: boolean): LimitDecision {
+  #consumeLimits(request: LimitRequest, rules: readonly KeyRules[], swept: boolean): LimitDecision {
     const now = this.#now();
-    const decision = this.#counters.consume(rules, now, this.#admitBytes - this.#usedBytes());
+    const decision = this.#counters.consume(request, rules, now, this.#room);
     if (decision !== NO_ROOM) return decision;
     if (!swept && now - this.#sweptAt >= SWEEP_INTERVAL_MS) {
       this.#sweep(now);
-      return this.#consumeLimits(rules, true);
+      return this.#consumeLimits(request, rules, true);
     }
     throw this.#saturated(now);
   }

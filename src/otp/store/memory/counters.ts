@@ -11,7 +11,7 @@ import {
   type KeyRules,
   type Refusal,
 } from "../limit-rules.js";
-import type { CounterRef, LimitDecision } from "../store.js";
+import type { CounterRef, LimitDecision, LimitRequest } from "../store.js";
 import { arrayBytes, CounterTable, GROWTH, hashed, hashKey, LAST_GROWTH } from "./counter-table.js";
 
 /** A table's pool keeps each array of times in a slot of its own. */
@@ -36,10 +36,15 @@ export class Counters {
   readonly #tables = new Map<number, CounterTable>();
 
   /**
-   * Judge a send under `rules` at `now` and, when every rule allows it and its new entries fit in `room` bytes,
-   * count it. Writes nothing when refused or out of room.
+   * Judge a send (its `request`, grouped by key as `rules`) at `now` and, when every rule allows it and its new
+   * entries fit in the bytes `room()` leaves, count it. Writes nothing when refused or out of room.
    */
-  consume(rules: readonly KeyRules[], now: number, room: number): LimitDecision | typeof NO_ROOM {
+  consume(
+    request: LimitRequest,
+    rules: readonly KeyRules[],
+    now: number,
+    room: () => number,
+  ): LimitDecision | typeof NO_ROOM {
     let refusal: Refusal | null = null;
     const located: Located[] = [];
     for (const rule of rules) {
@@ -59,15 +64,16 @@ export class Counters {
               ? [stored]
               : stored.filter((time) => time > now - rule.ttlMs);
         const live = before.length === 0 ? (own ?? []) : mergeSorted(own ?? [], before);
-        refusal = judgeKey(rule, live, now, refusal);
+        refusal = judgeKey(rule, live, now, refusal, request.caps);
         next = keptAfter(rule, own, now);
       }
       const held = typeof stored === "object" ? arrayBytes(stored.length) + POOL_SLOT_BYTES : 0;
       located.push({ table, a, b, slot, next, held });
     }
-    if (refusal !== null) return { allowed: false, limit: refusal.limit, retryAfterMs: refusal.retryAfterMs };
+    if (refusal !== null) return refusal;
 
     // Room: new entries in each table, and the arrays of keys holding several times.
+    const left = room();
     let arrays = 0;
     const added = new Map<CounterTable, number>();
     for (const { table, slot, next, held } of located) {
@@ -77,8 +83,8 @@ export class Counters {
     const growth = (factor: number) =>
       [...added].reduce((sum, [table, entries]) => sum + table.growthFor(entries, factor), arrays);
     // A table grows by half, or by the least worth a rehash when that is all the room left.
-    const factor = growth(GROWTH) <= room ? GROWTH : LAST_GROWTH;
-    if (growth(factor) > Math.max(0, room)) return NO_ROOM;
+    const factor = growth(GROWTH) <= left ? GROWTH : LAST_GROWTH;
+    if (growth(factor) > Math.max(0, left)) return NO_ROOM;
     for (const [table, entries] of added) {
       if (table.growthFor(entries, factor) === 0) continue;
       table.grow(entries, now, factor);
