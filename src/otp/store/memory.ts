@@ -4,9 +4,9 @@ import { ByteWriter } from "./memory/bytes.js";
 import {
   Interned,
   readChallenge,
-  readOutcome,
+  readRecord,
   writeChallenge,
-  writeOutcome,
+  writeRecord,
 } from "./memory/challenge-bytes.js";
 import { claimValue, Claims } from "./memory/claims.js";
 import { Counters, NO_ROOM } from "./memory/counters.js";
@@ -47,14 +47,12 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * The default store: one process, no setup, bounded by memory. Counters live in hash tables on typed arrays,
- * challenges and idempotency answers as packed bytes in buffers, one table or log per lifetime: the allocator is
- * `memory/` (its README.md gives the layout); the limit rules are `limit-rules.ts`. It never forgets live state to
- * make room: expired entries go first (a few slots swept at each write that adds an entry, and all of them before a
- * refusal), and when the live ones fill the bound a request that needs room is refused with
- * {@link StoreSaturatedError}, so no send goes out whose limits could not be kept. Writes that follow a send (its
- * challenge, its idempotency outcome) are always kept: new counters and claims are admitted only up to the bound
- * less a headroom for them.
+ * The default store: one process, no setup, bounded by memory. Its state is laid out by `memory/` (see its
+ * README.md); the limit rules are `limit-rules.ts`. It never forgets live state to make room: expired entries go
+ * first (a few slots swept at each write that adds an entry, all of them before a refusal), and when the live ones
+ * fill the bound a request that needs room is refused with {@link StoreSaturatedError}, so no send goes out whose
+ * limits could not be kept. Writes that follow a send (its challenge, its idempotency outcome) are always kept: new
+ * counters and claims are admitted only up to the bound less a headroom for them.
  */
 export class MemoryStore implements OtpStore {
   readonly #now: () => number;
@@ -161,8 +159,7 @@ export class MemoryStore implements OtpStore {
     if (claim?.token !== token) return Promise.resolve();
     this.#claims.drop(key);
     const writer = this.#writer.reset();
-    writer.key(claim.fingerprint);
-    writeOutcome(writer, outcome, this.#interned);
+    writeRecord(writer, claim.fingerprint, outcome, this.#interned);
     // After a send: kept whatever the bound says (the headroom is for this), or a replay would send again.
     this.#records.append(key, writer.view(), ttlSeconds * 1000, now);
     this.#watchers.end(key);
@@ -239,9 +236,7 @@ export class MemoryStore implements OtpStore {
 
   #findRecord(key: string, now: number): IdempotencyRecord | undefined {
     const reader = this.#records.find(key, now);
-    if (!reader) return undefined;
-    const fingerprint = reader.key();
-    return { fingerprint, outcome: readOutcome(reader, this.#interned) };
+    return reader && readRecord(reader, this.#interned);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Challenge, OtpOutcome } from "../../model.js";
 import { packChallenge, unpackChallenge } from "../challenge-codec.js";
+import type { IdempotencyRecord } from "../store.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 
 /**
@@ -119,10 +120,16 @@ export function readChallenge(reader: ByteReader, id: string, interned: Interned
 }
 
 /**
- * An idempotency answer: `1`, the challenge's id and its body for an `OtpSent` (most are; its `devOtp` is never
- * kept), else `0` and the outcome as JSON.
+ * A done idempotency record: the input's fingerprint, then `1`, the challenge's id and its body for an `OtpSent`
+ * (most are; its `devOtp` is never kept), else `0` and the outcome as JSON.
  */
-export function writeOutcome(writer: ByteWriter, outcome: OtpOutcome, interned: Interned): void {
+export function writeRecord(
+  writer: ByteWriter,
+  fingerprint: string,
+  outcome: OtpOutcome,
+  interned: Interned,
+): void {
+  writer.key(fingerprint);
   if (outcome.kind === "OtpSent") {
     writer.uint(1);
     writer.key(outcome.challenge.id);
@@ -133,8 +140,12 @@ export function writeOutcome(writer: ByteWriter, outcome: OtpOutcome, interned: 
   writer.text(JSON.stringify(outcome));
 }
 
-export function readOutcome(reader: ByteReader, interned: Interned): OtpOutcome {
-  if (reader.uint() === 0) return JSON.parse(reader.text() ?? "") as OtpOutcome;
+export function readRecord(reader: ByteReader, interned: Interned): IdempotencyRecord {
+  const fingerprint = reader.key();
+  if (reader.uint() === 0) return { fingerprint, outcome: JSON.parse(reader.text() ?? "") as OtpOutcome };
   const id = reader.key();
-  return { kind: "OtpSent", challenge: readChallenge(reader, id, interned), devOtp: null };
+  return {
+    fingerprint,
+    outcome: { kind: "OtpSent", challenge: readChallenge(reader, id, interned), devOtp: null },
+  };
 }
