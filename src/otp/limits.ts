@@ -81,6 +81,7 @@ const SINGLE_USE_LIMIT = "singleUse" satisfies CapName;
 
 const HOUR_MS = 60 * 60 * 1000;
 
+/** The answer to a repeated single-use value (one object: it holds nothing of the send). */
 const SINGLE_USE_REPEATED: SingleUseRepeated = { kind: "singleUseRepeated" };
 
 /** A send with every limit off: nothing to give back. */

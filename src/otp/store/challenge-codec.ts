@@ -55,12 +55,12 @@ export function unpackChallenge(text: string): Challenge {
 }
 
 /** The stored form of an `OtpSent` outcome (its `devOtp` is never stored): `S` and the packed challenge. */
-export function packSentOutcome(challenge: Challenge): string {
+function packSentOutcome(challenge: Challenge): string {
   return `${SENT}${packChallenge(challenge)}`;
 }
 
 /** The challenge of an outcome stored by {@link packSentOutcome}; null for any other stored form. */
-export function unpackSentOutcome(text: string): Challenge | null {
+function unpackSentOutcome(text: string): Challenge | null {
   return text.startsWith(SENT) ? unpackChallenge(text.slice(SENT.length)) : null;
 }
 
