@@ -88,8 +88,7 @@ async function send(
   salt: string,
 ) {
   const refused = await limits.consume(subject(run, index));
-  if (typeof refused === "string" || !("counted" in refused))
-    throw new Error(`send ${index} refused: ${JSON.stringify(refused)}`);
+  if (refused.kind !== "counted") throw new Error(`send ${index} refused: ${JSON.stringify(refused)}`);
   const key = keys.key("idempotency", `${run}-${salt}-${index}`);
   const previousKey = keys.previousKey("idempotency", `${run}-${salt}-${index}`);
   const token = randomUUID();
@@ -97,7 +96,12 @@ async function send(
   if (claimed !== null) throw new Error(`idempotency key ${index} was taken`);
   const sent = challenge();
   await store.saveChallenge(sent, CHALLENGE_TTL_SECONDS);
-  await store.completeIdempotency(key, token, `sent ${sent.id}`, 24 * 60 * 60);
+  await store.completeIdempotency(
+    key,
+    token,
+    { kind: "OtpSent", challenge: sent, devOtp: null },
+    24 * 60 * 60,
+  );
 }
 
 /** `count` sends, `CONCURRENCY` at a time; answers sends per second. */

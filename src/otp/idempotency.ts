@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FieldError, OtpOutcome, ProviderId } from "./model.js";
 import { textProblem } from "./field-errors.js";
-import { packSentOutcome, unpackSentOutcome } from "./store/challenge-codec.js";
 import type { StateKeys } from "./store/state-keys.js";
 import { StoreUnavailableError, type OtpStore } from "./store/store.js";
 
@@ -178,7 +177,7 @@ export class Idempotency {
         if (record.fingerprint !== fingerprint && record.fingerprint !== state.previousFingerprint) {
           return { outcome: conflictOutcome(call.provider), final: true };
         }
-        if (record.outcome !== null) return { outcome: decodeOutcome(record.outcome), final: true };
+        if (record.outcome !== null) return { outcome: record.outcome, final: true };
         if (Date.now() > state.deadline) return { outcome: stillRunning(call.provider), final: false };
         const refused = await this.#enterWait(state, call);
         if (refused) return { outcome: refused, final: false };
@@ -228,7 +227,7 @@ export class Idempotency {
     if (result.final) {
       // The provider was asked: its answer is the caller's, even if the store cannot keep it now.
       await this.#store
-        .completeIdempotency(key, token, encodeOutcome(result.outcome), IDEMPOTENCY_TTL_SECONDS)
+        .completeIdempotency(key, token, result.outcome, IDEMPOTENCY_TTL_SECONDS)
         .catch((error: unknown) => {
           if (!(error instanceof StoreUnavailableError)) throw error;
           this.#onStateError(error);
@@ -295,34 +294,6 @@ function stillRunning(provider: ProviderId): OtpOutcome {
     retryable: true,
     retryAfterSeconds: 1,
     message: "The first request with this idempotency key is still running. Please try again shortly.",
-  };
-}
-
-/**
- * The stored form of an outcome: an `OtpSent` as its packed challenge (`devOtp` is never stored), any other
- * outcome as JSON.
- */
-export function encodeOutcome(outcome: OtpOutcome): string {
-  return outcome.kind === "OtpSent" ? packSentOutcome(outcome.challenge) : JSON.stringify(outcome);
-}
-
-/** An outcome read back from the store (also as JSON, the form records written before took), dates revived. */
-export function decodeOutcome(encoded: string): OtpOutcome {
-  const challenge = unpackSentOutcome(encoded);
-  if (challenge) return { kind: "OtpSent", challenge, devOtp: null };
-  const outcome = JSON.parse(encoded) as OtpOutcome;
-  if (outcome.kind !== "OtpSent") return outcome;
-  const stored = outcome.challenge as unknown as Record<keyof typeof outcome.challenge, unknown>;
-  const date = (value: unknown) => new Date(value as string);
-  return {
-    ...outcome,
-    devOtp: null,
-    challenge: {
-      ...outcome.challenge,
-      sentAt: date(stored.sentAt),
-      expiresAt: stored.expiresAt === null ? null : date(stored.expiresAt),
-      resendAvailableAt: date(stored.resendAvailableAt),
-    },
   };
 }
 

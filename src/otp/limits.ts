@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import type { ProviderId, RateLimited } from "./model.js";
 import type { StateKeys } from "./store/state-keys.js";
-import type { CapRule, LimitRequest, OtpStore } from "./store/store.js";
+import type { CapName, CapRule, LimitName, LimitRequest, OtpStore } from "./store/store.js";
 import { numberRange } from "./phone-policy.js";
 
 /** The local policy (CONTRACT.md settings). 0 turns a limit off. */
@@ -41,9 +41,27 @@ export interface SendSubject {
  * give back stays (fails closed).
  */
 export interface CountedSend {
-  counted: true;
+  kind: "counted";
   giveBack(what: "all" | "singleUse"): Promise<void>;
 }
+
+/** The limits that refuse a send as `RateLimited` (a repeated single-use value is `InvalidInput` instead). */
+export type RefusingLimit = Exclude<LimitName, "singleUse">;
+
+/** A limit refused the send: its name, and the answer. */
+export interface LimitRefusal {
+  kind: "refused";
+  limit: RefusingLimit;
+  outcome: RateLimited;
+}
+
+/** The send's single-use value was seen within its window: the input must change. */
+export interface SingleUseRepeated {
+  kind: "singleUseRepeated";
+}
+
+/** What {@link LocalLimits.consume} answers. */
+export type LimitVerdict = CountedSend | LimitRefusal | SingleUseRepeated;
 
 /** The limits whose refusals are global budgets: logged once per window, not per request. */
 export type BudgetName = "provider" | "country";
@@ -58,16 +76,19 @@ export interface BudgetReached {
 
 /** The dimensions adaptive human verification looks at. */
 export type ActivityDimension = "device" | "ip" | "range";
-/** The name under which a repeated single-use value is refused. */
-export const SINGLE_USE_LIMIT = "singleUse";
+/** The cap that holds single-use values. */
+const SINGLE_USE_LIMIT = "singleUse" satisfies CapName;
 
 const HOUR_MS = 60 * 60 * 1000;
 
+/** The answer to a repeated single-use value (one object: it holds nothing of the send). */
+const SINGLE_USE_REPEATED: SingleUseRepeated = { kind: "singleUseRepeated" };
+
 /** A send with every limit off: nothing to give back. */
-const NOTHING_COUNTED: CountedSend = { counted: true, giveBack: () => Promise.resolve() };
+const NOTHING_COUNTED: CountedSend = { kind: "counted", giveBack: () => Promise.resolve() };
 
 /** What the user is told for each limit; safe to show, no key or count in it. */
-const MESSAGES: Record<string, string> = {
+const MESSAGES: Record<RefusingLimit | "saturated", string> = {
   cooldown: "An OTP was just sent to this destination. Please wait before asking for another.",
   destination: "Too many OTPs were requested for this destination. Please try again later.",
   device: "Too many OTPs were requested from this device. Please try again later.",
@@ -116,15 +137,15 @@ export class LocalLimits {
   }
 
   /**
-   * Count one send, or answer why not: `RateLimited` with the refusing limit's name, or {@link SINGLE_USE_LIMIT}
-   * for a repeated single-use value. Rejects with `StoreUnavailableError` when the store is away.
+   * Count one send, or answer why not: `RateLimited` with the refusing limit's name, or that its single-use value
+   * was seen again. Rejects with `StoreUnavailableError` when the store is away.
    */
   async consume(
     subject: SendSubject,
     step: LimitStep = "send",
     /** `proof`: the human verifier's calls per client network and minute (0: off). */
     verifierPerMinute = 0,
-  ): Promise<{ outcome: RateLimited; limit: string } | typeof SINGLE_USE_LIMIT | CountedSend> {
+  ): Promise<LimitVerdict> {
     const whole = limitRequest(this.#policy, subject, this.#keys, this.#options.keepActivity ?? 0);
     const request = stepRequest(whole, step, this.#verifierRate(subject, verifierPerMinute));
     if (!request.cooldown && request.caps.length === 0) return NOTHING_COUNTED;
@@ -133,7 +154,7 @@ export class LocalLimits {
       const { receipt } = decision;
       const singleUse = request.caps.filter((cap) => cap.name === SINGLE_USE_LIMIT);
       return {
-        counted: true,
+        kind: "counted",
         giveBack: async (what) => {
           const part = what === "all" ? request : { cooldown: null, caps: singleUse };
           if (part.caps.length === 0 && !part.cooldown) return;
@@ -141,14 +162,10 @@ export class LocalLimits {
         },
       };
     }
-    if (decision.limit === SINGLE_USE_LIMIT) return SINGLE_USE_LIMIT;
-    if (decision.limit === "provider" || decision.limit === "country") {
-      this.#reportBudget(decision.limit, subject);
-    }
-    return {
-      outcome: localRefusal(subject.provider, decision.limit, decision.retryAfterMs),
-      limit: decision.limit,
-    };
+    const { limit } = decision;
+    if (limit === SINGLE_USE_LIMIT) return SINGLE_USE_REPEATED;
+    if (limit === "provider" || limit === "country") this.#reportBudget(limit, subject);
+    return { kind: "refused", limit, outcome: localRefusal(subject.provider, limit, decision.retryAfterMs) };
   }
 
   /**
@@ -193,7 +210,11 @@ export class LocalLimits {
  * The answer to a send the local policy refused: by one of the limits, or `saturated` when the store is full of
  * live state and cannot count one more send.
  */
-export function localRefusal(provider: ProviderId, limit: string, retryAfterMs: number): RateLimited {
+export function localRefusal(
+  provider: ProviderId,
+  limit: RefusingLimit | "saturated",
+  retryAfterMs: number,
+): RateLimited {
   return {
     kind: "RateLimited",
     provider,
@@ -201,7 +222,7 @@ export function localRefusal(provider: ProviderId, limit: string, retryAfterMs: 
     retryable: true,
     limitedBy: "LOCAL_POLICY",
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
-    message: MESSAGES[limit] ?? "Too many OTP requests. Please try again later.",
+    message: MESSAGES[limit],
   };
 }
 
@@ -243,7 +264,7 @@ export function limitRequest(
   const destination = destinationId(subject);
   const caps: CapRule[] = [];
   /** A cap on a value (none when it is missing), only when the cap is on or activity is kept. */
-  const cap = (name: string, value: () => string | null, max: number, keep = max) => {
+  const cap = (name: CapName, value: () => string | null, max: number, keep = max) => {
     if (max <= 0 && keep <= 0) return;
     const counted = value();
     if (counted === null || counted === "") return;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { encodeOutcome, IDEMPOTENCY_TTL_SECONDS } from "./idempotency.js";
+import { IDEMPOTENCY_TTL_SECONDS } from "./idempotency.js";
 import { limitRequest, type LimitPolicy } from "./limits.js";
 import type { Challenge } from "./model.js";
 import { MemoryStore } from "./store/memory.js";
@@ -69,7 +69,7 @@ export async function memoryCapacity(maxBytes: number, policy: LimitPolicy): Pro
     await store.completeIdempotency(
       key,
       token,
-      encodeOutcome({ kind: "OtpSent", challenge, devOtp: null }),
+      { kind: "OtpSent", challenge, devOtp: null },
       IDEMPOTENCY_TTL_SECONDS,
     );
   };

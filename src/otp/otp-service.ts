@@ -12,9 +12,9 @@ import {
   destinationId,
   LocalLimits,
   localRefusal,
-  SINGLE_USE_LIMIT,
   type BudgetReached,
   type LimitPolicy,
+  type RefusingLimit,
   type SendSubject,
 } from "./limits.js";
 import { StateKeys } from "./store/state-keys.js";
@@ -97,18 +97,7 @@ export interface RequestOtpObservation {
 
 /** Why the local policy refused a send, as metrics and the log line name it. */
 export type PolicyRefusal =
-  | "cooldown"
-  | "destination"
-  | "device"
-  | "ip"
-  | "range"
-  | "provider"
-  | "country"
-  | "saturated"
-  | "verifier"
-  | "countryNotAllowed"
-  | "numberType"
-  | "humanVerification";
+  RefusingLimit | "saturated" | "countryNotAllowed" | "numberType" | "humanVerification";
 
 /** Who one send goes to and comes from, with the single-use value whose refusal names its input field. */
 type Subject = SendSubject & { singleUse: SingleUse | null };
@@ -246,8 +235,8 @@ export class OtpService {
   /** A duplicate about to wait for its key's first request: counted against the IP cap, or refused by it. */
   async #countWait(subject: Subject, trace: Trace): Promise<OtpOutcome | null> {
     const limited = await this.#limits.consume(subject, "wait");
-    if (limited === SINGLE_USE_LIMIT || "counted" in limited) return null;
-    trace.refusedBy = limited.limit as PolicyRefusal;
+    if (limited.kind !== "refused") return null;
+    trace.refusedBy = limited.limit;
     return limited.outcome;
   }
 
@@ -289,13 +278,13 @@ export class OtpService {
     // A proof attempt counted the caller's own limits already: a send with a proof counts once.
     const limited = await this.#limits.consume(subject, verification.proofCounted ? "afterProof" : "send");
     // A single-use value seen again (DMT's reference number): the input must change, so it is InvalidInput.
-    if (limited === SINGLE_USE_LIMIT) {
+    if (limited.kind === "singleUseRepeated") {
       // Only a send with a single-use value is ever refused for one.
       const { field, message } = singleUse ?? { field: provider, message: "Already used." };
       return { outcome: invalidInput(provider, [{ field, message }], message), final: false };
     }
-    if (!("counted" in limited)) {
-      trace.refusedBy = limited.limit as PolicyRefusal;
+    if (limited.kind === "refused") {
+      trace.refusedBy = limited.limit;
       return { outcome: limited.outcome, final: false };
     }
     trace.counted = true;
@@ -362,9 +351,7 @@ export class OtpService {
     const perMinute = policy.maxPerIpPerMinute ?? DEFAULT_VERIFIER_PER_IP_PER_MINUTE;
     const limited = await this.#limits.consume(subject, "proof", perMinute);
     // The caller's own limits only: no single-use value is counted here.
-    if (limited !== SINGLE_USE_LIMIT && !("counted" in limited)) {
-      return refused(limited.outcome, limited.limit as PolicyRefusal);
-    }
+    if (limited.kind === "refused") return refused(limited.outcome, limited.limit);
     const verdict = await policy.verifier.verify(humanProof, subject.clientIp);
     if (verdict === "passed") return { proofCounted: true };
     if (verdict === "failed") {

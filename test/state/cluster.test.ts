@@ -128,9 +128,9 @@ describe.skipIf(redisUrl === null)("Redis Cluster (REDIS_CLUSTER_NODES)", () => 
       const policy = { ...DEFAULT_LIMITS, cooldownSeconds: 0, maxPerDestinationPerHour: 2 };
       const limits = (keys: StateKeys) => new LocalLimits(policy, store, keys);
       const old = "old-cluster-state-secret-0123456789abcd";
-      expect(await limits(new StateKeys(old)).consume(subject)).toMatchObject({ counted: true });
+      expect(await limits(new StateKeys(old)).consume(subject)).toMatchObject({ kind: "counted" });
       expect(await limits(new StateKeys(STATE_SECRET, old)).consume(subject)).toMatchObject({
-        counted: true,
+        kind: "counted",
       });
       expect(await limits(new StateKeys(STATE_SECRET, old)).consume(subject)).toMatchObject({
         limit: "destination",

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decodeOutcome, encodeOutcome } from "../../src/otp/idempotency.js";
 import type { Challenge, OtpOutcome } from "../../src/otp/model.js";
-import { ByteReader, ByteWriter } from "../../src/otp/store/bytes.js";
-import { Interned, readChallenge, writeChallenge } from "../../src/otp/store/challenge-codec.js";
-import { CounterTable, hashed, hashKey, MIN_SLOTS } from "../../src/otp/store/counter-table.js";
+import { decodeOutcome, encodeOutcome } from "../../src/otp/store/challenge-codec.js";
+import { ByteReader, ByteWriter } from "../../src/otp/store/memory/bytes.js";
+import { Interned, readChallenge, writeChallenge } from "../../src/otp/store/memory/challenge-bytes.js";
+import { CounterTable, hashed, hashKey, MIN_SLOTS } from "../../src/otp/store/memory/counter-table.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
-import { RecordLog } from "../../src/otp/store/record-log.js";
+import { RecordLog } from "../../src/otp/store/memory/record-log.js";
 
 /** A small deterministic generator (mulberry32), so a failing sequence can be replayed. */
 function random(seed: number): () => number {
@@ -154,7 +154,7 @@ describe("packed challenges and outcomes", () => {
     });
   });
 
-  it("stores an OtpSent as its packed challenge, never its OTP, and reads an answer stored as JSON before", () => {
+  it("Redis stores an OtpSent as its packed challenge, never its OTP, and reads an answer stored as JSON before", () => {
     const sent: OtpOutcome = { kind: "OtpSent", challenge, devOtp: "123456" };
     const encoded = encodeOutcome(sent);
     expect(encoded).not.toContain("123456");
@@ -176,7 +176,7 @@ describe("memory store: one send touching a new key and an expired one in the sa
     const a = "cap:a";
     let b = "cap:b0";
     for (let index = 1; home(b) !== home(a); index++) b = `cap:b${index}`;
-    const cap = (key: string) => ({ name: key, key, max: 1, keep: 1, windowMs: HOUR });
+    const cap = (key: string) => ({ name: "destination" as const, key, max: 1, keep: 1, windowMs: HOUR });
     let now = 1_000_000;
     const store = new MemoryStore({ now: () => now });
     expect(await store.consumeLimits({ cooldown: null, caps: [cap(a)] })).toMatchObject({ allowed: true });

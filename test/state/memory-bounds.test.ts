@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { encodeOutcome } from "../../src/otp/idempotency.js";
 import { limitRequest, type LimitPolicy } from "../../src/otp/limits.js";
 import { memoryCapacity } from "../../src/otp/memory-capacity.js";
 import type { Challenge } from "../../src/otp/model.js";
@@ -118,7 +117,7 @@ describe("memory store bound", () => {
     await fill(store, "flood");
     const sent = challenge("sent-while-full", clock.now());
     await store.saveChallenge(sent, 3600);
-    const outcome = encodeOutcome({ kind: "OtpSent", challenge: sent, devOtp: null });
+    const outcome = { kind: "OtpSent" as const, challenge: sent, devOtp: null };
     await store.completeIdempotency("key", "token", outcome, 86_400);
     expect(await store.loadChallenges([sent.id])).toEqual([sent]);
     expect(await store.claimIdempotency("key", "fp", "other", 30)).toEqual({ fingerprint: "fp", outcome });
@@ -163,8 +162,12 @@ describe("memory store size", () => {
       if (withKeys) {
         const key = keys.key("idempotency", String(index));
         await store.claimIdempotency(key, keys.key("fingerprint", String(index)), "token", 30);
-        const outcome = encodeOutcome({ kind: "OtpSent", challenge: sent, devOtp: null });
-        await store.completeIdempotency(key, "token", outcome, 86_400);
+        await store.completeIdempotency(
+          key,
+          "token",
+          { kind: "OtpSent", challenge: sent, devOtp: null },
+          86_400,
+        );
       }
       clock.advance(10);
     }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { LocalLimits, SINGLE_USE_LIMIT, type SendSubject } from "../../src/otp/limits.js";
+import { LocalLimits, type SendSubject } from "../../src/otp/limits.js";
 import type { OtpService } from "../../src/otp/otp-service.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
@@ -97,9 +97,11 @@ for (const backend of backends(redisUrl)) {
       });
       const limits = (keys: StateKeys) =>
         new LocalLimits({ ...DEFAULT_LIMITS, cooldownSeconds: 0 }, store, keys, { keepActivity: 10 });
-      expect(await limits(new StateKeys(OLD)).consume(subject("a"))).toMatchObject({ counted: true });
-      expect(await limits(new StateKeys(NEW, OLD)).consume(subject("a"))).toBe(SINGLE_USE_LIMIT);
-      expect(await limits(new StateKeys(NEW)).consume(subject("a"))).toMatchObject({ counted: true });
+      expect(await limits(new StateKeys(OLD)).consume(subject("a"))).toMatchObject({ kind: "counted" });
+      expect(await limits(new StateKeys(NEW, OLD)).consume(subject("a"))).toEqual({
+        kind: "singleUseRepeated",
+      });
+      expect(await limits(new StateKeys(NEW)).consume(subject("a"))).toMatchObject({ kind: "counted" });
       // One send under each secret from device "a" and the IP: both counted while rotating.
       expect(await limits(new StateKeys(NEW, OLD)).recentActivity(subject("a"))).toMatchObject({
         device: 2,

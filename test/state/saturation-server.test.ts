@@ -18,7 +18,7 @@ describe("a saturated memory store, over HTTP", () => {
     for (let index = 0; ; index++) {
       const request = {
         cooldown: null,
-        caps: [{ name: "ip", key: `ip:${index}`, max: 30, keep: 30, windowMs: 3_600_000 }],
+        caps: [{ name: "ip" as const, key: `ip:${index}`, max: 30, keep: 30, windowMs: 3_600_000 }],
       };
       if (
         await store.consumeLimits(request).then(

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { Redis } from "ioredis";
-import type { Challenge } from "../../src/otp/model.js";
+import type { Challenge, OtpOutcome } from "../../src/otp/model.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
-import type { CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
+import type { CapName, CapRule, LimitRequest, OtpStore } from "../../src/otp/store/store.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { backends, manualClock, type ManualClock } from "./fixtures.js";
 
@@ -25,7 +25,7 @@ function challenge(id: string, overrides: Partial<Challenge> = {}): Challenge {
   };
 }
 
-const cap = (key: string, max: number, name = "destination", keep = max): CapRule => ({
+const cap = (key: string, max: number, name: CapName = "destination", keep = max): CapRule => ({
   name,
   key,
   max,
@@ -33,6 +33,16 @@ const cap = (key: string, max: number, name = "destination", keep = max): CapRul
   windowMs: HOUR,
 });
 const caps = (...rules: CapRule[]): LimitRequest => ({ cooldown: null, caps: rules });
+
+/** First outcomes as the use case stores them: a send (its OTP never kept), and a failure. */
+const sent = (id: string): OtpOutcome => ({ kind: "OtpSent", challenge: challenge(id), devOtp: null });
+const failed: OtpOutcome = {
+  kind: "AccountNotFound",
+  provider: "GST",
+  providerCode: "404",
+  retryable: false,
+  message: "No account for this GSTIN.",
+};
 
 for (const backend of backends(redisUrl)) {
   describe.skipIf(backend.skip)(`${backend.name} store`, () => {
@@ -218,27 +228,30 @@ for (const backend of backends(redisUrl)) {
           fingerprint: "fp",
           outcome: null,
         });
-        await store.completeIdempotency("key1", "token-2", "not the holder", 86_400);
+        await store.completeIdempotency("key1", "token-2", failed, 86_400);
         expect(await store.claimIdempotency("key1", "fp", "token-4", 30)).toEqual({
           fingerprint: "fp",
           outcome: null,
         });
-        await store.completeIdempotency("key1", "token-1", '{"kind":"OtpSent"}', 86_400);
+        await store.completeIdempotency("key1", "token-1", sent("k".repeat(24)), 86_400);
         expect(await store.claimIdempotency("key1", "fp", "token-5", 30)).toEqual({
           fingerprint: "fp",
-          outcome: '{"kind":"OtpSent"}',
+          outcome: sent("k".repeat(24)),
         });
         await store.releaseIdempotency("key1", "token-1");
         expect(await store.claimIdempotency("key1", "fp", "token-6", 30)).toMatchObject({
-          outcome: '{"kind":"OtpSent"}',
+          outcome: sent("k".repeat(24)),
         });
       });
 
       it("keeps an outcome for its TTL, then the key is free again", async () => {
         expect(await store.claimIdempotency("key2", "fp", "t1", 30)).toBeNull();
-        await store.completeIdempotency("key2", "t1", "outcome", 86_400);
+        await store.completeIdempotency("key2", "t1", failed, 86_400);
         clock.advance(86_400_000 - 1);
-        expect(await store.claimIdempotency("key2", "fp", "t2", 30)).toMatchObject({ outcome: "outcome" });
+        expect(await store.claimIdempotency("key2", "fp", "t2", 30)).toEqual({
+          fingerprint: "fp",
+          outcome: failed,
+        });
         clock.advance(1);
         expect(await store.claimIdempotency("key2", "fp", "t3", 30)).toBeNull();
       });
@@ -272,7 +285,7 @@ for (const backend of backends(redisUrl)) {
         const [isCompleted, isReleased, isOther] = [settled(completed), settled(released), settled(other)];
         await store.claimIdempotency("key5", "fp", "t1", 30);
         await store.claimIdempotency("key6", "fp", "t1", 30);
-        await store.completeIdempotency("key5", "t1", "outcome", 60);
+        await store.completeIdempotency("key5", "t1", failed, 60);
         await completed.ended;
         await store.releaseIdempotency("key6", "t1");
         await released.ended;
@@ -306,12 +319,12 @@ describe.skipIf(redisUrl === null)("redis store shared by two clients", () => {
       } finally {
         admin.disconnect();
       }
-      await first.completeIdempotency("key", "t1", "outcome", 60);
+      await first.completeIdempotency("key", "t1", failed, 60);
       await watch.ended;
       watch.close();
       expect(await second.claimIdempotency("key", "fp", "t2", 30)).toEqual({
         fingerprint: "fp",
-        outcome: "outcome",
+        outcome: failed,
       });
     } finally {
       await Promise.all([first.close(), second.close()]);

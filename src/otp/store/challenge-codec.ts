@@ -1,5 +1,4 @@
-import type { Challenge } from "../model.js";
-import type { ByteReader, ByteWriter } from "./bytes.js";
+import type { Challenge, OtpOutcome } from "../model.js";
 
 /** A challenge's fields in a fixed order, times in epoch milliseconds. */
 type PackedChallenge = [
@@ -56,124 +55,41 @@ export function unpackChallenge(text: string): Challenge {
 }
 
 /** The stored form of an `OtpSent` outcome (its `devOtp` is never stored): `S` and the packed challenge. */
-export function packSentOutcome(challenge: Challenge): string {
+function packSentOutcome(challenge: Challenge): string {
   return `${SENT}${packChallenge(challenge)}`;
 }
 
 /** The challenge of an outcome stored by {@link packSentOutcome}; null for any other stored form. */
-export function unpackSentOutcome(text: string): Challenge | null {
+function unpackSentOutcome(text: string): Challenge | null {
   return text.startsWith(SENT) ? unpackChallenge(text.slice(SENT.length)) : null;
 }
 
 const SENT = "S";
 
 /**
- * Strings a memory store keeps once and refers to by number: providers' ids, the first {@link MAX_INTERNED} of
- * them up to {@link MAX_INTERNED_LENGTH} characters; others are written out in full. Nothing a provider wrote is
- * kept here (its message may name the person it was sent to, and must not outlive the challenge that holds it);
- * and, should a caller ask, a string with a digit never is (a reference, a masked number).
+ * An idempotency answer as Redis keeps it: an `OtpSent` as its packed challenge (`devOtp` is never stored), any
+ * other outcome as JSON.
  */
-export class Interned {
-  readonly #numbers = new Map<string, number>();
-  readonly #strings: string[] = [];
-  /** The heap the table takes (each entry's map slot, array slot and string), counted from above. */
-  bytes = 0;
-
-  numberOf(text: string): number | undefined {
-    const found = this.#numbers.get(text);
-    if (found !== undefined || this.#strings.length >= MAX_INTERNED || text.length > MAX_INTERNED_LENGTH) {
-      return found;
-    }
-    if (DIGIT.test(text)) return undefined;
-    const number = this.#strings.length;
-    this.#numbers.set(text, number);
-    this.#strings.push(text);
-    this.bytes += 56 + 8 + ((16 + 2 * text.length + 7) & ~7);
-    return number;
-  }
-
-  stringOf(number: number): string {
-    return this.#strings[number] ?? "";
-  }
+export function encodeOutcome(outcome: OtpOutcome): string {
+  return outcome.kind === "OtpSent" ? packSentOutcome(outcome.challenge) : JSON.stringify(outcome);
 }
 
-const MAX_INTERNED = 1024;
-const MAX_INTERNED_LENGTH = 200;
-const DIGIT = /\d/;
-
-/** A string field: 0 for null, an odd number for an interned string, an even one for a string written out. */
-function writeString(writer: ByteWriter, text: string | null, interned: Interned | null): void {
-  const number = text === null ? undefined : interned?.numberOf(text);
-  if (number !== undefined) {
-    writer.uint(2 * number + 1);
-    return;
-  }
-  if (text === null) {
-    writer.uint(0);
-    return;
-  }
-  writer.uint(2);
-  writer.text(text);
-}
-
-function readString(reader: ByteReader, interned: Interned): string | null {
-  const head = reader.uint();
-  if (head === 0) return null;
-  if (head % 2 === 1) return interned.stringOf((head - 1) / 2);
-  return reader.text();
-}
-
-/** Whether a challenge's times and numbers are whole milliseconds and counts (they always are when sent). */
-function packable(challenge: Challenge): boolean {
-  const sentAt = challenge.sentAt.getTime();
-  return (
-    Number.isSafeInteger(sentAt) &&
-    Number.isSafeInteger(challenge.resendAvailableAt.getTime() - sentAt) &&
-    (challenge.expiresAt === null || Number.isSafeInteger(challenge.expiresAt.getTime() - sentAt)) &&
-    (challenge.attemptsAllowed === null || Number.isSafeInteger(challenge.attemptsAllowed))
-  );
-}
-
-/**
- * A challenge in the memory store's binary form, without its id (kept apart): its sent time, the other times as
- * milliseconds after it, the provider's id interned. Anything else is written as {@link packChallenge}'s
- * text after a 0 (never the case for a challenge the use case made, whose times are whole milliseconds).
- */
-export function writeChallenge(writer: ByteWriter, challenge: Challenge, interned: Interned): void {
-  if (!packable(challenge)) {
-    writer.uint(0);
-    writer.text(packChallenge(challenge));
-    return;
-  }
-  const sentAt = challenge.sentAt.getTime();
-  const { expiresAt, attemptsAllowed } = challenge;
-  writer.uint((expiresAt === null ? 0 : 2) | (attemptsAllowed === null ? 0 : 4) | 1);
-  writer.float(sentAt);
-  if (expiresAt !== null) writer.int(expiresAt.getTime() - sentAt);
-  writer.int(challenge.resendAvailableAt.getTime() - sentAt);
-  if (attemptsAllowed !== null) writer.int(attemptsAllowed);
-  writeString(writer, challenge.provider, interned);
-  writeString(writer, challenge.destinationHint, null);
-  writeString(writer, challenge.providerMessage, null);
-  writeString(writer, challenge.providerReference, null);
-}
-
-export function readChallenge(reader: ByteReader, id: string, interned: Interned): Challenge {
-  const flags = reader.uint();
-  if (flags === 0) return unpackChallenge(reader.text() ?? "");
-  const sentAt = reader.float();
-  const expiresAt = flags & 2 ? new Date(sentAt + reader.int()) : null;
-  const resendAvailableAt = new Date(sentAt + reader.int());
-  const attemptsAllowed = flags & 4 ? reader.int() : null;
+/** An answer read back from Redis (an `OtpSent` also as JSON, the form records written before took), dates revived. */
+export function decodeOutcome(encoded: string): OtpOutcome {
+  const challenge = unpackSentOutcome(encoded);
+  if (challenge) return { kind: "OtpSent", challenge, devOtp: null };
+  const outcome = JSON.parse(encoded) as OtpOutcome;
+  if (outcome.kind !== "OtpSent") return outcome;
+  const stored = outcome.challenge as unknown as Record<keyof typeof outcome.challenge, unknown>;
+  const date = (value: unknown) => new Date(value as string);
   return {
-    id,
-    provider: readString(reader, interned) ?? "",
-    destinationHint: readString(reader, interned) ?? "",
-    sentAt: new Date(sentAt),
-    expiresAt,
-    resendAvailableAt,
-    attemptsAllowed,
-    providerMessage: readString(reader, interned),
-    providerReference: readString(reader, interned),
+    ...outcome,
+    devOtp: null,
+    challenge: {
+      ...outcome.challenge,
+      sentAt: date(stored.sentAt),
+      expiresAt: stored.expiresAt === null ? null : date(stored.expiresAt),
+      resendAvailableAt: date(stored.resendAvailableAt),
+    },
   };
 }

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import { connect as connectTls, type ConnectionOptions } from "node:tls";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import type { Challenge } from "../model.js";
-import { packChallenge, unpackChallenge } from "./challenge-codec.js";
+import type { Challenge, OtpOutcome } from "../model.js";
+import { decodeOutcome, encodeOutcome, packChallenge, unpackChallenge } from "./challenge-codec.js";
 import { KeyWatchers } from "./key-watchers.js";
 import {
   StoreSaturatedError,
@@ -12,6 +12,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyWatch,
   type LimitDecision,
+  type LimitName,
   type LimitReceipt,
   type LimitRequest,
   type OtpStore,
@@ -385,10 +386,10 @@ export class RedisStore implements OtpStore {
     const args = [now, member, request.cooldown?.ms ?? 0];
     for (const cap of request.caps) args.push(cap.name, cap.max, cap.windowMs, cap.keep);
     const reply = await this.#call(() => this.#redis.otpConsumeLimits(keys.length, ...keys, ...args));
-    const [allowed, wait, limit] = reply as [number, number?, string?];
-    return allowed === 1
+    const answer = reply as [1] | [0, number, LimitName];
+    return answer[0] === 1
       ? { allowed: true, receipt: member }
-      : { allowed: false, limit: limit ?? "", retryAfterMs: wait ?? 0 };
+      : { allowed: false, limit: answer[2], retryAfterMs: answer[1] };
   }
 
   async releaseLimits(request: LimitRequest, receipt: LimitReceipt): Promise<void> {
@@ -437,12 +438,18 @@ export class RedisStore implements OtpStore {
     );
     if (reply === null) return null;
     const [storedFingerprint, outcome] = reply as [string, string | null];
-    return { fingerprint: storedFingerprint, outcome };
+    return { fingerprint: storedFingerprint, outcome: outcome === null ? null : decodeOutcome(outcome) };
   }
 
-  async completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void> {
+  async completeIdempotency(
+    key: string,
+    token: string,
+    outcome: OtpOutcome,
+    ttlSeconds: number,
+  ): Promise<void> {
+    const stored = encodeOutcome(outcome);
     await this.#call(() =>
-      this.#redis.otpComplete(this.#key("idem", key), this.#now(), token, outcome, ttlSeconds * 1000),
+      this.#redis.otpComplete(this.#key("idem", key), this.#now(), token, stored, ttlSeconds * 1000),
     );
     this.#announceEnded(key);
   }

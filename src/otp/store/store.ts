@@ -1,9 +1,20 @@
-import type { Challenge } from "../model.js";
+import type { Challenge, OtpOutcome } from "../model.js";
+
+/**
+ * Every limit a send is counted against, from the policy (`limits.ts`) down to the store and back in its refusal:
+ * the cooldown, the caps per destination, device, client network and number range, the global budgets per
+ * provider and country, the human verifier's per-IP rate, and a single-use value (a cap of one).
+ */
+export type LimitName =
+  "cooldown" | "destination" | "device" | "ip" | "range" | "provider" | "country" | "verifier" | "singleUse";
+
+/** The limits that are caps (all but the cooldown). */
+export type CapName = Exclude<LimitName, "cooldown">;
 
 /** One hourly (or other) cap: at most `max` sends counted under `key` in any sliding `windowMs`. */
 export interface CapRule {
-  /** Which limit this is (`destination`, `device`, `ip`, `range`, ...), reported back when it refuses. */
-  name: string;
+  /** Which limit this is, reported back when it refuses. */
+  name: CapName;
   /** Already hashed by the caller: the store never sees a destination, a device id or an IP in clear. */
   key: string;
   /** The same counter under the previous state secret, during a rotation: its sends count too, read only. */
@@ -43,14 +54,17 @@ export type LimitReceipt = string;
  * time until every refusing limit would allow it.
  */
 export type LimitDecision =
-  { allowed: true; receipt: LimitReceipt } | { allowed: false; limit: string; retryAfterMs: number };
+  { allowed: true; receipt: LimitReceipt } | { allowed: false; limit: LimitName; retryAfterMs: number };
 
 /** What an idempotency key holds: the fingerprint of its input, and the first outcome once there is one. */
 export interface IdempotencyRecord {
   /** An HMAC of the input, never the input itself. */
   fingerprint: string;
-  /** The encoded first outcome; null while the first request is still running (pending). */
-  outcome: string | null;
+  /**
+   * The first outcome, as stored (an `OtpSent`'s `devOtp` is never kept: it reads back null); null while the first
+   * request is still running (pending). Each store encodes it its own way.
+   */
+  outcome: OtpOutcome | null;
 }
 
 /** A watch on one idempotency key: `ended` settles when its pending claim may have ended. */
@@ -103,7 +117,7 @@ export interface OtpStore {
     previousKey?: string,
   ): Promise<IdempotencyRecord | null>;
   /** Store the first outcome under a key claimed with `token`, for `ttlSeconds`. A lost claim is left alone. */
-  completeIdempotency(key: string, token: string, outcome: string, ttlSeconds: number): Promise<void>;
+  completeIdempotency(key: string, token: string, outcome: OtpOutcome, ttlSeconds: number): Promise<void>;
   /** Drop a pending claim made with `token` (the request ended before reaching a provider). */
   releaseIdempotency(key: string, token: string): Promise<void>;
   /**
