@@ -80,6 +80,19 @@ export function failureFromRow(
   }
 }
 
+/**
+ * The row of a documented code, named once where a module needs that row: throws when the table has no such
+ * code, so a renamed or removed row fails at module load, never at request time.
+ */
+export function documentedRow<const Row extends DocumentedResponse, const Code extends Row["code"]>(
+  responses: readonly Row[],
+  code: Code,
+): Extract<Row, { code: Code }> {
+  const row = responses.find((r) => r.code === code);
+  if (!row) throw new Error(`no documented response "${code}" in its table`);
+  return row as Extract<Row, { code: Code }>;
+}
+
 /** Find the documented row for a code. */
 export function rowFor(
   responses: readonly DocumentedResponse[],

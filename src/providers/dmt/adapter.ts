@@ -10,7 +10,7 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter, SingleUse } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, codeOf, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import { asRecord, codeOf, documentedRow, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
 import type { OtpFailure } from "../../otp/model.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { DMT_OTP_TYPE, parseDmtInput, type DmtOtpFields, type DmtOtpType } from "./input.js";
@@ -162,7 +162,7 @@ export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): M
   });
 }
 
-const INVALID_REQUEST = DMT_RESPONSES[1];
+const INVALID_REQUEST = documentedRow(DMT_RESPONSES, "-1");
 
 /**
  * "-1": the document's only example is about the requested amount, so `dmt.requestedAmount` is named when the

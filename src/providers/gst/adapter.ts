@@ -13,7 +13,7 @@ import type { ProviderAdapter } from "../../otp/ports.js";
 import { joinUrl, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import { asRecord, documentedRow, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
 
@@ -84,7 +84,7 @@ export const GST_RESPONSES = [
   ...GST_LOGIN_RESPONSES,
 ] as const satisfies readonly DocumentedResponse[];
 
-const WRONG_PATH = GST_RESPONSES[4];
+const WRONG_PATH = documentedRow(GST_RESPONSES, "404 other");
 
 /**
  * Settings of the GST provider: `GST_BASE_URL`, `GST_OTP_PATH` (may hold `{patronId}`), and either

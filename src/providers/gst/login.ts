@@ -13,6 +13,7 @@ import type { SendFailure } from "../../otp/ports.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
+  documentedRow,
   authFailure,
   failureFromRow,
   faultOutcome,
@@ -34,7 +35,7 @@ export const GST_LOGIN_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const [LOGIN_REFUSED] = GST_LOGIN_RESPONSES;
+const LOGIN_REFUSED = documentedRow(GST_LOGIN_RESPONSES, "login 401");
 
 /** A token in hand, and the patron id its login named (for `{patronId}` in `GST_OTP_PATH`). */
 export interface GstAccess {

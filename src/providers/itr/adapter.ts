@@ -13,6 +13,7 @@ import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
+  documentedRow,
   failureFromRow,
   providerText,
   readStatus,
@@ -126,10 +127,10 @@ const NAMED_FIELDS: Record<keyof ItrWireRequest, FieldError> = {
 
 /** The rows of a 200 by what its `otp_status` says. */
 const BY_STATUS = {
-  notSent: rowFor(ITR_RESPONSES, "200 not triggered"),
-  invalid: rowFor(ITR_RESPONSES, "200 invalid"),
-  locked: rowFor(ITR_RESPONSES, "200 locked"),
-  unrecognised: rowFor(ITR_RESPONSES, "200 unrecognised"),
+  notSent: documentedRow(ITR_RESPONSES, "200 not triggered"),
+  invalid: documentedRow(ITR_RESPONSES, "200 invalid"),
+  locked: documentedRow(ITR_RESPONSES, "200 locked"),
+  unrecognised: documentedRow(ITR_RESPONSES, "200 unrecognised"),
 };
 
 /** Settings of the ITR provider, from `ITR_BASE_URL` and `ITR_API_TOKEN`. */
@@ -194,11 +195,10 @@ function mapOtpStatus(
   const reading = status === false ? "notSent" : readStatus(status);
   if (reading === "sent") return sent({ providerMessage: providerText(reply, status) });
   const row = BY_STATUS[reading];
-  if (!row) return UNDOCUMENTED;
   switch (reading) {
     case "unrecognised":
       http?.logUndocumented(reply, "an otp_status that does not say whether an OTP was triggered");
-      return { ...unexpectedReply(reply, "ITR", status), message: row.message ?? row.documented };
+      return { ...unexpectedReply(reply, "ITR", status), message: BY_STATUS.unrecognised.message };
     case "invalid":
       return {
         ...failureFromRow("ITR", row, { fieldErrors: fieldsNamedIn(String(status)) }),

@@ -9,7 +9,16 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, codeOf, failureFromRow, providerText, rowFor, saysDocumented, sent } from "../outcomes.js";
+import {
+  asRecord,
+  codeOf,
+  documentedRow,
+  failureFromRow,
+  providerText,
+  rowFor,
+  saysDocumented,
+  sent,
+} from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
@@ -135,7 +144,7 @@ export const PAYTM_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const UNDOCUMENTED_BLOCK = PAYTM_RESPONSES[11];
+const UNDOCUMENTED_BLOCK = documentedRow(PAYTM_RESPONSES, "BE14xxxxx blocked");
 
 /** `PAYTM_BASE_URL`, `PAYTM_CLIENT_ID`, `PAYTM_CLIENT_SECRET`, `PAYTM_SCOPES`. */
 export interface PaytmSettings {

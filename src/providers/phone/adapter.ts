@@ -12,6 +12,7 @@ import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
+  documentedRow,
   failureFromRow,
   looseText,
   providerText,
@@ -69,7 +70,8 @@ export const PHONE_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const [, INVALID_PHONE, TOO_MANY] = PHONE_RESPONSES;
+const INVALID_PHONE = documentedRow(PHONE_RESPONSES, "Invalid phone number");
+const TOO_MANY = documentedRow(PHONE_RESPONSES, "Two many request");
 
 export interface PhoneSettings {
   baseUrl: string;
