@@ -16,7 +16,7 @@ import { StateKeys } from "../otp/store/state-keys.js";
 import type { OtpStore } from "../otp/store/store.js";
 import type { Tracing } from "../tracing/tracing.js";
 import { UpstreamClient } from "../providers/http-client.js";
-import { createAdapters, PROVIDER_MEMBERS, type ProviderId } from "../providers/registry.js";
+import { createAdapters, type ProviderId } from "../providers/registry.js";
 import type { HumanVerificationPolicy } from "../otp/human-verification.js";
 import { createHumanVerifier, SITEVERIFY_URLS } from "../providers/human-verifier/verifier.js";
 
@@ -81,7 +81,6 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options)
   let warnedAt = Number.NEGATIVE_INFINITY;
   let refusedSinceWarning = 0;
   const otp = new OtpService({
-    providers: PROVIDER_MEMBERS,
     adapters: createAdapters(config.providers, clientFor),
     store,
     sandbox: config.mode === "sandbox",
@@ -123,14 +122,10 @@ const otpPlugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options)
       logger.info(observation, "requestOtp");
     },
   });
-  const providerOf = new Map(PROVIDER_MEMBERS.map(({ id, inputMember }) => [inputMember, id]));
   const entry: Pick<OtpService, "requestOtp"> = tracing
     ? {
-        requestOtp: (input, context) => {
-          const member = Object.keys(input).find((key) => input[key] != null);
-          const provider = member === undefined ? undefined : providerOf.get(member);
-          return tracing.requestOtp(provider, () => otp.requestOtp(input, context));
-        },
+        requestOtp: (request, context) =>
+          tracing.requestOtp(request.provider, () => otp.requestOtp(request, context)),
       }
     : otp;
   fastify.decorate("otp", entry);

@@ -7,6 +7,11 @@ import { parseItrInput } from "../../src/providers/itr/input.js";
 import { parsePaytmInput } from "../../src/providers/paytm/input.js";
 import { parsePhoneInput } from "../../src/providers/phone/input.js";
 import type { Parsed } from "../../src/otp/ports.js";
+import { dmt as dmtProvider } from "../../src/providers/dmt/index.js";
+import { gst as gstProvider } from "../../src/providers/gst/index.js";
+import { itr as itrProvider } from "../../src/providers/itr/index.js";
+import { paytm as paytmProvider } from "../../src/providers/paytm/index.js";
+import { phone as phoneProvider } from "../../src/providers/phone/index.js";
 
 /** Text no field takes: a lone surrogate, control characters, bidi overrides and isolates. */
 const ILL_FORMED = {
@@ -24,8 +29,16 @@ const ILL_FORMED = {
 /** One valid input per provider, and how to parse it; every string field of each is free text to test. */
 const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: never) => Parsed<unknown> }[] =
   [
-    { member: "gst", valid: { gstin: "27AAPFU0939F1ZV", username: "gst-user" }, parse: parseGstInput },
-    { member: "itr", valid: { pan: "ABCPE1234F", password: "Portal-Passw0rd" }, parse: parseItrInput },
+    {
+      member: "gst",
+      valid: { gstin: "27AAPFU0939F1ZV", username: "gst-user" },
+      parse: (input: never) => parseGstInput(gstProvider.binding, input),
+    },
+    {
+      member: "itr",
+      valid: { pan: "ABCPE1234F", password: "Portal-Passw0rd" },
+      parse: (input: never) => parseItrInput(itrProvider.binding, input),
+    },
     {
       member: "dmt",
       valid: {
@@ -40,7 +53,7 @@ const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: n
         paramB: "b",
         paramC: "c",
       },
-      parse: parseDmtInput,
+      parse: (input: never) => parseDmtInput(dmtProvider.binding, input),
     },
     {
       member: "paytm",
@@ -50,12 +63,12 @@ const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: n
         autoReadHash: "hash123",
         locale: "en-IN",
       },
-      parse: (input: never) => parsePaytmInput(input, ["paytm"]),
+      parse: (input: never) => parsePaytmInput(paytmProvider.binding, input, ["paytm"]),
     },
     {
       member: "phone",
       valid: { phone: "+919812345670", country: "IN", deviceId: "device-phone" },
-      parse: parsePhoneInput,
+      parse: (input: never) => parsePhoneInput(phoneProvider.binding, input),
     },
   ];
 
@@ -86,7 +99,9 @@ describe("free text", () => {
   });
 
   it("keeps letters of every script, and emoji made of surrogate pairs", () => {
-    expect(parseGstInput({ gstin: "27AAPFU0939F1ZV", username: "उपयोगकर्ता-ユーザー-😀" })).toMatchObject({
+    expect(
+      parseGstInput(gstProvider.binding, { gstin: "27AAPFU0939F1ZV", username: "उपयोगकर्ता-ユーザー-😀" }),
+    ).toMatchObject({
       ok: true,
     });
     expect(idempotencyKeyErrors("ключ-😀-مفتاح")).toEqual([]);

@@ -13,7 +13,8 @@ import type { ProviderAdapter } from "../../otp/ports.js";
 import { joinUrl, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, documentedRow, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { ProviderBinding } from "../binding.js";
+import { asRecord, documentedRow, providerText, rowFor, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
 
@@ -121,6 +122,7 @@ export function gstSettingsProblems(settings: GstSettings): string[] {
 
 /** The GST adapter: validates `gst`, sends the documented request, maps the documented statuses. */
 export function createGstAdapter(
+  provider: ProviderBinding,
   settings: GstSettings,
   http: UpstreamClient,
   now?: () => number,
@@ -133,11 +135,11 @@ export function createGstAdapter(
           username: settings.apiUsername ?? "",
           password: settings.apiPassword ?? "",
           http,
+          provider,
           ...(now && { now }),
         });
   return {
-    id: "GST",
-    parse: parseGstInput,
+    parse: (input) => parseGstInput(provider, input),
     destination: ({ essentials: { gstin } }) => ({ key: gstin, hint: maskGstin(gstin) }),
     device: () => null,
     async send(request) {
@@ -157,7 +159,7 @@ export function createGstAdapter(
           credentials.refused(token);
           continue;
         }
-        return settle(http, "GST", reply, (answer) => mapGstResponse(answer, http, path));
+        return settle(http, provider.id, reply, (answer) => mapGstResponse(provider, answer, http, path));
       }
     },
   };
@@ -203,18 +205,19 @@ const NO_ROUTE =
  * that says the path is wrong is logged with a hint for operators, through `http`.
  */
 export function mapGstResponse(
+  provider: ProviderBinding,
   reply: UpstreamReply,
   http?: Pick<UpstreamClient, "logUndocumented">,
   path?: string,
 ): Mapped {
   if (isWrongPath(reply, path)) {
     http?.logUndocumented(reply, "a 404 that is not the aggregator's JSON error: check GST_OTP_PATH");
-    return failureFromRow("GST", WRONG_PATH);
+    return provider.failure(WRONG_PATH);
   }
   if (reply.status === 404 && !isJsonError(reply)) return UNDOCUMENTED;
   const row = rowFor(GST_RESPONSES, String(reply.status));
   if (!row) return UNDOCUMENTED;
-  if (row.outcome !== "OtpSent") return failureFromRow("GST", row);
+  if (row.outcome !== "OtpSent") return provider.failure(row);
 
   const result = asRecord(asRecord(reply.body)?.result);
   const appKey = result?.appKey;

@@ -10,16 +10,9 @@
  * reaches a log, an error or the store.
  */
 import type { SendFailure } from "../../otp/ports.js";
+import type { ProviderBinding } from "../binding.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  documentedRow,
-  authFailure,
-  failureFromRow,
-  faultOutcome,
-  undocumentedOutcome,
-  type DocumentedResponse,
-} from "../outcomes.js";
+import { asRecord, documentedRow, type DocumentedResponse } from "../outcomes.js";
 
 /** The login's documented answers (the aggregator's `patrons/login`). `code` is the HTTP status. */
 export const GST_LOGIN_RESPONSES = [
@@ -66,6 +59,8 @@ export interface GstLoginOptions {
   username: string;
   password: string;
   http: UpstreamClient;
+  /** The provider the login's failures are answered for. */
+  provider: ProviderBinding;
   now?: () => number;
 }
 
@@ -113,7 +108,7 @@ export class GstLogin implements GstCredentials {
     const reply = await http.postJson({ url, headers: {}, json: { username, password } });
     const result: GstAccessResult = reply.ok
       ? this.#read(reply)
-      : { ok: false, failure: { ...faultOutcome("GST", reply), notSent: true } };
+      : { ok: false, failure: { ...this.#options.provider.fault(reply), notSent: true } };
     if (result.ok) {
       this.#failure = null;
       return result;
@@ -143,12 +138,13 @@ export class GstLogin implements GstCredentials {
       return { ok: true, access };
     }
     if (reply.status === 401) {
-      return { ok: false, failure: { ...failureFromRow("GST", LOGIN_REFUSED), notSent: true } };
+      return { ok: false, failure: { ...this.#options.provider.failure(LOGIN_REFUSED), notSent: true } };
     }
-    this.#options.http.logUndocumented(reply);
+    const { http, provider } = this.#options;
+    http.logUndocumented(reply);
     // A 403 with no documented body, as for the OTP call: the aggregator refused this service.
     const failure =
-      reply.status === 403 ? authFailure("GST", reply.status) : undocumentedOutcome("GST", reply.status);
+      reply.status === 403 ? provider.authFailure(reply.status) : provider.undocumented(reply.status);
     return { ok: false, failure: { ...failure, notSent: true } };
   }
 }

@@ -10,17 +10,9 @@ import type { FieldError } from "../../otp/model.js";
 import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { ProviderBinding } from "../binding.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  documentedRow,
-  failureFromRow,
-  providerText,
-  readStatus,
-  rowFor,
-  sent,
-  unexpectedReply,
-} from "../outcomes.js";
+import { asRecord, documentedRow, providerText, readStatus, rowFor, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseItrInput, type ItrOtpFields } from "./input.js";
 
@@ -120,9 +112,9 @@ export const ITR_RESPONSES = [
  * The input fields a 400's `detail` can name, with what the user is told. The provider's own text is not
  * passed on: it may quote the input, and the input may be the password.
  */
-const NAMED_FIELDS: Record<keyof ItrWireRequest, FieldError> = {
-  pan: { field: "itr.pan", message: "The income-tax portal did not accept this PAN." },
-  password: { field: "itr.password", message: "The income-tax portal did not accept this password." },
+const NAMED_FIELDS: Record<keyof ItrWireRequest, string> = {
+  pan: "The income-tax portal did not accept this PAN.",
+  password: "The income-tax portal did not accept this password.",
 };
 
 /** The rows of a 200 by what its `otp_status` says. */
@@ -141,18 +133,20 @@ export interface ItrSettings {
 
 /** The ITR adapter: validates `itr`, sends the documented request, maps the documented statuses. */
 export function createItrAdapter(
+  provider: ProviderBinding,
   settings: ItrSettings,
   http: UpstreamClient,
 ): ProviderAdapter<ItrOtpFields, ItrWireRequest> {
   const url = joinUrl(settings.baseUrl, ITR_PATH);
   const headers = { authorization: `Bearer ${settings.apiToken}` };
   return {
-    id: "ITR",
-    parse: parseItrInput,
+    parse: (input) => parseItrInput(provider, input),
     destination: ({ pan }) => ({ key: pan, hint: maskPan(pan) }),
     device: () => null,
     send: (request) =>
-      exchange(http, "ITR", { url, headers, json: request }, (reply) => mapItrResponse(reply, http)),
+      exchange(http, provider.id, { url, headers, json: request }, (reply) =>
+        mapItrResponse(provider, reply, http),
+      ),
   };
 }
 
@@ -166,18 +160,24 @@ export function maskPan(pan: string): string {
  * when its `otp_status` says an OTP was triggered (see {@link ITR_RESPONSES}); an unrecognised one is logged once,
  * through `http`, as undocumented.
  */
-export function mapItrResponse(reply: UpstreamReply, http?: Pick<UpstreamClient, "logUndocumented">): Mapped {
+export function mapItrResponse(
+  provider: ProviderBinding,
+  reply: UpstreamReply,
+  http?: Pick<UpstreamClient, "logUndocumented">,
+): Mapped {
   const row = rowFor(ITR_RESPONSES, String(reply.status));
   const body = asRecord(reply.body);
   switch (row?.outcome) {
     case "OtpSent":
-      return body && "otp_status" in body ? mapOtpStatus(reply, body.otp_status, http) : UNDOCUMENTED;
+      return body && "otp_status" in body
+        ? mapOtpStatus(provider, reply, body.otp_status, http)
+        : UNDOCUMENTED;
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;
-      return failureFromRow("ITR", row, { fieldErrors: namedFieldErrors(body.detail) });
+      return provider.failure(row, { fieldErrors: namedFieldErrors(provider, body.detail) });
     case "ProviderAuthFailed":
     case "ProviderUnavailable":
-      return failureFromRow("ITR", row);
+      return provider.failure(row);
     default:
       break;
   }
@@ -186,6 +186,7 @@ export function mapItrResponse(reply: UpstreamReply, http?: Pick<UpstreamClient,
 
 /** A 200 by its `otp_status`: `true`/`false`, or a text read by its words ({@link readStatus}). */
 function mapOtpStatus(
+  provider: ProviderBinding,
   reply: UpstreamReply,
   status: unknown,
   http?: Pick<UpstreamClient, "logUndocumented">,
@@ -198,33 +199,34 @@ function mapOtpStatus(
   switch (reading) {
     case "unrecognised":
       http?.logUndocumented(reply, "an otp_status that does not say whether an OTP was triggered");
-      return { ...unexpectedReply(reply, "ITR", status), message: BY_STATUS.unrecognised.message };
+      return { ...provider.unexpectedReply(reply, status), message: BY_STATUS.unrecognised.message };
     case "invalid":
       return {
-        ...failureFromRow("ITR", row, { fieldErrors: fieldsNamedIn(String(status)) }),
+        ...provider.failure(row, { fieldErrors: fieldsNamedIn(provider, String(status)) }),
         otpNotSent: true,
       };
     default:
-      return { ...failureFromRow("ITR", row), otpNotSent: true };
+      return { ...provider.failure(row), otpNotSent: true };
   }
 }
 
 /** The input fields an `otp_status` names: the PAN, the password (or "credentials"). */
-function fieldsNamedIn(status: string): FieldError[] {
+function fieldsNamedIn(provider: ProviderBinding, status: string): FieldError[] {
   const words = new Set(status.toLowerCase().split(/[^a-z]+/));
-  return [
-    ...(words.has("pan") ? [NAMED_FIELDS.pan] : []),
+  const named: (keyof ItrWireRequest)[] = [
+    ...(words.has("pan") ? (["pan"] as const) : []),
     ...(["password", "credential", "credentials"].some((word) => words.has(word))
-      ? [NAMED_FIELDS.password]
+      ? (["password"] as const)
       : []),
-  ].map((error) => ({ ...error }));
+  ];
+  return named.map((name) => ({ field: provider.field(name), message: NAMED_FIELDS[name] }));
 }
 
 /**
  * The input fields a validation `detail` names: an object keyed by field (`{ pan: "…" }`), or FastAPI's list
  * of `{ loc: ["body", "pan"], msg }`. Anything else names none.
  */
-function namedFieldErrors(detail: unknown): FieldError[] {
+function namedFieldErrors(provider: ProviderBinding, detail: unknown): FieldError[] {
   const names = new Set<string>();
   if (Array.isArray(detail)) {
     for (const item of detail) {
@@ -237,5 +239,5 @@ function namedFieldErrors(detail: unknown): FieldError[] {
   const lowered = new Set([...names].map((name) => name.toLowerCase()));
   return Object.entries(NAMED_FIELDS)
     .filter(([name]) => lowered.has(name))
-    .map(([, error]) => ({ ...error }));
+    .map(([name, message]) => ({ field: provider.field(name), message }));
 }

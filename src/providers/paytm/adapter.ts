@@ -8,17 +8,9 @@
 import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { ProviderBinding } from "../binding.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  codeOf,
-  documentedRow,
-  failureFromRow,
-  providerText,
-  rowFor,
-  saysDocumented,
-  sent,
-} from "../outcomes.js";
+import { asRecord, codeOf, documentedRow, providerText, rowFor, saysDocumented, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
@@ -79,7 +71,7 @@ export const PAYTM_RESPONSES = [
     code: "BE1423012",
     documented: '`BE1423012` (FAILURE, "Device identifier is missing")',
     outcome: "InvalidInput",
-    field: "paytm.deviceIdentifier",
+    field: "deviceIdentifier",
     message: "Paytm needs the identifier of this device.",
     notes: "fieldErrors: paytm.deviceIdentifier",
   },
@@ -157,24 +149,25 @@ export interface PaytmSettings {
 
 /** The Paytm adapter; the client secret goes only into the `Authorization` header. */
 export function createPaytmAdapter(
+  provider: ProviderBinding,
   settings: PaytmSettings,
   http: UpstreamClient,
 ): ProviderAdapter<PaytmOtpFields, PaytmRequest> {
   const base = joinUrl(settings.baseUrl, PAYTM_PATH);
   const authorization = `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString("base64")}`;
+  const phoneField = provider.field("phone");
   return {
-    id: "PAYTM",
-    parse: (input) => parsePaytmInput(input, settings.scopes),
+    parse: (input) => parsePaytmInput(provider, input, settings.scopes),
     destination: (request) => ({
       key: request.body.phone,
       hint: maskPhone(request.body.phone),
-      phone: { e164: `+91${request.body.phone}`, field: "paytm.phone" },
+      phone: { e164: `+91${request.body.phone}`, field: phoneField },
     }),
     device: (request) => request.deviceIdentifier,
     send: (request) =>
       exchange(
         http,
-        "PAYTM",
+        provider.id,
         {
           url: `${base}?${new URLSearchParams({ locale: request.locale }).toString()}`,
           headers: {
@@ -184,7 +177,7 @@ export function createPaytmAdapter(
           },
           json: request.body,
         },
-        (reply) => mapPaytmResponse(reply, http),
+        (reply) => mapPaytmResponse(provider, reply, http),
       ),
   };
 }
@@ -204,6 +197,7 @@ function saysBlocked(code: string, body: Record<string, unknown>): boolean {
  * whatever the HTTP status, with a `status` that agrees with it when there is one (any case).
  */
 export function mapPaytmResponse(
+  provider: ProviderBinding,
   reply: UpstreamReply,
   http?: Pick<UpstreamClient, "noteUnrecognised">,
 ): Mapped {
@@ -214,12 +208,12 @@ export function mapPaytmResponse(
   const status = typeof body?.status === "string" ? body.status.trim().toUpperCase() : body?.status;
   if (body && !row && code !== undefined && saysBlocked(code, body)) {
     http?.noteUnrecognised(reply, "responseCode", code, "AccountBlocked");
-    return failureFromRow("PAYTM", UNDOCUMENTED_BLOCK, { providerCode: code });
+    return provider.failure(UNDOCUMENTED_BLOCK, { providerCode: code });
   }
   if (!body || !row || (status !== undefined && status !== expected)) {
     return UNDOCUMENTED;
   }
-  if (row.outcome !== "OtpSent") return failureFromRow("PAYTM", row);
+  if (row.outcome !== "OtpSent") return provider.failure(row);
 
   const stateToken = body.state_token;
   // A success with no state_token cannot be verified later: it is not the documented success.
