@@ -74,7 +74,7 @@ export const DMT_RESPONSES = [
     field: "requestedAmount",
     message: "The requested amount must be given, in digits only.",
     notes:
-      "fieldErrors: dmt.requestedAmount when statusDesc is about the amount; any other statusDesc (cleaned) is the " +
+      "only when statusDesc is about the amount; any other statusDesc (cleaned) is the " +
       "message, with no field. Nothing was sent: a TRANSACTION's reference number is given back",
   },
   {

@@ -62,7 +62,7 @@ export const ITR_RESPONSES = [
     message: "The income-tax portal did not accept this PAN or password.",
     notes:
       'a word invalid, incorrect, wrong or mismatch ("Invalid credentials"): nothing was sent and the same input ' +
-      "would fail again; fieldErrors name itr.pan and/or itr.password where the status does (credentials: password)",
+      "would fail again; fieldErrors name the PAN and/or the password where the status does (credentials: password)",
   },
   {
     code: "200 locked",
@@ -90,7 +90,7 @@ export const ITR_RESPONSES = [
     outcome: "InvalidInput",
     retryable: false,
     message: "The income-tax portal did not accept this PAN or password.",
-    notes: "detail → fieldErrors where it names fields (itr.pan, itr.password)",
+    notes: "detail → fieldErrors where it names fields (the PAN, the password)",
   },
   {
     code: "401",

@@ -73,7 +73,6 @@ export const PAYTM_RESPONSES = [
     outcome: "InvalidInput",
     field: "deviceIdentifier",
     message: "Paytm needs the identifier of this device.",
-    notes: "fieldErrors: paytm.deviceIdentifier",
   },
   {
     code: "BE1424001",
