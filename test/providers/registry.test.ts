@@ -108,31 +108,34 @@ function inputFields(type: string): string[] {
   return [...block.matchAll(/^\s+(\w+):/gm)].map((match) => match[1] ?? "");
 }
 
-describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))("%s's folder", (id, provider) => {
-  const { member } = provider.input;
-  const folder = `src/providers/${member}`;
-  const own = SOURCES.filter(([file]) => file.startsWith(`${folder}/`));
-  const outsideDescriptor = own.filter(([file]) => file !== `${folder}/index.ts`);
+describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))(
+  "%s's folder",
+  (id, provider) => {
+    const { member } = provider.input;
+    const folder = `src/providers/${member}`;
+    const own = SOURCES.filter(([file]) => file.startsWith(`${folder}/`));
+    const outsideDescriptor = own.filter(([file]) => file !== `${folder}/index.ts`);
 
-  it("writes its id and its member in its descriptor only (the rest is given its binding)", () => {
-    expect(outsideDescriptor.length).toBeGreaterThan(0);
-    const quotedId = new RegExp(`(["'\`])${id}\\1`);
-    const fields = inputFields(provider.input.type.name);
-    expect(fields.length).toBeGreaterThan(0);
-    // The member also names fields and wire values (PHONE's `phone` field, Paytm's `paytm` scope): it is looked for
-    // where it names the member, as the head of a field path and as the prefix of a field-error collector.
-    const path = new RegExp(`\\b${member}\\.(${fields.join("|")})\\b`);
-    for (const [file, text] of outsideDescriptor) {
-      const source = code(text);
-      expect(quotedId.exec(source)?.[0], `${file} quotes the id`).toBeUndefined();
-      expect(path.exec(source)?.[0], `${file} writes a field path`).toBeUndefined();
-      expect(source, `${file} makes its own field-error collector`).not.toMatch(/new FieldErrors\(/);
-    }
-    const descriptor = own.find(([file]) => file === `${folder}/index.ts`)?.[1] ?? "";
-    expect(descriptor).toMatch(quotedId);
-    expect(descriptor).toContain(`member: "${member}"`);
-  });
-});
+    it("writes its id and its member in its descriptor only (the rest is given its binding)", () => {
+      expect(outsideDescriptor.length).toBeGreaterThan(0);
+      const quotedId = new RegExp(`(["'\`])${id}\\1`);
+      const fields = inputFields(provider.input.type.name);
+      expect(fields.length).toBeGreaterThan(0);
+      // The member also names fields and wire values (PHONE's `phone` field, Paytm's `paytm` scope): it is looked for
+      // where it names the member, as the head of a field path and as the prefix of a field-error collector.
+      const path = new RegExp(`\\b${member}\\.(${fields.join("|")})\\b`);
+      for (const [file, text] of outsideDescriptor) {
+        const source = code(text);
+        expect(quotedId.exec(source)?.[0], `${file} quotes the id`).toBeUndefined();
+        expect(path.exec(source)?.[0], `${file} writes a field path`).toBeUndefined();
+        expect(source, `${file} makes its own field-error collector`).not.toMatch(/new FieldErrors\(/);
+      }
+      const descriptor = own.find(([file]) => file === `${folder}/index.ts`)?.[1] ?? "";
+      expect(descriptor).toMatch(quotedId);
+      expect(descriptor).toContain(`member: "${member}"`);
+    });
+  },
+);
 
 it("no documented response is found by its position in its table, only by its code", () => {
   const providers = SOURCES.filter(([file]) => file.startsWith("src/providers/"));
