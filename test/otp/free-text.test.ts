@@ -7,6 +7,7 @@ import { parseItrInput } from "../../src/providers/itr/input.js";
 import { parsePaytmInput } from "../../src/providers/paytm/input.js";
 import { parsePhoneInput } from "../../src/providers/phone/input.js";
 import type { Parsed } from "../../src/otp/ports.js";
+import { PROVIDERS } from "../../src/providers/registry.js";
 import { dmt as dmtProvider } from "../../src/providers/dmt/index.js";
 import { gst as gstProvider } from "../../src/providers/gst/index.js";
 import { itr as itrProvider } from "../../src/providers/itr/index.js";
@@ -30,17 +31,17 @@ const ILL_FORMED = {
 const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: never) => Parsed<unknown> }[] =
   [
     {
-      member: "gst",
+      member: gstProvider.input.member,
       valid: { gstin: "27AAPFU0939F1ZV", username: "gst-user" },
       parse: (input: never) => parseGstInput(gstProvider.binding, input),
     },
     {
-      member: "itr",
+      member: itrProvider.input.member,
       valid: { pan: "ABCPE1234F", password: "Portal-Passw0rd" },
       parse: (input: never) => parseItrInput(itrProvider.binding, input),
     },
     {
-      member: "dmt",
+      member: dmtProvider.input.member,
       valid: {
         customerMobileNumber: "9123456780",
         otpType: "CUSTOMER_REGISTRATION",
@@ -56,7 +57,7 @@ const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: n
       parse: (input: never) => parseDmtInput(dmtProvider.binding, input),
     },
     {
-      member: "paytm",
+      member: paytmProvider.input.member,
       valid: {
         phone: "9988776655",
         deviceIdentifier: "device-paytm",
@@ -66,7 +67,7 @@ const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: n
       parse: (input: never) => parsePaytmInput(paytmProvider.binding, input, ["paytm"]),
     },
     {
-      member: "phone",
+      member: phoneProvider.input.member,
       valid: { phone: "+919812345670", country: "IN", deviceId: "device-phone" },
       parse: (input: never) => parsePhoneInput(phoneProvider.binding, input),
     },
@@ -81,6 +82,10 @@ const cases = MEMBERS.flatMap(({ member, valid, parse }) =>
 );
 
 describe("free text", () => {
+  it("has a valid input for every provider of the registry", () => {
+    expect(MEMBERS.map(({ member }) => member)).toEqual(PROVIDERS.map(({ input }) => input.member));
+  });
+
   it("accepts the valid inputs these cases start from", () => {
     for (const { valid, parse } of MEMBERS) expect(parse(valid as never)).toMatchObject({ ok: true });
   });
