@@ -32,6 +32,7 @@ import { DEFAULT_PHONE_POLICY, judgePhone } from "../src/otp/phone-policy.js";
 import { MemoryStore } from "../src/otp/store/memory.js";
 import { StateKeys } from "../src/otp/store/state-keys.js";
 import { UpstreamClient } from "../src/providers/http-client.js";
+import { phone } from "../src/providers/phone/index.js";
 import { parsePhoneInput } from "../src/providers/phone/input.js";
 import { createAdapters } from "../src/providers/registry.js";
 import { QUERY, start, stop } from "./harness.js";
@@ -102,11 +103,15 @@ const config = loadConfig({
 
 // Validation, and the policy on the facts validation worked out (as in a request).
 await measure("validation (the phone input: lengths, E.164, country, number type)", (i) =>
-  parsePhoneInput({ phone: phoneOf(i), country: "IN", deviceId: `device-${i}` }),
+  parsePhoneInput(phone.binding, { phone: phoneOf(i), country: "IN", deviceId: `device-${i}` }),
 );
 const validation = results.at(-1)?.[1] ?? 0;
 await measure("validation and policy (country and number type of the validated number)", (i) => {
-  const parsed = parsePhoneInput({ phone: phoneOf(i + 20_000_000), country: "IN", deviceId: `device-${i}` });
+  const parsed = parsePhoneInput(phone.binding, {
+    phone: phoneOf(i + 20_000_000),
+    country: "IN",
+    deviceId: `device-${i}`,
+  });
   if (parsed.ok) judgePhone(parsed.value.phone, DEFAULT_PHONE_POLICY);
 });
 results.push(["  policy: the line above less validation", (results.at(-1)?.[1] ?? 0) - validation]);
@@ -157,7 +162,7 @@ await measure("store: save the challenge", (i) => store.saveChallenge(challenge(
 const logger = createLogger("info", pino.destination({ dest: "/dev/null", sync: false }));
 const metrics = new Metrics();
 const clients: UpstreamClient[] = [];
-const [adapter] = createAdapters(config.providers, (provider) => {
+const adapter = createAdapters(config.providers, (provider) => {
   const client = new UpstreamClient({
     provider,
     timeoutMs: config.providerTimeoutMs,
@@ -169,8 +174,8 @@ const [adapter] = createAdapters(config.providers, (provider) => {
   });
   clients.push(client);
   return client;
-});
-if (adapter?.id !== "PHONE") throw new Error("the PHONE adapter is not configured");
+}).get(phone.id);
+if (!adapter) throw new Error("the PHONE adapter is not configured");
 // Taken in turns (a run of each, five times), as the load of a shared machine moves between runs.
 const wire = { phone: "+919812345678", country: "IN", deviceId: "d" };
 const sendUrl = `${upstreamBase}/auth/otp/request`;

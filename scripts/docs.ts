@@ -82,8 +82,12 @@ export function mappingTable(tables: readonly MappingTable[] = MAPPING_TABLES): 
 const duration = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds} s`);
 
 /** A documented response as the sandbox answers it, e.g. "HTTP 400 → `InvalidInput` on `itr.pan`". */
-function sandboxAnswer(row: MappingRow, magic: MagicInput<unknown> | undefined): string {
-  const blamed = row.field ?? magic?.field;
+function sandboxAnswer(
+  provider: ProviderDescriptor,
+  row: MappingRow,
+  magic: MagicInput<unknown> | undefined,
+): string {
+  const blamed = row.field ? provider.binding.field(row.field) : magic?.field;
   const field = blamed ? ` on \`${blamed}\`` : "";
   const limited =
     row.outcome !== "RateLimited"
@@ -102,19 +106,22 @@ function sandboxAnswer(row: MappingRow, magic: MagicInput<unknown> | undefined):
  * provider's own notes (local refusals, variants).
  */
 export function sandboxRows(providers: readonly ProviderDescriptor[] = PROVIDERS): string[][] {
-  return providers.flatMap(({ id, responses, sandbox }) => [
-    ...responses.map((row) => {
-      const magic = sandbox.magic[row.code];
-      const unreachable = sandbox.unreachable?.[row.code];
-      if (!magic && unreachable === undefined) {
-        throw new Error(
-          `${id}'s documented response "${row.code}" has no magic input, nor a reason it has none`,
-        );
-      }
-      return [id, magic?.description ?? `none: ${unreachable}`, sandboxAnswer(row, magic)];
-    }),
-    ...(sandbox.notes ?? []).map((note) => [id, note.input, note.answer]),
-  ]);
+  return providers.flatMap((provider) => {
+    const { id, responses, sandbox } = provider;
+    return [
+      ...responses.map((row) => {
+        const magic = sandbox.magic[row.code];
+        const unreachable = sandbox.unreachable?.[row.code];
+        if (!magic && unreachable === undefined) {
+          throw new Error(
+            `${id}'s documented response "${row.code}" has no magic input, nor a reason it has none`,
+          );
+        }
+        return [id, magic?.description ?? `none: ${unreachable}`, sandboxAnswer(provider, row, magic)];
+      }),
+      ...(sandbox.notes ?? []).map((note) => [id, note.input, note.answer]),
+    ];
+  });
 }
 
 const sandboxTable = (providers?: readonly ProviderDescriptor[]) =>

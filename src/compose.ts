@@ -14,7 +14,7 @@ import { StateKeys } from "./otp/store/state-keys.js";
 import type { OtpStore } from "./otp/store/store.js";
 import { UpstreamClient } from "./providers/http-client.js";
 import { createHumanVerifier } from "./providers/human-verifier/verifier.js";
-import { createAdapters, PROVIDER_MEMBERS, type ProviderId } from "./providers/registry.js";
+import { createAdapters, type ProviderId } from "./providers/registry.js";
 import type { Tracing } from "./tracing/tracing.js";
 
 export interface ComposeOptions {
@@ -58,7 +58,6 @@ export async function composeService(config: Config, options: ComposeOptions): P
   }
   const store = tracing ? tracing.store(handle.store, config.store.kind) : handle.store;
   const otp = new OtpService({
-    providers: PROVIDER_MEMBERS,
     adapters: createAdapters(config.providers, clientFor),
     store,
     sandbox: config.mode === "sandbox",
@@ -104,15 +103,11 @@ function upstreamClients(config: Config, { logger, metrics, tracing }: ComposeOp
   return { clientFor, clients };
 }
 
-/** `requestOtp` in a span named after the provider the input asks for. */
+/** `requestOtp` in a span named after the provider the request is for. */
 function tracedEntry(otp: OtpService, tracing: Tracing): Pick<OtpService, "requestOtp"> {
-  const providerOf = new Map(PROVIDER_MEMBERS.map(({ id, inputMember }) => [inputMember, id]));
   return {
-    requestOtp: (input, context) => {
-      const member = Object.keys(input).find((key) => input[key] != null);
-      const provider = member === undefined ? undefined : providerOf.get(member);
-      return tracing.requestOtp(provider, () => otp.requestOtp(input, context));
-    },
+    requestOtp: (request, context) =>
+      tracing.requestOtp(request.provider, () => otp.requestOtp(request, context)),
   };
 }
 

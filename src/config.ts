@@ -60,7 +60,7 @@ export interface Config {
    * hidden, test keys refused): in live mode, whatever `NODE_ENV` says. Sandbox mode is the only relaxed one.
    */
   production: boolean;
-  /** `sandbox`: built-in loopback fakes of all five providers, `devOtp` shown. */
+  /** `sandbox`: built-in loopback fakes of every provider of the registry, `devOtp` shown. */
   mode: "sandbox" | "live";
   /** What is wrong but not refused (unknown variables in sandbox mode, no verifier hostnames), said once at start. */
   warnings: string[];

@@ -28,7 +28,7 @@ export function startupMessage(config: Config, address: string): string {
   }
   if (config.mode === "sandbox") {
     lines.push(
-      "  sandbox: built-in fakes of the five providers answer; OtpSent shows devOtp; see README.md#sandbox",
+      "  sandbox: built-in fakes of every provider answer; OtpSent shows devOtp; see README.md#sandbox",
     );
     if (config.relaxedLimits.length > 0) {
       const relaxed = config.relaxedLimits.map((name) => `${name}=${LIMIT_DEFAULTS[name].sandbox}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, SETTING_NAMES, unknownVariables } from "../src/config.js";
+import { PROVIDERS } from "../src/providers/registry.js";
 import { SERVICE_SETTINGS, type ServiceSetting } from "../src/settings.js";
 import { DEFAULT_LIMITS } from "./helpers/limits.js";
 
@@ -196,13 +197,14 @@ describe("production defaults", () => {
     expect(() => loadConfig({ ...live, ROUTER_SECRET: "" })).toThrow(/ROUTER_SECRET: required/);
   });
 
-  it.each(["GST_BASE_URL", "ITR_BASE_URL", "DMT_BASE_URL", "PAYTM_BASE_URL", "PHONE_BASE_URL"])(
-    "refuses a plain-http %s in live mode, naming it",
-    (name) => {
-      const env = { OTP_MODE: "live", [name]: "http://otp.example.com" };
-      expect(() => loadConfig(env)).toThrow(new RegExp(`${name}: must be an https:// URL`));
-    },
-  );
+  it.each(
+    PROVIDERS.flatMap(({ settings }) =>
+      Object.entries(settings).flatMap(([name, { field }]) => (field === "baseUrl" ? [name] : [])),
+    ),
+  )("refuses a plain-http %s in live mode, naming it", (name) => {
+    const env = { OTP_MODE: "live", [name]: "http://otp.example.com" };
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}: must be an https:// URL`));
+  });
 
   it.each([
     "http://127.0.0.1:9000",

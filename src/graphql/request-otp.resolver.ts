@@ -1,7 +1,7 @@
 import { Args, ArgsType, Ctx, Field, Mutation, Resolver } from "type-graphql";
 import type { OtpOutcome } from "../otp/model.js";
 import type { GraphQLContext } from "./context.js";
-import { RequestOtpInput } from "./request-otp-input.js";
+import { providerRequest, RequestOtpInput } from "./request-otp-input.js";
 import { RequestOtpResult } from "./results.js";
 
 @ArgsType()
@@ -35,7 +35,7 @@ export class RequestOtpResolver {
     @Args(() => RequestOtpArgs) { input, idempotencyKey, humanProof }: RequestOtpArgs,
     @Ctx() context: GraphQLContext,
   ): Promise<typeof RequestOtpResult> {
-    const outcome = await context.otp.requestOtp(input, {
+    const outcome = await context.otp.requestOtp(providerRequest(input), {
       clientIp: context.clientIp,
       requestId: context.requestId,
       idempotencyKey: idempotencyKey ?? null,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Challenge, FieldError, OtpFailure, OtpOutcome, OutcomeKind, ProviderId } from "./model.js";
-import type { Destination, ProviderAdapter, SingleUse } from "./ports.js";
+import type { Destination, ProviderAdapter, ProviderAdapters, ProviderRequest, SingleUse } from "./ports.js";
 import {
   CHALLENGE_TTL_SECONDS,
   StoreSaturatedError,
@@ -27,23 +27,9 @@ import {
   type HumanVerificationReason,
 } from "./human-verification.js";
 
-/**
- * The members of `RequestOtpInput` as the use case sees them: one member set (graphql-js enforces `@oneOf` before
- * the use case runs), holding that provider's input as it arrived (type-checked, not yet validated).
- */
-export type RequestOtpInput = Readonly<Record<string, unknown>>;
-
-/** A provider the schema offers: the `RequestOtpInput` member that selects it. */
-export interface ProviderMember {
-  id: ProviderId;
-  inputMember: string;
-}
-
 export interface OtpServiceOptions {
-  /** Every provider the schema offers; one whose adapter is missing answers "not configured". */
-  providers: readonly ProviderMember[];
-  /** The adapters this deployment has (the providers with settings). */
-  adapters: readonly ProviderAdapter[];
+  /** The adapters this deployment has, by provider id; a provider without one answers "not configured". */
+  adapters: ProviderAdapters;
   store: OtpStore;
   /** Sandbox mode: the only mode in which `devOtp` leaves this service. */
   sandbox: boolean;
@@ -129,13 +115,11 @@ export class OtpService {
   readonly #now: () => Date;
   readonly #limits: LocalLimits;
   readonly #idempotency: Idempotency;
-  readonly #providerOf: ReadonlyMap<string, ProviderId>;
-  readonly #adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
+  readonly #adapters: ProviderAdapters;
 
   constructor(options: OtpServiceOptions) {
     this.#options = options;
-    this.#providerOf = new Map(options.providers.map(({ id, inputMember }) => [inputMember, id]));
-    this.#adapters = new Map(options.adapters.map((adapter) => [adapter.id, adapter]));
+    this.#adapters = options.adapters;
     this.#now = options.now ?? (() => new Date());
     const keys = options.stateKeys ?? StateKeys.random();
     const humanVerification = options.humanVerification;
@@ -157,8 +141,7 @@ export class OtpService {
    * limits, the provider, the challenge. Rejects with `StoreUnavailableError` when the state store is away:
    * no OTP is sent while the limits cannot be checked.
    */
-  async requestOtp(input: RequestOtpInput, context: RequestContext): Promise<OtpOutcome> {
-    const [member, provider] = this.#selected(input);
+  async requestOtp({ provider, input }: ProviderRequest, context: RequestContext): Promise<OtpOutcome> {
     const trace: Trace = {
       destinationHint: null,
       upstreamMs: null,
@@ -167,7 +150,7 @@ export class OtpService {
       refusedBy: null,
     };
     try {
-      const outcome = await this.#requestOtp(provider, input[member], context, trace);
+      const outcome = await this.#requestOtp(provider, input, context, trace);
       this.#options.observe?.(observation(provider, outcome, trace, context));
       return outcome;
     } catch (error) {
@@ -248,17 +231,6 @@ export class OtpService {
     if (!verdict.refusal) return null;
     trace.refusedBy = verdict.refusal.reason === "country" ? "countryNotAllowed" : "numberType";
     return invalidInput(provider, [{ field: destination.phone.field, message: verdict.refusal.message }]);
-  }
-
-  /** The one member that is set, and its provider; graphql-js has already refused zero or two. */
-  #selected(input: RequestOtpInput): [member: string, provider: ProviderId] {
-    const set = Object.keys(input).filter((member) => input[member] != null);
-    const [member] = set;
-    const provider = member === undefined ? undefined : this.#providerOf.get(member);
-    if (member === undefined || provider === undefined || set.length > 1) {
-      throw new TypeError("RequestOtpInput must have exactly one member of a known provider set");
-    }
-    return [member, provider];
   }
 
   /** One send: human verification when asked for, the local limits, then the provider, then the saved challenge. */

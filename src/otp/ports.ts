@@ -4,6 +4,18 @@
  */
 import type { FieldError, OtpFailure, ProviderId } from "./model.js";
 
+/**
+ * What the use case is asked for: the provider (the `RequestOtpInput` member the caller set, resolved by the
+ * transport) and that member's input as it arrived (type-checked, not yet validated).
+ */
+export interface ProviderRequest {
+  provider: ProviderId;
+  input: unknown;
+}
+
+/** The adapters a deployment has, by provider id (the providers with settings). */
+export type ProviderAdapters = ReadonlyMap<ProviderId, ProviderAdapter>;
+
 /** The result of validating and normalising one provider's input before anything is sent. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldError[] };
 
@@ -55,10 +67,9 @@ export interface SingleUse {
 
 /**
  * One provider as the use case drives it: its input rules, and how to ask it for an OTP. Each provider module
- * (`src/providers/<id>/`) implements this.
+ * (`src/providers/<id>/`) implements this; the use case holds the adapters by the provider's id.
  */
 export interface ProviderAdapter<Input = unknown, Request = unknown> {
-  readonly id: ProviderId;
   /** Validate and normalise; reports every failing field at once. Never throws. */
   parse(input: Input): Parsed<Request>;
   destination(request: Request): Destination;

@@ -7,6 +7,7 @@
 import type { ClassType } from "type-graphql";
 import type { z } from "zod";
 import type { ProviderAdapter } from "../otp/ports.js";
+import { ProviderBinding } from "./binding.js";
 import type { FakeProvider } from "../sandbox/fake-server.js";
 import type { UpstreamClient } from "./http-client.js";
 import type { DocumentedResponse } from "./outcomes.js";
@@ -83,6 +84,8 @@ export interface ProviderDescriptor<
   readonly settings: Readonly<Record<string, SettingVariable>>;
   /** Why settings whose variables are all set still cannot work together (e.g. two ways to log in), if so. */
   checkSettings?(settings: Settings): string[];
+  /** Its id and member, bound into the helpers its adapter and sandbox answer with. */
+  readonly binding: ProviderBinding<Id>;
   /** The adapter, with a client of its own (so a breaker or an in-flight cap never spans two providers). */
   createAdapter(settings: Settings, http: UpstreamClient): ProviderAdapter<Input, Request>;
   /** Every response the provider's document describes: the adapter maps by it, the docs show it. */
@@ -99,11 +102,32 @@ export interface ProviderDescriptor<
   readonly sandbox: ProviderSandbox<Settings, Input>;
 }
 
+/**
+ * What a provider's `index.ts` writes: its descriptor, with the adapter and the sandbox made from the provider's
+ * binding (so its id and member are written there only).
+ */
+export type ProviderDefinition<Settings, Input, Request, Id extends string> = Omit<
+  ProviderDescriptor<Settings, Input, Request, Id>,
+  "binding" | "createAdapter" | "sandbox"
+> & {
+  settings: ProviderSettingsSchema<Settings>;
+  createAdapter(
+    provider: ProviderBinding<NoInfer<Id>>,
+    settings: Settings,
+    http: UpstreamClient,
+  ): ProviderAdapter<Input, Request>;
+  sandbox(provider: ProviderBinding<NoInfer<Id>>): ProviderSandbox<Settings, Input>;
+};
+
 /** A provider descriptor, with its types checked against each other (its variables fill its settings). */
 export function defineProvider<Settings, Input, Request, const Id extends string>(
-  descriptor: ProviderDescriptor<Settings, Input, Request, Id> & {
-    settings: ProviderSettingsSchema<Settings>;
-  },
+  definition: ProviderDefinition<Settings, Input, Request, Id>,
 ): ProviderDescriptor<Settings, Input, Request, Id> {
-  return descriptor;
+  const binding = new ProviderBinding(definition.id, definition.input.member);
+  return {
+    ...definition,
+    binding,
+    createAdapter: (settings, http) => definition.createAdapter(binding, settings, http),
+    sandbox: definition.sandbox(binding),
+  };
 }

@@ -47,11 +47,14 @@ export const GENERIC_RESPONSES = [
   },
 ] as const satisfies readonly MappingRow[];
 
-/** The whole mapping, in the registry's order, then `any`. */
+/** The whole mapping, in the registry's order, then `any`; a row's `field` is its path (`phone.phone`). */
 export const MAPPING_TABLES: readonly MappingTable[] = [
   ...PROVIDERS.map((provider) => {
-    const { id, responses, providerCodeFrom } = provider;
-    return { provider: id, rows: responses, ...(providerCodeFrom && { providerCodeFrom }) };
+    const { id, binding, responses, providerCodeFrom } = provider;
+    const rows = responses.map((row: MappingRow) =>
+      row.field ? { ...row, field: binding.field(row.field) } : row,
+    );
+    return { provider: id, rows, ...(providerCodeFrom && { providerCodeFrom }) };
   }),
   { provider: "any", rows: GENERIC_RESPONSES },
 ];

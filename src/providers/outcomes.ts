@@ -11,6 +11,7 @@ import type {
   UnexpectedProviderResponse,
 } from "../otp/model.js";
 import type { SendFailure, Sent } from "../otp/ports.js";
+import type { ProviderBinding } from "./binding.js";
 import type { ReplyHeaders, UpstreamFault, UpstreamReply } from "./http-client.js";
 
 /**
@@ -28,7 +29,7 @@ export interface DocumentedResponse {
   /** Where `providerCode` comes from, in words, when it is no fixed code (for the docs). */
   providerCodeFrom?: string;
   retryable?: boolean;
-  /** The input path to blame in `fieldErrors`. */
+  /** The input field to blame in `fieldErrors`, under the provider's member (`phone` for `phone.phone`). */
   field?: string;
   /** Safe for an end user. */
   message?: string;
@@ -38,19 +39,22 @@ export interface DocumentedResponse {
   notes?: string;
 }
 
-/** Turn a documented failure row into the outcome it stands for. */
+/** What an answer says beyond its documented row. */
+export interface RowOverrides {
+  providerCode?: string;
+  retryAfterSeconds?: number | null;
+  fieldErrors?: FieldError[];
+  message?: string;
+}
+
+/** Turn a documented failure row of `provider` into the outcome it stands for (see `ProviderBinding.failure`). */
 export function failureFromRow(
-  provider: ProviderId,
+  provider: Pick<ProviderBinding, "id" | "field">,
   row: DocumentedResponse,
-  overrides: {
-    providerCode?: string;
-    retryAfterSeconds?: number | null;
-    fieldErrors?: FieldError[];
-    message?: string;
-  } = {},
+  overrides: RowOverrides = {},
 ): OtpFailure {
   const base = {
-    provider,
+    provider: provider.id,
     providerCode: overrides.providerCode ?? row.providerCode ?? row.code,
     retryable: row.retryable ?? false,
     message: overrides.message ?? row.message ?? row.documented,
@@ -58,13 +62,14 @@ export function failureFromRow(
   switch (row.outcome) {
     case "OtpSent":
     case "HumanVerificationRequired":
-      throw new Error(`row ${row.code} of ${provider} is not a provider's failure`);
+      throw new Error(`row ${row.code} of ${provider.id} is not a provider's failure`);
     case "InvalidInput":
       return {
         ...base,
         kind: row.outcome,
         fieldErrors:
-          overrides.fieldErrors ?? (row.field ? [{ field: row.field, message: base.message }] : []),
+          overrides.fieldErrors ??
+          (row.field ? [{ field: provider.field(row.field), message: base.message }] : []),
       };
     case "RateLimited":
       return {
@@ -78,6 +83,19 @@ export function failureFromRow(
     default:
       return { ...base, kind: row.outcome };
   }
+}
+
+/**
+ * The row of a documented code, named once where a module needs that row: throws when the table has no such
+ * code, so a renamed or removed row fails at module load, never at request time.
+ */
+export function documentedRow<const Row extends DocumentedResponse, const Code extends Row["code"]>(
+  responses: readonly Row[],
+  code: Code,
+): Extract<Row, { code: Code }> {
+  const row = responses.find((r) => r.code === code);
+  if (!row) throw new Error(`no documented response "${code}" in its table`);
+  return row as Extract<Row, { code: Code }>;
 }
 
 /** Find the documented row for a code. */

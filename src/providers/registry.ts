@@ -6,8 +6,7 @@
  */
 // Before the providers' GraphQL input classes are decorated.
 import "reflect-metadata";
-import type { ProviderAdapter } from "../otp/ports.js";
-import type { ProviderMember } from "../otp/otp-service.js";
+import type { ProviderAdapter, ProviderAdapters } from "../otp/ports.js";
 import type { ProviderDescriptor } from "./descriptor.js";
 import { dmt } from "./dmt/index.js";
 import { gst } from "./gst/index.js";
@@ -33,25 +32,23 @@ export type ProviderSettings = {
   readonly [P in Provider as P["id"]]?: Parameters<P["createAdapter"]>[0];
 };
 
-/** Every provider with the `RequestOtpInput` member that selects it, for the use case. */
-export const PROVIDER_MEMBERS: readonly ProviderMember[] = PROVIDERS.map(({ id, input }) => ({
-  id,
-  inputMember: input.member,
-}));
-
 /**
- * One adapter for each provider that has settings; the others answer "not configured". Each gets a client of
- * its own from `clientFor`, so a breaker or an in-flight cap never spans two providers.
+ * One adapter for each provider that has settings, by its descriptor's id (the one key the use case looks it up
+ * by); the others answer "not configured". Each gets a client of its own from `clientFor`, so a breaker or an
+ * in-flight cap never spans two providers.
  */
 export function createAdapters(
   settings: ProviderSettings,
   clientFor: (provider: ProviderId) => UpstreamClient,
-): ProviderAdapter[] {
+): ProviderAdapters {
   const own: Readonly<Record<string, unknown>> = settings;
-  return DESCRIPTORS.flatMap((provider) => {
-    const values = own[provider.id];
-    return values === undefined ? [] : [provider.createAdapter(values, clientFor(provider.id as ProviderId))];
-  });
+  return new Map(
+    DESCRIPTORS.flatMap((provider): [ProviderId, ProviderAdapter][] => {
+      const values = own[provider.id];
+      const id = provider.id as ProviderId;
+      return values === undefined ? [] : [[id, provider.createAdapter(values, clientFor(id))]];
+    }),
+  );
 }
 
 /** The field names every provider marks as secret or personal, its secret settings' fields included. */

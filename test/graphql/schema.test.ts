@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { graphql, isEnumType, isInputObjectType, isInterfaceType, isObjectType } from "graphql";
 import { describe, expect, it } from "vitest";
 import { buildOtpSchema, SUBGRAPH_SDL_PATH, subgraphSdl } from "../../src/graphql/schema.js";
+import { PROVIDERS } from "../../src/providers/registry.js";
 
 describe("the subgraph schema", () => {
   it("is the committed schema/subgraph.graphql, and `_service { sdl }` serves it", async () => {
@@ -18,7 +19,7 @@ describe("the subgraph schema", () => {
     expect(sdl).toContain("directive @oneOf on INPUT_OBJECT");
   });
 
-  it("introspects RequestOtpInput as oneOf, with all five members", async () => {
+  it("introspects RequestOtpInput as oneOf, with a member for every provider of the registry", async () => {
     const result = await graphql({
       schema: await buildOtpSchema(),
       source: `{ __type(name: "RequestOtpInput") { isOneOf inputFields { name } } }`,
@@ -26,7 +27,7 @@ describe("the subgraph schema", () => {
     expect(result.data).toEqual({
       __type: {
         isOneOf: true,
-        inputFields: ["gst", "itr", "dmt", "paytm", "phone"].map((name) => ({ name })),
+        inputFields: PROVIDERS.map(({ input }) => ({ name: input.member })),
       },
     });
   });

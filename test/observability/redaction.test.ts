@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROVIDERS } from "../../src/providers/registry.js";
 import { NO_LOCAL_LIMITS } from "../helpers/app.js";
 import { RequestOtpDocument, type RequestOtpInput } from "../__generated__/graphql.js";
 import { execute } from "../helpers/client.js";
@@ -78,16 +79,17 @@ const secrets = new Set<string>([
   "771234",
 ]);
 
+/** Every secret setting of every configured provider (as its descriptor marks them), and Paytm's Basic credential. */
 function providerSecrets(app: CapturedApp): string[] {
-  const { GST, ITR, DMT, PAYTM } = app.config.providers;
-  return [
-    GST?.accessToken,
-    GST?.apiPassword,
-    ITR?.apiToken,
-    DMT?.clientSecret,
-    PAYTM?.clientSecret,
-    PAYTM && Buffer.from(`${PAYTM.clientId}:${PAYTM.clientSecret}`).toString("base64"),
-  ].filter((value): value is string => typeof value === "string" && value.length > 0);
+  const configured: Readonly<Record<string, object | undefined>> = app.config.providers;
+  const valueOf = (id: string, field: string): unknown =>
+    Object.entries(configured[id] ?? {}).find(([name]) => name === field)?.[1];
+  const { PAYTM } = app.config.providers;
+  const secrets: unknown[] = PROVIDERS.flatMap(({ id, settings }) =>
+    Object.values(settings).flatMap((variable) => (variable.secret ? [valueOf(id, variable.field)] : [])),
+  );
+  if (PAYTM) secrets.push(Buffer.from(`${PAYTM.clientId}:${PAYTM.clientSecret}`).toString("base64"));
+  return secrets.filter((value): value is string => typeof value === "string" && value.length > 0);
 }
 
 async function send(app: CapturedApp, input: RequestOtpInput) {

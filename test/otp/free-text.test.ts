@@ -7,6 +7,12 @@ import { parseItrInput } from "../../src/providers/itr/input.js";
 import { parsePaytmInput } from "../../src/providers/paytm/input.js";
 import { parsePhoneInput } from "../../src/providers/phone/input.js";
 import type { Parsed } from "../../src/otp/ports.js";
+import { PROVIDERS } from "../../src/providers/registry.js";
+import { dmt as dmtProvider } from "../../src/providers/dmt/index.js";
+import { gst as gstProvider } from "../../src/providers/gst/index.js";
+import { itr as itrProvider } from "../../src/providers/itr/index.js";
+import { paytm as paytmProvider } from "../../src/providers/paytm/index.js";
+import { phone as phoneProvider } from "../../src/providers/phone/index.js";
 
 /** Text no field takes: a lone surrogate, control characters, bidi overrides and isolates. */
 const ILL_FORMED = {
@@ -24,10 +30,18 @@ const ILL_FORMED = {
 /** One valid input per provider, and how to parse it; every string field of each is free text to test. */
 const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: never) => Parsed<unknown> }[] =
   [
-    { member: "gst", valid: { gstin: "27AAPFU0939F1ZV", username: "gst-user" }, parse: parseGstInput },
-    { member: "itr", valid: { pan: "ABCPE1234F", password: "Portal-Passw0rd" }, parse: parseItrInput },
     {
-      member: "dmt",
+      member: gstProvider.input.member,
+      valid: { gstin: "27AAPFU0939F1ZV", username: "gst-user" },
+      parse: (input: never) => parseGstInput(gstProvider.binding, input),
+    },
+    {
+      member: itrProvider.input.member,
+      valid: { pan: "ABCPE1234F", password: "Portal-Passw0rd" },
+      parse: (input: never) => parseItrInput(itrProvider.binding, input),
+    },
+    {
+      member: dmtProvider.input.member,
       valid: {
         customerMobileNumber: "9123456780",
         otpType: "CUSTOMER_REGISTRATION",
@@ -40,22 +54,22 @@ const MEMBERS: { member: string; valid: Record<string, string>; parse: (input: n
         paramB: "b",
         paramC: "c",
       },
-      parse: parseDmtInput,
+      parse: (input: never) => parseDmtInput(dmtProvider.binding, input),
     },
     {
-      member: "paytm",
+      member: paytmProvider.input.member,
       valid: {
         phone: "9988776655",
         deviceIdentifier: "device-paytm",
         autoReadHash: "hash123",
         locale: "en-IN",
       },
-      parse: (input: never) => parsePaytmInput(input, ["paytm"]),
+      parse: (input: never) => parsePaytmInput(paytmProvider.binding, input, ["paytm"]),
     },
     {
-      member: "phone",
+      member: phoneProvider.input.member,
       valid: { phone: "+919812345670", country: "IN", deviceId: "device-phone" },
-      parse: parsePhoneInput,
+      parse: (input: never) => parsePhoneInput(phoneProvider.binding, input),
     },
   ];
 
@@ -68,6 +82,10 @@ const cases = MEMBERS.flatMap(({ member, valid, parse }) =>
 );
 
 describe("free text", () => {
+  it("has a valid input for every provider of the registry", () => {
+    expect(MEMBERS.map(({ member }) => member)).toEqual(PROVIDERS.map(({ input }) => input.member));
+  });
+
   it("accepts the valid inputs these cases start from", () => {
     for (const { valid, parse } of MEMBERS) expect(parse(valid as never)).toMatchObject({ ok: true });
   });
@@ -86,7 +104,9 @@ describe("free text", () => {
   });
 
   it("keeps letters of every script, and emoji made of surrogate pairs", () => {
-    expect(parseGstInput({ gstin: "27AAPFU0939F1ZV", username: "उपयोगकर्ता-ユーザー-😀" })).toMatchObject({
+    expect(
+      parseGstInput(gstProvider.binding, { gstin: "27AAPFU0939F1ZV", username: "उपयोगकर्ता-ユーザー-😀" }),
+    ).toMatchObject({
       ok: true,
     });
     expect(idempotencyKeyErrors("ключ-😀-مفتاح")).toEqual([]);

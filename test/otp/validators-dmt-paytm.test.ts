@@ -10,6 +10,8 @@ import { isIpAddress, isLatLong } from "../../src/otp/validators/geo-ip.js";
 import { normaliseIndianMobile } from "../../src/otp/validators/indian-mobile.js";
 import { parseDmtInput, type DmtOtpFields } from "../../src/providers/dmt/input.js";
 import { parsePaytmInput, type PaytmOtpFields } from "../../src/providers/paytm/input.js";
+import { dmt as dmtProvider } from "../../src/providers/dmt/index.js";
+import { paytm as paytmProvider } from "../../src/providers/paytm/index.js";
 
 const digit = (min = 0, max = 9) => fc.integer({ min, max }).map(String);
 const digits = (length: number) =>
@@ -229,7 +231,7 @@ describe("arbitrary strings never make a validator throw", () => {
     });
     fc.assert(
       fc.property(input, (dmt) => {
-        const result = parseDmtInput(dmt);
+        const result = parseDmtInput(dmtProvider.binding, dmt);
         if (!result.ok) {
           expect(result.fieldErrors.length).toBeGreaterThan(0);
           for (const error of result.fieldErrors) expect(error.field).toMatch(/^dmt\.\w+$/);
@@ -257,7 +259,7 @@ describe("arbitrary strings never make a validator throw", () => {
     });
     fc.assert(
       fc.property(input, (paytm) => {
-        const result = parsePaytmInput(paytm, ["paytm"]);
+        const result = parsePaytmInput(paytmProvider.binding, paytm, ["paytm"]);
         if (!result.ok) {
           expect(result.fieldErrors.length).toBeGreaterThan(0);
           for (const error of result.fieldErrors) expect(error.field).toMatch(/^paytm\.\w+(\.\d+)?$/);

@@ -11,6 +11,8 @@ import {
   normaliseGstin,
 } from "../../src/otp/validators/gstin.js";
 import { isValidPan, normalisePan, PAN_HOLDER_TYPES, panProblems } from "../../src/otp/validators/pan.js";
+import { gst as gstProvider } from "../../src/providers/gst/index.js";
+import { itr as itrProvider } from "../../src/providers/itr/index.js";
 
 const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LETTERS = ALPHANUMERIC.slice(10);
@@ -212,7 +214,7 @@ describe("PAN", () => {
 
 describe("the GST and ITR input parsers", () => {
   it("report every failing field at once", () => {
-    expect(parseGstInput({ gstin: "27AAPFU0939F1ZX", username: "" })).toEqual({
+    expect(parseGstInput(gstProvider.binding, { gstin: "27AAPFU0939F1ZX", username: "" })).toEqual({
       ok: false,
       fieldErrors: [
         { field: "gst.username", message: "Required." },
@@ -222,7 +224,7 @@ describe("the GST and ITR input parsers", () => {
         },
       ],
     });
-    expect(parseItrInput({ pan: "ABCXE1234F", password: " " })).toEqual({
+    expect(parseItrInput(itrProvider.binding, { pan: "ABCXE1234F", password: " " })).toEqual({
       ok: false,
       fieldErrors: [
         {
@@ -235,11 +237,13 @@ describe("the GST and ITR input parsers", () => {
   });
 
   it("normalise the GSTIN and PAN, and send the password exactly as typed", () => {
-    expect(parseGstInput({ gstin: " 27aapfu0939f1zv", username: " user.name " })).toEqual({
+    expect(
+      parseGstInput(gstProvider.binding, { gstin: " 27aapfu0939f1zv", username: " user.name " }),
+    ).toEqual({
       ok: true,
       value: { task: "getOtp", essentials: { gstin: "27AAPFU0939F1ZV", username: "user.name" } },
     });
-    expect(parseItrInput({ pan: "abcpe1234f ", password: " p@ss word " })).toEqual({
+    expect(parseItrInput(itrProvider.binding, { pan: "abcpe1234f ", password: " p@ss word " })).toEqual({
       ok: true,
       value: { pan: "ABCPE1234F", password: " p@ss word " },
     });
@@ -248,8 +252,8 @@ describe("the GST and ITR input parsers", () => {
   it("never throw and never quote the password, whatever the strings", () => {
     fc.assert(
       fc.property(anyString, anyString, (a, b) => {
-        const gst = parseGstInput({ gstin: a, username: b });
-        const itr = parseItrInput({ pan: b, password: a });
+        const gst = parseGstInput(gstProvider.binding, { gstin: a, username: b });
+        const itr = parseItrInput(itrProvider.binding, { pan: b, password: a });
         expect(typeof gst.ok).toBe("boolean");
         if (!itr.ok && a.length >= 4) {
           for (const error of itr.fieldErrors) expect(error.message).not.toContain(a);

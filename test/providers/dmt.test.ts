@@ -8,6 +8,7 @@ import { execute, post } from "../helpers/client.js";
 import { itRefusesEach, useLoopbackProvider, type BadInput } from "../helpers/loopback-provider.js";
 import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
 import { cases, CLIENT_ID, CLIENT_SECRET, REGISTRATION, REGISTRATION_WIRE } from "./dmt.cases.js";
+import { dmt as dmtProvider } from "../../src/providers/dmt/index.js";
 
 type DmtCode = (typeof DMT_RESPONSES)[number]["code"];
 
@@ -302,6 +303,7 @@ describe("DMT adapter", () => {
 
   it("appends the path to a base URL that has a path prefix and a trailing slash", async () => {
     const adapter = createDmtAdapter(
+      dmtProvider.binding,
       { baseUrl: `${upstream.url}/dmt-gateway/`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
       http,
     );
@@ -312,7 +314,11 @@ describe("DMT adapter", () => {
   });
 
   it("is keyed on the bare mobile, masked in the hint, a phone for the phone policy, with no device", () => {
-    const adapter = createDmtAdapter({ baseUrl: upstream.url, clientId: "i", clientSecret: "s" }, http);
+    const adapter = createDmtAdapter(
+      dmtProvider.binding,
+      { baseUrl: upstream.url, clientId: "i", clientSecret: "s" },
+      http,
+    );
     const parsed = adapter.parse(REGISTRATION);
     if (!parsed.ok) throw new Error("fixture input must be valid");
     expect(adapter.destination(parsed.value)).toEqual({
@@ -326,25 +332,29 @@ describe("DMT adapter", () => {
 
 describe("DMT input validation", () => {
   it("normalises the documented notations and omits what was not given", () => {
-    expect(parseDmtInput(REGISTRATION)).toEqual({ ok: true, value: REGISTRATION_WIRE });
-    expect(parseDmtInput({ ...transaction, latLong: " ", paramB: "" })).toEqual({
+    expect(parseDmtInput(dmtProvider.binding, REGISTRATION)).toEqual({ ok: true, value: REGISTRATION_WIRE });
+    expect(parseDmtInput(dmtProvider.binding, { ...transaction, latLong: " ", paramB: "" })).toEqual({
       ok: true,
       value: transactionWire,
     });
   });
 
   it("takes any ovdData for a document that is not Aadhaar, and an Aadhaar only with its check digit", () => {
-    expect(parseDmtInput({ ...REGISTRATION, ovdType: "Voter ID", ovdData: "ABC1234567" })).toMatchObject({
+    expect(
+      parseDmtInput(dmtProvider.binding, { ...REGISTRATION, ovdType: "Voter ID", ovdData: "ABC1234567" }),
+    ).toMatchObject({
       ok: true,
       value: { ovdType: "Voter ID", ovdData: "ABC1234567" },
     });
     for (const ovdType of ["Aadhaar Card", "AADHAR", "aadhaar"]) {
-      expect(parseDmtInput({ ...REGISTRATION, ovdType, ovdData: "134567890124" }).ok).toBe(false);
+      expect(
+        parseDmtInput(dmtProvider.binding, { ...REGISTRATION, ovdType, ovdData: "134567890124" }).ok,
+      ).toBe(false);
     }
   });
 
   it("reports every failing field at once, and never echoes the Aadhaar number", () => {
-    const result = parseDmtInput({
+    const result = parseDmtInput(dmtProvider.binding, {
       customerMobileNumber: "5876543210",
       otpType: "TRANSACTION",
       username: "",
@@ -382,7 +392,7 @@ describe("DMT input validation", () => {
 
   it("requires what each OTP type documents as mandatory", () => {
     const fields = (input: DmtOtpInput) => {
-      const result = parseDmtInput(input);
+      const result = parseDmtInput(dmtProvider.binding, input);
       return result.ok ? [] : result.fieldErrors.map((error) => error.field);
     };
     expect(fields({ ...transaction, externalRefNumber: null, requestedAmount: null })).toEqual([

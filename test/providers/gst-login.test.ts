@@ -10,6 +10,7 @@ import { UpstreamClient } from "../../src/providers/http-client.js";
 import { startCapturedApp, type CapturedApp } from "../observability/capture.js";
 import { execute } from "../helpers/client.js";
 import { startUpstream, type RecordedRequest, type Upstream } from "../helpers/upstream.js";
+import { gst as gstProvider } from "../../src/providers/gst/index.js";
 
 const USERNAME = "aggregator-login@example.com";
 const PASSWORD = "p4ss-w0rd-under-test";
@@ -203,6 +204,7 @@ describe("GST login, its token's life (adapter, hand-moved clock)", () => {
     let now = Date.UTC(2026, 0, 1);
     const http = new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 65_536 });
     const adapter = createGstAdapter(
+      gstProvider.binding,
       {
         baseUrl: upstream.url,
         otpPath: OTP_PATH,
@@ -305,6 +307,7 @@ describe("GST login answered HTTP 403 with a body its document does not describe
     });
     try {
       const adapter = createGstAdapter(
+        gstProvider.binding,
         {
           baseUrl: forbidden.url,
           otpPath: OTP_PATH,

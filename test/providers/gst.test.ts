@@ -7,6 +7,7 @@ import { post } from "../helpers/client.js";
 import { useLoopbackProvider } from "../helpers/loopback-provider.js";
 import { json, refusedUrl, startUpstream } from "../helpers/upstream.js";
 import { cases } from "./gst.cases.js";
+import { gst as gstProvider } from "../../src/providers/gst/index.js";
 
 const INPUT = { gstin: " 27aapfu0939f1zv ", username: "taxpayer.one" };
 const SENT = cases.rows["200"]?.reply ?? { status: 0, body: null };
@@ -111,10 +112,11 @@ describe("GST adapter", () => {
   it("a refused connection is ProviderUnavailable", async () => {
     const http = new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 64 * 1024 });
     const adapter = createGstAdapter(
+      gstProvider.binding,
       { baseUrl: await refusedUrl(), otpPath: "/otp", loginPath: "/login", accessToken: "token" },
       http,
     );
-    const parsed = parseGstInput(INPUT);
+    const parsed = parseGstInput(gstProvider.binding, INPUT);
     if (!parsed.ok) throw new Error("fixture input must be valid");
     expect(await adapter.send(parsed.value)).toMatchObject({
       kind: FAULT.outcome,
@@ -128,10 +130,11 @@ describe("GST adapter", () => {
     try {
       const http = new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 64 * 1024 });
       const adapter = createGstAdapter(
+        gstProvider.binding,
         { baseUrl: `${upstream.url}/v2`, otpPath: "/otp", loginPath: "/login", accessToken: "token" },
         http,
       );
-      const parsed = parseGstInput(INPUT);
+      const parsed = parseGstInput(gstProvider.binding, INPUT);
       if (!parsed.ok) throw new Error("fixture input must be valid");
       expect(adapter.destination(parsed.value)).toEqual({ key: "27AAPFU0939F1ZV", hint: "27*********F1ZV" });
       expect(adapter.device(parsed.value)).toBeNull();

@@ -11,6 +11,7 @@ import { execute } from "../helpers/client.js";
 import { useLoopbackProvider } from "../helpers/loopback-provider.js";
 import { json, refusedUrl, type UpstreamHandler } from "../helpers/upstream.js";
 import { cases } from "./itr.cases.js";
+import { itr as itrProvider } from "../../src/providers/itr/index.js";
 
 const PASSWORD = "S3cret pass#word";
 const INPUT = { pan: " abcpe1234f", password: PASSWORD };
@@ -149,8 +150,12 @@ describe("ITR over HTTP against a loopback provider", () => {
 describe("ITR adapter", () => {
   it("a refused connection is ProviderUnavailable; the destination is the PAN, masked for the user", async () => {
     const http = new UpstreamClient({ timeoutMs: 1000, maxBodyBytes: 64 * 1024 });
-    const adapter = createItrAdapter({ baseUrl: await refusedUrl(), apiToken: "token" }, http);
-    const parsed = parseItrInput(INPUT);
+    const adapter = createItrAdapter(
+      itrProvider.binding,
+      { baseUrl: await refusedUrl(), apiToken: "token" },
+      http,
+    );
+    const parsed = parseItrInput(itrProvider.binding, INPUT);
     if (!parsed.ok) throw new Error("fixture input must be valid");
     expect(adapter.destination(parsed.value)).toEqual({ key: "ABCPE1234F", hint: "AB******4F" });
     expect(adapter.device(parsed.value)).toBeNull();

@@ -10,6 +10,7 @@ import { execute, post } from "../helpers/client.js";
 import { itRefusesEach, useLoopbackProvider, type BadInput } from "../helpers/loopback-provider.js";
 import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
 import { cases, CLIENT_ID, CLIENT_SECRET, STATE_TOKEN } from "./paytm.cases.js";
+import { paytm as paytmProvider } from "../../src/providers/paytm/index.js";
 
 type PaytmCode = (typeof PAYTM_RESPONSES)[number]["code"];
 type PaytmRow = (typeof PAYTM_RESPONSES)[number];
@@ -299,6 +300,7 @@ describe("PAYTM adapter", () => {
 
   it("keeps a base URL's path prefix, and keys on the bare mobile and the device", async () => {
     const adapter = createPaytmAdapter(
+      paytmProvider.binding,
       {
         baseUrl: `${upstream.url}/accounts/`,
         clientId: CLIENT_ID,
@@ -324,6 +326,7 @@ describe("PAYTM input validation", () => {
   it("reports every failing field at once", () => {
     expect(
       parsePaytmInput(
+        paytmProvider.binding,
         {
           phone: "12345",
           deviceIdentifier: "",
@@ -347,7 +350,7 @@ describe("PAYTM input validation", () => {
   });
 
   it("refuses to send with no scopes at all", () => {
-    expect(parsePaytmInput(input, [])).toEqual({
+    expect(parsePaytmInput(paytmProvider.binding, input, [])).toEqual({
       ok: false,
       fieldErrors: [{ field: "paytm.scopes", message: "Required: this server has no default scopes." }],
     });

@@ -4,6 +4,7 @@ import { createPhoneAdapter, PHONE_PATH } from "../../src/providers/phone/adapte
 import { parsePhoneInput, type PhoneOtpFields } from "../../src/providers/phone/input.js";
 import type { ProviderAdapter } from "../../src/otp/ports.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
+import { phone as phoneProvider } from "../../src/providers/phone/index.js";
 
 const input = { phone: "+92 301 2345678", country: "pk", deviceId: "android.unique.device.id" };
 const wire = { phone: "+923012345678", country: "PK", deviceId: "android.unique.device.id" };
@@ -14,7 +15,7 @@ const http = new UpstreamClient({ timeoutMs: 500, maxBodyBytes: 64 * 1024 });
 
 beforeAll(async () => {
   upstream = await startUpstream();
-  adapter = createPhoneAdapter({ baseUrl: upstream.url }, http);
+  adapter = createPhoneAdapter(phoneProvider.binding, { baseUrl: upstream.url }, http);
 });
 afterAll(() => upstream.close());
 
@@ -164,7 +165,7 @@ describe("PHONE adapter: every documented response", () => {
 
 describe("PHONE adapter: faults", () => {
   it("a refused connection is ProviderUnavailable", async () => {
-    const refused = createPhoneAdapter({ baseUrl: await refusedUrl() }, http);
+    const refused = createPhoneAdapter(phoneProvider.binding, { baseUrl: await refusedUrl() }, http);
     const result = await refused.send(wire);
     expect(result).toMatchObject({ kind: "ProviderUnavailable", providerCode: null, retryable: true });
   });
@@ -177,14 +178,18 @@ describe("PHONE adapter: faults", () => {
 
 describe("PHONE input validation", () => {
   it("normalises an E.164 number of its country", () => {
-    expect(parsePhoneInput(input)).toEqual({ ok: true, value: wire });
-    expect(parsePhoneInput({ phone: "+1 415 555 2671", country: "US", deviceId: "d" })).toMatchObject({
+    expect(parsePhoneInput(phoneProvider.binding, input)).toEqual({ ok: true, value: wire });
+    expect(
+      parsePhoneInput(phoneProvider.binding, { phone: "+1 415 555 2671", country: "US", deviceId: "d" }),
+    ).toMatchObject({
       ok: true,
     });
   });
 
   it("reports every failing field at once", () => {
-    expect(parsePhoneInput({ phone: "0301 2345678", country: "Pakistan", deviceId: " " })).toEqual({
+    expect(
+      parsePhoneInput(phoneProvider.binding, { phone: "0301 2345678", country: "Pakistan", deviceId: " " }),
+    ).toEqual({
       ok: false,
       fieldErrors: [
         { field: "phone.country", message: "At most 2 characters." },
@@ -198,14 +203,14 @@ describe("PHONE input validation", () => {
   });
 
   it("refuses a number of another country", () => {
-    expect(parsePhoneInput({ ...input, country: "IN" })).toEqual({
+    expect(parsePhoneInput(phoneProvider.binding, { ...input, country: "IN" })).toEqual({
       ok: false,
       fieldErrors: [{ field: "phone.country", message: "The phone number is not a number of IN." }],
     });
   });
 
   it("refuses unknown countries, over-long values and control characters", () => {
-    const result = parsePhoneInput({
+    const result = parsePhoneInput(phoneProvider.binding, {
       phone: "+92301\u00002345678",
       country: "ZZ",
       deviceId: "d".repeat(129),

@@ -97,3 +97,52 @@ describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))(
     });
   },
 );
+
+/** A source file without its comments (prose there may name a provider; code may not). */
+const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+
+/** The fields of a GraphQL input type, from the checked-in SDL. */
+function inputFields(type: string): string[] {
+  const start = SCHEMA.indexOf(`input ${type} {`);
+  const block = SCHEMA.slice(start, SCHEMA.indexOf("}", start));
+  return [...block.matchAll(/^\s+(\w+):/gm)].map((match) => match[1] ?? "");
+}
+
+describe.each(PROVIDERS.map((provider) => [provider.id, provider] as const))(
+  "%s's folder",
+  (id, provider) => {
+    const { member } = provider.input;
+    const folder = `src/providers/${member}`;
+    const own = SOURCES.filter(([file]) => file.startsWith(`${folder}/`));
+    const outsideDescriptor = own.filter(([file]) => file !== `${folder}/index.ts`);
+
+    it("writes its id and its member in its descriptor only (the rest is given its binding)", () => {
+      expect(outsideDescriptor.length).toBeGreaterThan(0);
+      const quotedId = new RegExp(`(["'\`])${id}\\1`);
+      const fields = inputFields(provider.input.type.name);
+      expect(fields.length).toBeGreaterThan(0);
+      // The member also names fields and wire values (PHONE's `phone` field, Paytm's `paytm` scope): it is looked for
+      // where it names the member, as the head of a field path and as the prefix of a field-error collector.
+      const path = new RegExp(`\\b${member}\\.(${fields.join("|")})\\b`);
+      for (const [file, text] of outsideDescriptor) {
+        const source = code(text);
+        expect(quotedId.exec(source)?.[0], `${file} quotes the id`).toBeUndefined();
+        expect(path.exec(source)?.[0], `${file} writes a field path`).toBeUndefined();
+        expect(source, `${file} makes its own field-error collector`).not.toMatch(/new FieldErrors\(/);
+      }
+      const descriptor = own.find(([file]) => file === `${folder}/index.ts`)?.[1] ?? "";
+      expect(descriptor).toMatch(quotedId);
+      expect(descriptor).toContain(`member: "${member}"`);
+    });
+  },
+);
+
+it("no documented response is found by its position in its table, only by its code", () => {
+  const providers = SOURCES.filter(([file]) => file.startsWith("src/providers/"));
+  expect(providers.length).toBeGreaterThan(0);
+  for (const [file, text] of providers) {
+    const source = code(text);
+    expect(source, `${file} indexes a response table`).not.toMatch(/_RESPONSES\s*\[/);
+    expect(source, `${file} destructures a response table`).not.toMatch(/\]\s*=\s*\w*_RESPONSES\b/);
+  }
+});

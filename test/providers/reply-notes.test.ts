@@ -8,6 +8,9 @@ import type { UpstreamReply } from "../../src/providers/http-client.js";
 import { mapItrResponse } from "../../src/providers/itr/adapter.js";
 import { mapPaytmResponse } from "../../src/providers/paytm/adapter.js";
 import { ReplyLog } from "../../src/providers/reply-log.js";
+import { gst } from "../../src/providers/gst/index.js";
+import { itr } from "../../src/providers/itr/index.js";
+import { paytm } from "../../src/providers/paytm/index.js";
 
 function reply(status: number, body: unknown): UpstreamReply {
   const text = typeof body === "string" ? body : JSON.stringify(body);
@@ -39,17 +42,17 @@ const BLOCKED = { responseCode: "BE1426099", status: "FAILURE", message: "Your a
 
 describe("mappers are pure: they answer a note, and settle acts on it", () => {
   it("answers a note instead of logging, for each provider that notes a reply", () => {
-    expect(mapPaytmResponse(reply(200, BLOCKED))).toMatchObject({
+    expect(mapPaytmResponse(paytm.binding, reply(200, BLOCKED))).toMatchObject({
       kind: "noted",
       result: { kind: "AccountBlocked", providerCode: "BE1426099" },
       note: { kind: "unrecognised", field: "responseCode", value: "BE1426099", mappedAs: "AccountBlocked" },
     });
-    expect(mapGstResponse(reply(404, "<html>Not Found</html>"), "/otp")).toMatchObject({
+    expect(mapGstResponse(gst.binding, reply(404, "<html>Not Found</html>"), "/otp")).toMatchObject({
       kind: "noted",
       result: { kind: "ProviderUnavailable" },
       note: { kind: "undocumented", hint: expect.stringContaining("GST_OTP_PATH") as string },
     });
-    expect(mapItrResponse(reply(200, { otp_status: "maybe later" }))).toMatchObject({
+    expect(mapItrResponse(itr.binding, reply(200, { otp_status: "maybe later" }))).toMatchObject({
       kind: "noted",
       note: { kind: "undocumented", hint: expect.stringContaining("otp_status") as string },
     });
@@ -57,7 +60,9 @@ describe("mappers are pure: they answer a note, and settle acts on it", () => {
 
   it("settle logs and counts the note once, and answers the mapped outcome", async () => {
     const { lines, metrics, client } = hook("PAYTM");
-    const answer = settle(client, "PAYTM", reply(200, BLOCKED), mapPaytmResponse);
+    const answer = settle(client, paytm.id, reply(200, BLOCKED), (got) =>
+      mapPaytmResponse(paytm.binding, got),
+    );
     expect(answer).toMatchObject({ kind: "AccountBlocked", providerCode: "BE1426099" });
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toEqual([
@@ -74,8 +79,8 @@ describe("mappers are pure: they answer a note, and settle acts on it", () => {
 
   it("settle logs an undocumented reply with the mapping's hint, and counts it", async () => {
     const { lines, metrics, client } = hook("GST");
-    const answer = settle(client, "GST", reply(404, "<html>Not Found</html>"), (got) =>
-      mapGstResponse(got, "/otp"),
+    const answer = settle(client, gst.id, reply(404, "<html>Not Found</html>"), (got) =>
+      mapGstResponse(gst.binding, got, "/otp"),
     );
     expect(answer).toMatchObject({ kind: "ProviderUnavailable" });
     await new Promise((resolve) => setImmediate(resolve));

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGstSandbox } from "../../src/providers/gst/sandbox.js";
 import { ITR_PATH } from "../../src/providers/itr/adapter.js";
-import { ITR_MAGIC, ITR_SANDBOX_API_TOKEN, itrSandbox } from "../../src/providers/itr/sandbox.js";
+import { itr as itrProvider } from "../../src/providers/itr/index.js";
+import { ITR_MAGIC, ITR_SANDBOX_API_TOKEN } from "../../src/providers/itr/sandbox.js";
 import { startFake, type RunningFake } from "../../src/sandbox/fake-server.js";
 
 describe("the sandbox fakes, in the seeds' shapes", () => {
@@ -13,7 +14,7 @@ describe("the sandbox fakes, in the seeds' shapes", () => {
   let itr: RunningFake;
   beforeAll(async () => {
     gst = await startFake(createGstSandbox());
-    itr = await startFake(itrSandbox.fake);
+    itr = await startFake(itrProvider.sandbox.fake);
   });
   afterAll(async () => {
     await gst.close();

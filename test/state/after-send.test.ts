@@ -4,11 +4,10 @@ import { MemoryStore } from "../../src/otp/store/memory.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import { StoreUnavailableError } from "../../src/otp/store/store.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
-import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
-import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { phone } from "../../src/providers/phone/index.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
-import { phoneInput, STATE_SECRET } from "./fixtures.js";
+import { phoneRequest, adaptersOf, STATE_SECRET } from "./fixtures.js";
 
 /** A memory store that loses its connection once the limits were counted, as Redis can mid-request. */
 class StoreLostAfterLimits extends MemoryStore {
@@ -31,13 +30,13 @@ describe("a store failure after the provider was asked", () => {
   it("still answers OtpSent (the SMS went out; a retry would send another) and reports each lost write", async () => {
     const lost: string[] = [];
     const service = new OtpService({
-      providers: PROVIDER_MEMBERS,
-      adapters: [
-        createPhoneAdapter(
+      adapters: adaptersOf([
+        phone,
+        phone.createAdapter(
           { baseUrl: upstream.url },
           new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 }),
         ),
-      ],
+      ]),
       store: new StoreLostAfterLimits(),
       sandbox: false,
       limits: DEFAULT_LIMITS,
@@ -47,7 +46,10 @@ describe("a store failure after the provider was asked", () => {
         lost.push(step);
       },
     });
-    const outcome = await service.requestOtp(phoneInput(1), { clientIp: "127.0.0.1", idempotencyKey: "k-1" });
+    const outcome = await service.requestOtp(phoneRequest(1), {
+      clientIp: "127.0.0.1",
+      idempotencyKey: "k-1",
+    });
     expect(outcome.kind).toBe("OtpSent");
     expect(upstream.requests).toHaveLength(1);
     expect(lost).toEqual(["saveChallenge", "completeIdempotency"]);

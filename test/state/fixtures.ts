@@ -5,8 +5,9 @@ import { RedisStore } from "../../src/otp/store/redis.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
-import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
-import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { providerRequest } from "../../src/graphql/request-otp-input.js";
+import type { ProviderAdapter, ProviderAdapters, ProviderRequest } from "../../src/otp/ports.js";
+import { phone } from "../../src/providers/phone/index.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
 import { uniquePrefix } from "../helpers/redis.js";
 
@@ -62,8 +63,7 @@ export function phoneService(options: {
 }): OtpService {
   const http = new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 });
   return new OtpService({
-    providers: PROVIDER_MEMBERS,
-    adapters: [createPhoneAdapter({ baseUrl: options.baseUrl }, http)],
+    adapters: adaptersOf([phone, phone.createAdapter({ baseUrl: options.baseUrl }, http)]),
     store: options.store,
     sandbox: options.sandbox ?? false,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
@@ -77,4 +77,21 @@ export function phoneService(options: {
 /** A PHONE input for an Indian mobile number ending in `suffix`. */
 export function phoneInput(suffix: string | number, deviceId = "device-1") {
   return { phone: { phone: `+9198${String(suffix).padStart(8, "0")}`, country: "IN", deviceId } };
+}
+
+/** {@link phoneInput} as the use case is asked it. */
+export function phoneRequest(suffix: string | number, deviceId?: string): ProviderRequest {
+  return asked(phoneInput(suffix, deviceId));
+}
+
+/** What the use case is asked for a `RequestOtpInput`: its member resolved as the resolver resolves it. */
+export function asked(input: Readonly<Record<string, unknown>>): ProviderRequest {
+  return providerRequest(input);
+}
+
+/** Adapters keyed by their provider's id, as `createAdapters` keys them. */
+export function adaptersOf(
+  ...entries: (readonly [provider: { id: string }, adapter: ProviderAdapter])[]
+): ProviderAdapters {
+  return new Map(entries.map(([provider, adapter]) => [provider.id, adapter]));
 }

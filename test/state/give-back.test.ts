@@ -10,20 +10,29 @@ import type { ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type { LimitPolicy } from "../../src/otp/limits.js";
 import { OtpService } from "../../src/otp/otp-service.js";
-import type { ProviderAdapter } from "../../src/otp/ports.js";
+import type { ProviderAdapters } from "../../src/otp/ports.js";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
-import { createDmtAdapter } from "../../src/providers/dmt/adapter.js";
+import { dmt as dmtProvider } from "../../src/providers/dmt/index.js";
 import type { DmtOtpFields } from "../../src/providers/dmt/input.js";
 import { createGstAdapter } from "../../src/providers/gst/adapter.js";
+import { gst as gstProvider } from "../../src/providers/gst/index.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
-import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
-import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { phone as phoneProvider } from "../../src/providers/phone/index.js";
 import { freePort } from "../helpers/ports.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { hang, ok, reply, startFaultServer, type FaultServer } from "../resilience/fault-server.js";
-import { backends, manualClock, phoneInput, STATE_SECRET, type ManualClock } from "./fixtures.js";
+import {
+  adaptersOf,
+  asked,
+  phoneRequest,
+  backends,
+  manualClock,
+  phoneInput,
+  STATE_SECRET,
+  type ManualClock,
+} from "./fixtures.js";
 import { NO_LIMITS } from "../helpers/limits.js";
 
 const redisUrl = inject("redisUrl");
@@ -89,26 +98,29 @@ for (const backend of backends(redisUrl)) {
       return server;
     };
     /** The use case over `store` (another replica when called again), or over its own store. */
-    const service = (adapter: ProviderAdapter, limits: LimitPolicy, own?: OtpStore) =>
+    const service = (adapters: ProviderAdapters, limits: LimitPolicy, own?: OtpStore) =>
       new OtpService({
-        providers: PROVIDER_MEMBERS,
-        adapters: [adapter],
+        adapters,
         store: own ?? store,
         sandbox: false,
         limits,
         stateKeys: new StateKeys(STATE_SECRET),
         now: () => new Date(clock.now()),
       });
-    const phone = (baseUrl: string, http = client()) => createPhoneAdapter({ baseUrl }, http);
+    const phone = (baseUrl: string, http = client()) =>
+      adaptersOf([phoneProvider, phoneProvider.createAdapter({ baseUrl }, http)]);
     const dmt = (baseUrl: string, http = client()) =>
-      createDmtAdapter({ baseUrl, clientId: "id", clientSecret: "secret" }, http);
+      adaptersOf([
+        dmtProvider,
+        dmtProvider.createAdapter({ baseUrl, clientId: "id", clientSecret: "secret" }, http),
+      ]);
 
     /** Open the breaker of `adapter`'s client with one 503, sent through a service with a store of its own. */
-    async function openBreaker(server: FaultServer, adapter: ProviderAdapter) {
+    async function openBreaker(server: FaultServer, adapters: ProviderAdapters) {
       server.respond(reply(503, "down"));
-      const opener = service(adapter, NO_LIMITS, new MemoryStore());
-      const input = adapter.id === "DMT" ? transaction("OPENER1") : phoneInput(999);
-      expect(await opener.requestOtp(input, context)).toMatchObject({ kind: "ProviderUnavailable" });
+      const opener = service(adapters, NO_LIMITS, new MemoryStore());
+      const input = adapters.has(dmtProvider.id) ? transaction("OPENER1") : phoneInput(999);
+      expect(await opener.requestOtp(asked(input), context)).toMatchObject({ kind: "ProviderUnavailable" });
       server.respond(ok);
       server.requests.length = 0;
     }
@@ -117,14 +129,14 @@ for (const backend of backends(redisUrl)) {
       it("a refused connection: given back, so the retry once the provider is up is sent", async () => {
         const port = await freePort();
         const otp = service(phone(`http://127.0.0.1:${port}`), ONE_OF_EACH);
-        expect(await otp.requestOtp(phoneInput(7), context)).toMatchObject({
+        expect(await otp.requestOtp(phoneRequest(7), context)).toMatchObject({
           kind: "ProviderUnavailable",
           providerCode: null,
         });
         const upstream = await start(ok, port);
-        expect((await otp.requestOtp(phoneInput(7), context)).kind).toBe("OtpSent");
+        expect((await otp.requestOtp(phoneRequest(7), context)).kind).toBe("OtpSent");
         // Counted again now: the next one is refused.
-        expect(await otp.requestOtp(phoneInput(7), context)).toMatchObject({ kind: "RateLimited" });
+        expect(await otp.requestOtp(phoneRequest(7), context)).toMatchObject({ kind: "RateLimited" });
         expect(upstream.requests).toHaveLength(1);
       });
 
@@ -133,14 +145,14 @@ for (const backend of backends(redisUrl)) {
         const http = client(BREAKER);
         await openBreaker(upstream, phone(upstream.url, http));
         const refused = await service(phone(upstream.url, http), ONE_OF_EACH).requestOtp(
-          phoneInput(7),
+          asked(phoneInput(7)),
           context,
         );
         expect(refused).toMatchObject({ kind: "ProviderUnavailable", providerCode: null });
         expect(upstream.requests).toHaveLength(0);
         // Another replica, whose breaker is closed, sends at once.
         const replica = service(phone(upstream.url), ONE_OF_EACH);
-        expect((await replica.requestOtp(phoneInput(7), context)).kind).toBe("OtpSent");
+        expect((await replica.requestOtp(phoneRequest(7), context)).kind).toBe("OtpSent");
       });
 
       it("the in-flight cap full: given back", async () => {
@@ -148,12 +160,12 @@ for (const backend of backends(redisUrl)) {
         const upstream = await start((res) => held.push(res));
         const http = client(BREAKER);
         const first = service(phone(upstream.url, http), NO_LIMITS, new MemoryStore()).requestOtp(
-          phoneInput(999),
+          asked(phoneInput(999)),
           context,
         );
         await requests(upstream, 1);
         const refused = await service(phone(upstream.url, http), ONE_OF_EACH).requestOtp(
-          phoneInput(7),
+          asked(phoneInput(7)),
           context,
         );
         expect(refused).toMatchObject({ kind: "ProviderUnavailable", providerCode: null });
@@ -161,7 +173,7 @@ for (const backend of backends(redisUrl)) {
         expect((await first).kind).toBe("OtpSent");
         upstream.respond(ok);
         expect(
-          (await service(phone(upstream.url), ONE_OF_EACH).requestOtp(phoneInput(7), context)).kind,
+          (await service(phone(upstream.url), ONE_OF_EACH).requestOtp(phoneRequest(7), context)).kind,
         ).toBe("OtpSent");
       });
 
@@ -175,25 +187,26 @@ for (const backend of backends(redisUrl)) {
           } else reply(200, { result: { message: "OTP sent", appKey: "app-key-1" } })(res, req, "");
         });
         const gst = createGstAdapter(
+          gstProvider.binding,
           { baseUrl: upstream.url, otpPath: "/otp", loginPath: "/login", apiUsername: "u", apiPassword: "p" },
           client(),
           clock.now,
         );
-        const otp = service(gst, ONE_OF_EACH);
+        const otp = service(adaptersOf([gstProvider, gst]), ONE_OF_EACH);
         const input = { gst: { gstin: GSTIN, username: "taxpayer.one" } };
-        expect(await otp.requestOtp(input, context)).toMatchObject({ kind: "ProviderAuthFailed" });
+        expect(await otp.requestOtp(asked(input), context)).toMatchObject({ kind: "ProviderAuthFailed" });
         loginWorks = true;
         clock.advance(1_000); // the login's back-off; the cooldown (30 s) and the hourly caps would still refuse
-        expect((await otp.requestOtp(input, context)).kind).toBe("OtpSent");
+        expect((await otp.requestOtp(asked(input), context)).kind).toBe("OtpSent");
         expect(upstream.requests.map((request) => request.url)).toEqual(["/login", "/login", "/otp"]);
       });
 
       it("kept when the request may have reached the provider: a timeout, an undocumented 5xx", async () => {
         const upstream = await start(hang);
         const otp = service(phone(upstream.url, client(undefined, 300)), ONE_OF_EACH);
-        expect(await otp.requestOtp(phoneInput(7), context)).toMatchObject({ kind: "ProviderUnavailable" });
+        expect(await otp.requestOtp(phoneRequest(7), context)).toMatchObject({ kind: "ProviderUnavailable" });
         upstream.respond(ok);
-        expect(await otp.requestOtp(phoneInput(7), context)).toMatchObject({ kind: "RateLimited" });
+        expect(await otp.requestOtp(phoneRequest(7), context)).toMatchObject({ kind: "RateLimited" });
 
         upstream.respond(reply(503, "<html>down</html>"));
         // Only the destination's limits, so that the first send's counts do not refuse this one.
@@ -202,12 +215,12 @@ for (const backend of backends(redisUrl)) {
           cooldownSeconds: 30,
           maxPerDestinationPerHour: 1,
         });
-        expect(await other.requestOtp(phoneInput(8000), context)).toMatchObject({
+        expect(await other.requestOtp(phoneRequest(8000), context)).toMatchObject({
           kind: "ProviderUnavailable",
           providerCode: "503",
         });
         upstream.respond(ok);
-        expect(await other.requestOtp(phoneInput(8000), context)).toMatchObject({ kind: "RateLimited" });
+        expect(await other.requestOtp(phoneRequest(8000), context)).toMatchObject({ kind: "RateLimited" });
       });
     });
 
@@ -219,12 +232,12 @@ for (const backend of backends(redisUrl)) {
         ] as const) {
           const upstream = await start(answer);
           const otp = service(dmt(upstream.url), NO_LIMITS);
-          expect((await otp.requestOtp(transaction(reference), context)).kind).not.toBe("OtpSent");
+          expect((await otp.requestOtp(asked(transaction(reference)), context)).kind).not.toBe("OtpSent");
           upstream.respond(DMT_SENT);
-          expect((await otp.requestOtp(transaction(reference), context)).kind).toBe("OtpSent");
+          expect((await otp.requestOtp(asked(transaction(reference)), context)).kind).toBe("OtpSent");
           expect(upstream.requests).toHaveLength(2);
           // Taken now: the OTP exists.
-          expect(await otp.requestOtp(transaction(reference), context)).toMatchObject({
+          expect(await otp.requestOtp(asked(transaction(reference)), context)).toMatchObject({
             kind: "InvalidInput",
             fieldErrors: [{ field: "dmt.externalRefNumber" }],
           });
@@ -234,9 +247,9 @@ for (const backend of backends(redisUrl)) {
       it('a "1" gives back the reference only: the destination cap stays counted (it reached the provider)', async () => {
         const upstream = await start(DMT_FAILED);
         const otp = service(dmt(upstream.url), { ...NO_LIMITS, maxPerDestinationPerHour: 1 });
-        await otp.requestOtp(transaction(), context);
+        await otp.requestOtp(asked(transaction()), context);
         upstream.respond(DMT_SENT);
-        expect(await otp.requestOtp(transaction(), context)).toMatchObject({
+        expect(await otp.requestOtp(asked(transaction()), context)).toMatchObject({
           kind: "RateLimited",
           limitedBy: "LOCAL_POLICY",
         });
@@ -245,33 +258,34 @@ for (const backend of backends(redisUrl)) {
       it("a refused connection or an open circuit: the same reference is sent once the provider is reachable", async () => {
         const port = await freePort();
         const otp = service(dmt(`http://127.0.0.1:${port}`), NO_LIMITS);
-        expect(await otp.requestOtp(transaction("REF0000003"), context)).toMatchObject({
+        expect(await otp.requestOtp(asked(transaction("REF0000003")), context)).toMatchObject({
           kind: "ProviderUnavailable",
         });
         const upstream = await start(DMT_SENT, port);
-        expect((await otp.requestOtp(transaction("REF0000003"), context)).kind).toBe("OtpSent");
+        expect((await otp.requestOtp(asked(transaction("REF0000003")), context)).kind).toBe("OtpSent");
 
         const http = client(BREAKER);
         await openBreaker(upstream, dmt(upstream.url, http));
         const refused = await service(dmt(upstream.url, http), NO_LIMITS).requestOtp(
-          transaction("REF0000004"),
+          asked(transaction("REF0000004")),
           context,
         );
         expect(refused).toMatchObject({ kind: "ProviderUnavailable", providerCode: null });
         upstream.respond(DMT_SENT);
         expect(
-          (await service(dmt(upstream.url), NO_LIMITS).requestOtp(transaction("REF0000004"), context)).kind,
+          (await service(dmt(upstream.url), NO_LIMITS).requestOtp(asked(transaction("REF0000004")), context))
+            .kind,
         ).toBe("OtpSent");
       });
 
       it("kept when an OTP may exist: a timeout after the request was written", async () => {
         const upstream = await start(hang);
         const otp = service(dmt(upstream.url, client(undefined, 300)), NO_LIMITS);
-        expect(await otp.requestOtp(transaction("REF0000005"), context)).toMatchObject({
+        expect(await otp.requestOtp(asked(transaction("REF0000005")), context)).toMatchObject({
           kind: "ProviderUnavailable",
         });
         upstream.respond(DMT_SENT);
-        expect(await otp.requestOtp(transaction("REF0000005"), context)).toMatchObject({
+        expect(await otp.requestOtp(asked(transaction("REF0000005")), context)).toMatchObject({
           kind: "InvalidInput",
           fieldErrors: [{ field: "dmt.externalRefNumber" }],
         });
@@ -282,8 +296,8 @@ for (const backend of backends(redisUrl)) {
         const upstream = await start(DMT_SENT);
         const otp = service(dmt(upstream.url), NO_LIMITS);
         const results = await Promise.all([
-          otp.requestOtp(transaction("REF0000006"), context),
-          otp.requestOtp(transaction("REF0000006"), context),
+          otp.requestOtp(asked(transaction("REF0000006")), context),
+          otp.requestOtp(asked(transaction("REF0000006")), context),
         ]);
         expect(results.map((result) => result.kind).sort()).toEqual(["InvalidInput", "OtpSent"]);
         expect(upstream.requests).toHaveLength(1);

@@ -8,18 +8,19 @@ import type { OtpOutcome } from "../../src/otp/model.js";
 import { OtpService } from "../../src/otp/otp-service.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
-import { createDmtAdapter, DMT_PATH } from "../../src/providers/dmt/adapter.js";
+import { DMT_PATH } from "../../src/providers/dmt/adapter.js";
+import { dmt } from "../../src/providers/dmt/index.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
-import { createPaytmAdapter, PAYTM_PATH } from "../../src/providers/paytm/adapter.js";
-import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
-import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { PAYTM_PATH } from "../../src/providers/paytm/adapter.js";
+import { paytm } from "../../src/providers/paytm/index.js";
+import { phone } from "../../src/providers/phone/index.js";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
 import { startTestApp } from "../helpers/app.js";
 import { execute } from "../helpers/client.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { json, startUpstream, type Upstream, type UpstreamHandler } from "../helpers/upstream.js";
-import { backends, manualClock, STATE_SECRET, type ManualClock } from "./fixtures.js";
+import { adaptersOf, asked, backends, manualClock, STATE_SECRET, type ManualClock } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 
@@ -85,12 +86,11 @@ for (const backend of backends(redisUrl)) {
       const http = () => new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 });
       const credentials = { baseUrl: upstream.url, clientId: "id", clientSecret: "secret" };
       return new OtpService({
-        providers: PROVIDER_MEMBERS,
-        adapters: [
-          createPhoneAdapter({ baseUrl: upstream.url }, http()),
-          createPaytmAdapter({ ...credentials, scopes: ["paytm"] }, http()),
-          createDmtAdapter(credentials, http()),
-        ],
+        adapters: adaptersOf(
+          [phone, phone.createAdapter({ baseUrl: upstream.url }, http())],
+          [paytm, paytm.createAdapter({ ...credentials, scopes: ["paytm"] }, http())],
+          [dmt, dmt.createAdapter(credentials, http())],
+        ),
         store,
         sandbox: false,
         limits: { ...DEFAULT_LIMITS, ...limits },
@@ -102,7 +102,9 @@ for (const backend of backends(redisUrl)) {
     const sendAll = async (otp: OtpService, suffix: string) => {
       const outcomes: OtpOutcome[] = [];
       for (const [index, input] of Object.values(inputs(suffix)).entries()) {
-        outcomes.push(await otp.requestOtp(input, { clientIp: `203.0.113.${index}`, idempotencyKey: null }));
+        outcomes.push(
+          await otp.requestOtp(asked(input), { clientIp: `203.0.113.${index}`, idempotencyKey: null }),
+        );
       }
       return outcomes;
     };
@@ -139,7 +141,9 @@ for (const backend of backends(redisUrl)) {
       const { dmt } = inputs("43232");
       const outcomes: OtpOutcome[] = [];
       for (const [index, input] of [phone, paytm, dmt].entries()) {
-        outcomes.push(await otp.requestOtp(input, { clientIp: `203.0.113.${index}`, idempotencyKey: null }));
+        outcomes.push(
+          await otp.requestOtp(asked(input), { clientIp: `203.0.113.${index}`, idempotencyKey: null }),
+        );
       }
       expect(kinds(outcomes)).toEqual(["OtpSent", "OtpSent", "RateLimited"]);
       expect(outcomes[2]).toMatchObject({

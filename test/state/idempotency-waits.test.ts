@@ -9,7 +9,7 @@ import { MAX_WAITERS_PER_KEY } from "../../src/otp/idempotency.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { backends, manualClock, phoneInput, phoneService, type ManualClock } from "./fixtures.js";
+import { phoneRequest, backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 246810 } });
@@ -93,8 +93,11 @@ for (const backend of backends(redisUrl)) {
 
     it("one guessable key, two destinations: both send, neither sees the other's answer", async () => {
       const otp = service();
-      const attacker = await otp.requestOtp(phoneInput(101, "attacker"), from("203.0.113.66", "order-1001"));
-      const victim = await otp.requestOtp(phoneInput(202, "victim"), from("198.51.100.5", "order-1001"));
+      const attacker = await otp.requestOtp(
+        phoneRequest(101, "attacker"),
+        from("203.0.113.66", "order-1001"),
+      );
+      const victim = await otp.requestOtp(phoneRequest(202, "victim"), from("198.51.100.5", "order-1001"));
       expect(attacker).toMatchObject({ kind: "OtpSent", devOtp: "246810" });
       expect(victim).toMatchObject({
         kind: "OtpSent",
@@ -104,7 +107,7 @@ for (const backend of backends(redisUrl)) {
       expect(challengeId(victim)).not.toBe(challengeId(attacker));
       expect(upstream.requests).toHaveLength(2);
       // Each replays its own answer, not the other's.
-      const again = await otp.requestOtp(phoneInput(202, "victim"), from("198.51.100.5", "order-1001"));
+      const again = await otp.requestOtp(phoneRequest(202, "victim"), from("198.51.100.5", "order-1001"));
       expect(challengeId(again)).toBe(challengeId(victim));
       expect(upstream.requests).toHaveLength(2);
     });
@@ -115,9 +118,9 @@ for (const backend of backends(redisUrl)) {
       const other = counted(backend.shared ? store() : (stores[0] ?? store()));
       const second = service({ store: other.store });
       const release = holdUpstream();
-      const sending = first.requestOtp(phoneInput(303), from("198.51.100.9", "wait-key"));
+      const sending = first.requestOtp(phoneRequest(303), from("198.51.100.9", "wait-key"));
       await until(() => upstream.requests.length === 1);
-      const waiting = second.requestOtp(phoneInput(303), from("198.51.100.9", "wait-key"));
+      const waiting = second.requestOtp(phoneRequest(303), from("198.51.100.9", "wait-key"));
       await until(() => (other.calls.claimIdempotency ?? 0) >= 1);
       // Long enough that a 20 Hz poll would have read the store several times.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -133,11 +136,11 @@ for (const backend of backends(redisUrl)) {
       const { store: watched, calls } = counted(store());
       const otp = service({ store: watched });
       const release = holdUpstream();
-      const sending = otp.requestOtp(phoneInput(404), from("198.51.100.10", "local-key"));
+      const sending = otp.requestOtp(phoneRequest(404), from("198.51.100.10", "local-key"));
       await until(() => upstream.requests.length === 1);
       const before = { ...calls };
       const duplicates = Array.from({ length: 5 }, () =>
-        otp.requestOtp(phoneInput(404), from("198.51.100.10", "local-key")),
+        otp.requestOtp(phoneRequest(404), from("198.51.100.10", "local-key")),
       );
       await new Promise((resolve) => setTimeout(resolve, 100));
       release();
@@ -151,10 +154,10 @@ for (const backend of backends(redisUrl)) {
     it(`at most ${MAX_WAITERS_PER_KEY} duplicates wait on one key; the rest are told to try again shortly`, async () => {
       const otp = service();
       const release = holdUpstream();
-      const sending = otp.requestOtp(phoneInput(505), from("198.51.100.11", "busy-key"));
+      const sending = otp.requestOtp(phoneRequest(505), from("198.51.100.11", "busy-key"));
       await until(() => upstream.requests.length === 1);
       const duplicates = Array.from({ length: MAX_WAITERS_PER_KEY + 4 }, () =>
-        otp.requestOtp(phoneInput(505), from("198.51.100.11", "busy-key")),
+        otp.requestOtp(phoneRequest(505), from("198.51.100.11", "busy-key")),
       );
       await new Promise((resolve) => setImmediate(resolve));
       release();
@@ -180,10 +183,10 @@ for (const backend of backends(redisUrl)) {
       const otp = service({ limits: { maxPerIpPerHour: 5 } });
       const release = holdUpstream();
       // The send counts 1 against the IP; four waits make 5; the other six are refused.
-      const sending = otp.requestOtp(phoneInput(606), from("198.51.100.12", "counted-key"));
+      const sending = otp.requestOtp(phoneRequest(606), from("198.51.100.12", "counted-key"));
       await until(() => upstream.requests.length === 1);
       const duplicates = Array.from({ length: 10 }, () =>
-        otp.requestOtp(phoneInput(606), from("198.51.100.12", "counted-key")),
+        otp.requestOtp(phoneRequest(606), from("198.51.100.12", "counted-key")),
       );
       await new Promise((resolve) => setTimeout(resolve, 50));
       release();
@@ -192,7 +195,7 @@ for (const backend of backends(redisUrl)) {
       expect(outcomes.filter((outcome) => challengeId(outcome) === challengeId(sent))).toHaveLength(4);
       expect(outcomes.filter((outcome) => outcome.kind === "RateLimited")).toHaveLength(6);
       // A replay of a finished key is not a wait, and stays free.
-      expect(challengeId(await otp.requestOtp(phoneInput(606), from("198.51.100.12", "counted-key")))).toBe(
+      expect(challengeId(await otp.requestOtp(phoneRequest(606), from("198.51.100.12", "counted-key")))).toBe(
         challengeId(sent),
       );
     });

@@ -11,10 +11,11 @@ import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 import {
   backends,
   manualClock,
-  phoneInput,
   phoneService,
   STATE_SECRET,
   type ManualClock,
+  asked,
+  phoneRequest,
 } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
@@ -58,27 +59,27 @@ for (const backend of backends(redisUrl)) {
 
     it("the same key and input within 24 h answer the first result, with devOtp null, and send once", async () => {
       const otp = service();
-      const first = await otp.requestOtp(phoneInput(1), context("key-1"));
+      const first = await otp.requestOtp(phoneRequest(1), context("key-1"));
       expect(first).toMatchObject({ kind: "OtpSent", devOtp: "654321" });
       clock.advance(60_000);
       // The same input written another way is the same input once normalised.
       const again = await otp.requestOtp(
-        { phone: { phone: "+91 98 0000 0001", country: "in", deviceId: "device-1" } },
+        asked({ phone: { phone: "+91 98 0000 0001", country: "in", deviceId: "device-1" } }),
         context("key-1"),
       );
       expect(again).toEqual({ ...first, devOtp: null });
       expect(upstream.requests).toHaveLength(1);
 
       clock.advance(24 * 60 * 60_000);
-      const dayLater = await otp.requestOtp(phoneInput(1), context("key-1"));
+      const dayLater = await otp.requestOtp(phoneRequest(1), context("key-1"));
       expect(sentChallengeId(dayLater)).not.toBe(sentChallengeId(first));
       expect(upstream.requests).toHaveLength(2);
     });
 
     it("the same key with another input to the same destination is InvalidInput on idempotencyKey, and sends nothing", async () => {
       const otp = service();
-      await otp.requestOtp(phoneInput(2), context("key-2"));
-      const other = await otp.requestOtp(phoneInput(2, "another-device"), context("key-2"));
+      await otp.requestOtp(phoneRequest(2), context("key-2"));
+      const other = await otp.requestOtp(phoneRequest(2, "another-device"), context("key-2"));
       expect(other).toEqual({
         kind: "InvalidInput",
         provider: "PHONE",
@@ -95,7 +96,7 @@ for (const backend of backends(redisUrl)) {
     it("a bad key is reported with every other failing field, before anything runs", async () => {
       const otp = service();
       const outcome = await otp.requestOtp(
-        { phone: { phone: "12", country: "IN", deviceId: "d" } },
+        asked({ phone: { phone: "12", country: "IN", deviceId: "d" } }),
         context("k".repeat(256)),
       );
       expect(outcome).toMatchObject({
@@ -105,7 +106,7 @@ for (const backend of backends(redisUrl)) {
           { field: "idempotencyKey", message: "At most 255 characters." },
         ],
       });
-      expect(await otp.requestOtp(phoneInput(4), context(" "))).toMatchObject({
+      expect(await otp.requestOtp(phoneRequest(4), context(" "))).toMatchObject({
         kind: "InvalidInput",
         fieldErrors: [{ field: "idempotencyKey", message: "Must not be empty when given." }],
       });
@@ -126,7 +127,7 @@ for (const backend of backends(redisUrl)) {
       }
       const outcomes = await Promise.all(
         Array.from({ length: 12 }, (_, index) =>
-          (replicas[index % replicas.length] ?? otpMissing()).requestOtp(phoneInput(5), context("key-5")),
+          (replicas[index % replicas.length] ?? otpMissing()).requestOtp(phoneRequest(5), context("key-5")),
         ),
       );
       expect(upstream.requests).toHaveLength(1);
@@ -140,17 +141,17 @@ for (const backend of backends(redisUrl)) {
     it("a provider's failure is the key's answer too; a local refusal is not, so a retry with the key can send", async () => {
       const otp = service();
       upstream.respond(json(400, { success: false, message: "Invalid phone number" }));
-      const refused = await otp.requestOtp(phoneInput(6), context("key-6"));
+      const refused = await otp.requestOtp(phoneRequest(6), context("key-6"));
       expect(refused).toMatchObject({ kind: "InvalidInput", providerCode: "400" });
       upstream.respond(SENT);
-      expect(await otp.requestOtp(phoneInput(6), context("key-6"))).toEqual(refused);
+      expect(await otp.requestOtp(phoneRequest(6), context("key-6"))).toEqual(refused);
       expect(upstream.requests).toHaveLength(1);
 
-      expect(await otp.requestOtp(phoneInput(7), context(null))).toMatchObject({ kind: "OtpSent" });
-      const cooling = await otp.requestOtp(phoneInput(7), context("key-7"));
+      expect(await otp.requestOtp(phoneRequest(7), context(null))).toMatchObject({ kind: "OtpSent" });
+      const cooling = await otp.requestOtp(phoneRequest(7), context("key-7"));
       expect(cooling).toMatchObject({ kind: "RateLimited", limitedBy: "LOCAL_POLICY" });
       clock.advance(30_000);
-      expect(await otp.requestOtp(phoneInput(7), context("key-7"))).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(7), context("key-7"))).toMatchObject({ kind: "OtpSent" });
       expect(upstream.requests).toHaveLength(3);
     });
   });

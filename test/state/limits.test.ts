@@ -5,7 +5,7 @@ import type { OtpService } from "../../src/otp/otp-service.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
 import { StoreUnavailableError, type OtpStore } from "../../src/otp/store/store.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { backends, manualClock, phoneInput, phoneService, type ManualClock } from "./fixtures.js";
+import { phoneRequest, asked, backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 const MINUTE = 60_000;
@@ -46,55 +46,59 @@ for (const backend of backends(redisUrl)) {
 
     it("cooldown per destination: refused with the true time left, and resendAvailableAt is when it ends", async () => {
       const otp = service();
-      const first = await otp.requestOtp(phoneInput(1), context);
+      const first = await otp.requestOtp(phoneRequest(1), context);
       if (first.kind !== "OtpSent") throw new Error(`expected OtpSent, got ${first.kind}`);
       expect(first.challenge.resendAvailableAt.getTime() - first.challenge.sentAt.getTime()).toBe(30_000);
 
-      expectLocallyLimited(await otp.requestOtp(phoneInput(1, "device-2"), context), 30, /just sent/);
+      expectLocallyLimited(await otp.requestOtp(phoneRequest(1, "device-2"), context), 30, /just sent/);
       clock.advance(29_000);
-      expectLocallyLimited(await otp.requestOtp(phoneInput(1), context), 1, /just sent/);
+      expectLocallyLimited(await otp.requestOtp(phoneRequest(1), context), 1, /just sent/);
       clock.advance(999);
-      expectLocallyLimited(await otp.requestOtp(phoneInput(1), context), 1, /just sent/);
+      expectLocallyLimited(await otp.requestOtp(phoneRequest(1), context), 1, /just sent/);
       expect(upstream.requests).toHaveLength(1);
 
       clock.advance(first.challenge.resendAvailableAt.getTime() - clock.now());
-      expect(await otp.requestOtp(phoneInput(1), context)).toMatchObject({ kind: "OtpSent" });
-      expect(await otp.requestOtp(phoneInput(2), context)).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(1), context)).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(2), context)).toMatchObject({ kind: "OtpSent" });
       expect(upstream.requests).toHaveLength(3);
     });
 
     it("hourly cap per destination, counted over a sliding hour", async () => {
       const otp = service({ cooldownSeconds: 0 });
       for (let send = 0; send < 5; send += 1) {
-        expect(await otp.requestOtp(phoneInput(3, `device-${send}`), context)).toMatchObject({
+        expect(await otp.requestOtp(phoneRequest(3, `device-${send}`), context)).toMatchObject({
           kind: "OtpSent",
         });
         clock.advance(10 * MINUTE);
       }
       // Sends at 0, 10, 20, 30 and 40 minutes; it is now 50: the first leaves the hour in 10 minutes.
-      expectLocallyLimited(await otp.requestOtp(phoneInput(3, "device-9"), context), 600, /this destination/);
-      expect(await otp.requestOtp(phoneInput(4), context)).toMatchObject({ kind: "OtpSent" });
+      expectLocallyLimited(
+        await otp.requestOtp(phoneRequest(3, "device-9"), context),
+        600,
+        /this destination/,
+      );
+      expect(await otp.requestOtp(phoneRequest(4), context)).toMatchObject({ kind: "OtpSent" });
       clock.advance(10 * MINUTE);
-      expect(await otp.requestOtp(phoneInput(3), context)).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(3), context)).toMatchObject({ kind: "OtpSent" });
       expect(upstream.requests).toHaveLength(7);
     });
 
     it("hourly cap per device, across destinations", async () => {
       const otp = service({ maxPerDevicePerHour: 2 });
-      expect(await otp.requestOtp(phoneInput(10, "shared-device"), context)).toMatchObject({
+      expect(await otp.requestOtp(phoneRequest(10, "shared-device"), context)).toMatchObject({
         kind: "OtpSent",
       });
       clock.advance(5 * MINUTE);
-      expect(await otp.requestOtp(phoneInput(11, "shared-device"), context)).toMatchObject({
+      expect(await otp.requestOtp(phoneRequest(11, "shared-device"), context)).toMatchObject({
         kind: "OtpSent",
       });
       clock.advance(5 * MINUTE);
       expectLocallyLimited(
-        await otp.requestOtp(phoneInput(12, "shared-device"), context),
+        await otp.requestOtp(phoneRequest(12, "shared-device"), context),
         50 * 60,
         /this device/,
       );
-      expect(await otp.requestOtp(phoneInput(12, "other-device"), context)).toMatchObject({
+      expect(await otp.requestOtp(phoneRequest(12, "other-device"), context)).toMatchObject({
         kind: "OtpSent",
       });
     });
@@ -102,13 +106,13 @@ for (const backend of backends(redisUrl)) {
     it("hourly cap per client IP, across destinations and devices; an IPv6 /64 counts as one", async () => {
       const otp = service({ maxPerIpPerHour: 2 });
       const v6 = (suffix: string) => ({ clientIp: `2001:db8:1:2${suffix}`, idempotencyKey: null });
-      expect(await otp.requestOtp(phoneInput(20, "a"), v6("::1"))).toMatchObject({ kind: "OtpSent" });
-      expect(await otp.requestOtp(phoneInput(21, "b"), v6(":aaaa:bbbb:cccc:dddd"))).toMatchObject({
+      expect(await otp.requestOtp(phoneRequest(20, "a"), v6("::1"))).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(21, "b"), v6(":aaaa:bbbb:cccc:dddd"))).toMatchObject({
         kind: "OtpSent",
       });
-      expectLocallyLimited(await otp.requestOtp(phoneInput(22, "c"), v6("::2")), 3600, /this network/);
+      expectLocallyLimited(await otp.requestOtp(phoneRequest(22, "c"), v6("::2")), 3600, /this network/);
       const other = { clientIp: "203.0.113.5", idempotencyKey: null };
-      expect(await otp.requestOtp(phoneInput(22, "c"), other)).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(22, "c"), other)).toMatchObject({ kind: "OtpSent" });
     });
 
     it("0 turns every limit off", async () => {
@@ -119,10 +123,10 @@ for (const backend of backends(redisUrl)) {
         maxPerIpPerHour: 0,
       });
       for (let send = 0; send < 12; send += 1) {
-        expect(await otp.requestOtp(phoneInput(30), context)).toMatchObject({ kind: "OtpSent" });
+        expect(await otp.requestOtp(phoneRequest(30), context)).toMatchObject({ kind: "OtpSent" });
       }
       expect(upstream.requests).toHaveLength(12);
-      const sent = await otp.requestOtp(phoneInput(30), context);
+      const sent = await otp.requestOtp(phoneRequest(30), context);
       expect(sent.kind === "OtpSent" && sent.challenge.resendAvailableAt).toEqual(new Date(clock.now()));
     });
 
@@ -130,7 +134,7 @@ for (const backend of backends(redisUrl)) {
       const otp = service({ cooldownSeconds: 0, maxPerDestinationPerHour: 2 });
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const invalid = await otp.requestOtp(
-          { phone: { phone: "+9198000000", country: "IN", deviceId: "d" } },
+          asked({ phone: { phone: "+9198000000", country: "IN", deviceId: "d" } }),
           context,
         );
         expect(invalid).toMatchObject({ kind: "InvalidInput", providerCode: null });
@@ -138,30 +142,30 @@ for (const backend of backends(redisUrl)) {
       expect(upstream.requests).toHaveLength(0);
 
       upstream.respond(json(429, { success: false, message: "Two many request" }, { "retry-after": "60" }));
-      expect(await otp.requestOtp(phoneInput(40), context)).toMatchObject({
+      expect(await otp.requestOtp(phoneRequest(40), context)).toMatchObject({
         kind: "RateLimited",
         limitedBy: "PROVIDER",
       });
       upstream.respond(SENT);
-      expect(await otp.requestOtp(phoneInput(40), context)).toMatchObject({ kind: "OtpSent" });
-      expectLocallyLimited(await otp.requestOtp(phoneInput(40), context), 3600, /this destination/);
+      expect(await otp.requestOtp(phoneRequest(40), context)).toMatchObject({ kind: "OtpSent" });
+      expectLocallyLimited(await otp.requestOtp(phoneRequest(40), context), 3600, /this destination/);
       expect(upstream.requests).toHaveLength(2);
     });
 
     it("a refused send counts against none of its limits", async () => {
       const otp = service({ cooldownSeconds: 0, maxPerDestinationPerHour: 1, maxPerDevicePerHour: 2 });
-      expect(await otp.requestOtp(phoneInput(50, "dev"), context)).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(50, "dev"), context)).toMatchObject({ kind: "OtpSent" });
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        expect(await otp.requestOtp(phoneInput(50, "dev"), context)).toMatchObject({ kind: "RateLimited" });
+        expect(await otp.requestOtp(phoneRequest(50, "dev"), context)).toMatchObject({ kind: "RateLimited" });
       }
       // The refused sends did not use up the device's second send.
-      expect(await otp.requestOtp(phoneInput(51, "dev"), context)).toMatchObject({ kind: "OtpSent" });
+      expect(await otp.requestOtp(phoneRequest(51, "dev"), context)).toMatchObject({ kind: "OtpSent" });
     });
 
     it("concurrent sends to one destination never pass its cap", async () => {
       const otp = service({ cooldownSeconds: 0, maxPerDestinationPerHour: 5, maxPerIpPerHour: 0 });
       const outcomes = await Promise.all(
-        Array.from({ length: 30 }, (_, index) => otp.requestOtp(phoneInput(60, `d${index}`), context)),
+        Array.from({ length: 30 }, (_, index) => otp.requestOtp(phoneRequest(60, `d${index}`), context)),
       );
       expect(outcomes.filter((outcome) => outcome.kind === "OtpSent")).toHaveLength(5);
       expect(upstream.requests).toHaveLength(5);
@@ -178,10 +182,10 @@ describe("fail closed", () => {
     try {
       const otp = phoneService({ baseUrl: upstream.url, store, clock });
       await expect(
-        otp.requestOtp(phoneInput(70), { clientIp: "198.51.100.1", idempotencyKey: null }),
+        otp.requestOtp(phoneRequest(70), { clientIp: "198.51.100.1", idempotencyKey: null }),
       ).rejects.toThrow(StoreUnavailableError);
       await expect(
-        otp.requestOtp(phoneInput(70), { clientIp: "198.51.100.1", idempotencyKey: "k" }),
+        otp.requestOtp(phoneRequest(70), { clientIp: "198.51.100.1", idempotencyKey: "k" }),
       ).rejects.toThrow(StoreUnavailableError);
       expect(await store.ping()).toBe(false);
       expect(upstream.requests).toHaveLength(0);

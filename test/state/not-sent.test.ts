@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/otp/store/memory.js";
 import { ok, startFaultServer } from "../resilience/fault-server.js";
-import { manualClock, phoneInput, phoneService } from "./fixtures.js";
+import { phoneRequest, manualClock, phoneService } from "./fixtures.js";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -29,13 +29,13 @@ describe("an idempotency key whose request never reached the provider", () => {
     });
     const context = { clientIp: "127.0.0.1", idempotencyKey: "key-1" };
 
-    const refused = await service.requestOtp(phoneInput(7), context);
+    const refused = await service.requestOtp(phoneRequest(7), context);
     expect(refused).toMatchObject({ kind: "ProviderUnavailable", providerCode: null, retryable: true });
     expect(refused).not.toHaveProperty("notSent");
 
     const upstream = await startFaultServer(ok, port);
     try {
-      const sent = await service.requestOtp(phoneInput(7), context);
+      const sent = await service.requestOtp(phoneRequest(7), context);
       expect(sent.kind).toBe("OtpSent");
       expect(upstream.requests).toHaveLength(1);
     } finally {

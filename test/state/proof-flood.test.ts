@@ -12,7 +12,7 @@ import type { OtpStore } from "../../src/otp/store/store.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
 import { createHumanVerifier } from "../../src/providers/human-verifier/verifier.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
+import { backends, manualClock, phoneService, type ManualClock, asked } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 123456 } });
@@ -110,7 +110,7 @@ for (const backend of backends(redisUrl)) {
       phoneService({ baseUrl: upstream.url, store, clock, limits, options: { humanVerification: policy } });
     const junk = (otp: OtpService, ip: string, index: number, device = `device-${index}`) =>
       otp.requestOtp(
-        { phone: { phone: `+9198${String(10_000_000 + index)}`, country: "IN", deviceId: device } },
+        asked({ phone: { phone: `+9198${String(10_000_000 + index)}`, country: "IN", deviceId: device } }),
         { clientIp: ip, idempotencyKey: null, humanProof: `junk-${index}` },
       );
 
@@ -124,7 +124,7 @@ for (const backend of backends(redisUrl)) {
       expect(upstream.requests).toHaveLength(0);
       // The IP's cap is spent: even a valid proof from it is refused now, without calling the verifier.
       const valid = await otp.requestOtp(
-        { phone: { phone: "+919811112222", country: "IN", deviceId: "d" } },
+        asked({ phone: { phone: "+919811112222", country: "IN", deviceId: "d" } }),
         { clientIp: "203.0.113.7", idempotencyKey: null, humanProof: VALID },
       );
       expect(valid).toMatchObject({ kind: "RateLimited", limitedBy: "LOCAL_POLICY" });
@@ -152,7 +152,7 @@ for (const backend of backends(redisUrl)) {
       const otp = service({ maxPerIpPerHour: 2, cooldownSeconds: 0 }, alwaysVerify(0));
       const send = (index: number) =>
         otp.requestOtp(
-          { phone: { phone: `+9198${String(20_000_000 + index)}`, country: "IN", deviceId: "one" } },
+          asked({ phone: { phone: `+9198${String(20_000_000 + index)}`, country: "IN", deviceId: "one" } }),
           { clientIp: "203.0.113.8", idempotencyKey: null, humanProof: VALID },
         );
       expect((await send(1)).kind).toBe("OtpSent");
@@ -169,7 +169,7 @@ for (const backend of backends(redisUrl)) {
       // The default per-IP rate (10 a minute) lets 10 reach the verifier, where they are held.
       await until(() => verifier.requests.length >= 10);
       const real = await otp.requestOtp(
-        { phone: { phone: "+919833334444", country: "IN", deviceId: "real-user" } },
+        asked({ phone: { phone: "+919833334444", country: "IN", deviceId: "real-user" } }),
         { clientIp: "192.0.2.200", idempotencyKey: null, humanProof: VALID },
       );
       expect(real).toMatchObject({ kind: "OtpSent" });
@@ -188,7 +188,7 @@ for (const backend of backends(redisUrl)) {
       const flood = Promise.all(Array.from({ length: 150 }, (_, index) => junk(otp, "203.0.113.10", index)));
       await until(() => verifier.requests.length >= VERIFIER_SLOTS);
       const real = await otp.requestOtp(
-        { phone: { phone: "+919833334445", country: "IN", deviceId: "real-user" } },
+        asked({ phone: { phone: "+919833334445", country: "IN", deviceId: "real-user" } }),
         { clientIp: "192.0.2.201", idempotencyKey: null, humanProof: VALID },
       );
       expect(real).toMatchObject({ kind: "ProviderUnavailable" });

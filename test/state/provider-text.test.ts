@@ -8,10 +8,9 @@ import { MemoryStore } from "../../src/otp/store/memory.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
 import { PROVIDER_MESSAGE_MAX_LENGTH } from "../../src/providers/outcomes.js";
-import { createPhoneAdapter } from "../../src/providers/phone/adapter.js";
-import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
+import { phone } from "../../src/providers/phone/index.js";
 import { reply, startFaultServer, type FaultServer } from "../resilience/fault-server.js";
-import { manualClock, phoneInput, STATE_SECRET } from "./fixtures.js";
+import { phoneRequest, adaptersOf, manualClock, STATE_SECRET } from "./fixtures.js";
 import { NO_LIMITS } from "../helpers/limits.js";
 
 const STORE_BYTES = 2 * 1024 * 1024;
@@ -25,13 +24,13 @@ describe("provider text, bounded and cleaned", () => {
     store = new MemoryStore({ maxBytes: STORE_BYTES });
     const clock = manualClock();
     otp = new OtpService({
-      providers: PROVIDER_MEMBERS,
-      adapters: [
-        createPhoneAdapter(
+      adapters: adaptersOf([
+        phone,
+        phone.createAdapter(
           { baseUrl: upstream.url },
           new UpstreamClient({ timeoutMs: 5000, maxBodyBytes: 1024 * 1024 }),
         ),
-      ],
+      ]),
       store,
       sandbox: false,
       limits: NO_LIMITS,
@@ -46,7 +45,7 @@ describe("provider text, bounded and cleaned", () => {
     expect(verbose.length).toBeGreaterThan(250_000);
     upstream.respond(reply(200, { success: true, message: verbose }));
     for (let send = 0; send < 100; send++) {
-      const result = await otp.requestOtp(phoneInput(10_000 + send), {
+      const result = await otp.requestOtp(phoneRequest(10_000 + send), {
         clientIp: null,
         idempotencyKey: null,
       });
@@ -67,7 +66,7 @@ describe("provider text, bounded and cleaned", () => {
           "<b>OTP</b>\u202e sent\u0007 to\u200b +91980<i>001</i>\u200e2345\r\n<script>alert(1)</script>now",
       }),
     );
-    const result = await otp.requestOtp(phoneInput(12_345), { clientIp: null, idempotencyKey: null });
+    const result = await otp.requestOtp(phoneRequest(12_345), { clientIp: null, idempotencyKey: null });
     if (result.kind !== "OtpSent") throw new Error(result.kind);
     expect(result.challenge.providerMessage).toBe("OTP sent to [redacted] alert(1)now");
     const [stored] = await store.loadChallenges([result.challenge.id]);

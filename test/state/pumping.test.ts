@@ -17,7 +17,7 @@ import {
   humanVerifierSandbox,
 } from "../../src/providers/human-verifier/sandbox.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
+import { backends, manualClock, phoneService, type ManualClock, asked } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 123456 } });
@@ -93,7 +93,7 @@ for (const backend of backends(redisUrl)) {
           { phonePolicy: { allowedCountries: new Set(["IN"]), allowedTypes: new Set(["MOBILE"]) } },
         );
         for (let attempt = 0; attempt < 3; attempt += 1) {
-          expect(await otp.requestOtp(phone("+4915112345678", "DE"), from("198.51.100.1"))).toEqual({
+          expect(await otp.requestOtp(asked(phone("+4915112345678", "DE")), from("198.51.100.1"))).toEqual({
             kind: "InvalidInput",
             provider: "PHONE",
             providerCode: null,
@@ -106,7 +106,7 @@ for (const backend of backends(redisUrl)) {
         }
         expect(upstream.requests).toHaveLength(0);
         // The refusals used none of the device's one send.
-        expect(await otp.requestOtp(phone("+919876543210"), from("198.51.100.1"))).toMatchObject({
+        expect(await otp.requestOtp(asked(phone("+919876543210")), from("198.51.100.1"))).toMatchObject({
           kind: "OtpSent",
         });
       });
@@ -122,7 +122,7 @@ for (const backend of backends(redisUrl)) {
         "refuses %s (%s) by its number type, with a message a user understands",
         async (number, country, message) => {
           const otp = service();
-          const outcome = await otp.requestOtp(phone(number, country), from("198.51.100.2"));
+          const outcome = await otp.requestOtp(asked(phone(number, country)), from("198.51.100.2"));
           expect(outcome).toMatchObject({
             kind: "InvalidInput",
             providerCode: null,
@@ -134,10 +134,12 @@ for (const backend of backends(redisUrl)) {
 
       it("sends to a mobile, and to a FIXED_LINE_OR_MOBILE number (a plan that cannot tell them apart)", async () => {
         const otp = service();
-        expect(await otp.requestOtp(phone("+4915112345678", "DE"), from("198.51.100.3"))).toMatchObject({
+        expect(
+          await otp.requestOtp(asked(phone("+4915112345678", "DE")), from("198.51.100.3")),
+        ).toMatchObject({
           kind: "OtpSent",
         });
-        expect(await otp.requestOtp(phone("+14155552671", "US"), from("198.51.100.3"))).toMatchObject({
+        expect(await otp.requestOtp(asked(phone("+14155552671", "US")), from("198.51.100.3"))).toMatchObject({
           kind: "OtpSent",
         });
         expect(upstream.requests.map((request) => (request.json as { country: string }).country)).toEqual([
@@ -151,9 +153,11 @@ for (const backend of backends(redisUrl)) {
           {},
           { phonePolicy: { allowedCountries: null, allowedTypes: new Set(["MOBILE", "FIXED_LINE"]) } },
         );
-        expect(await otp.requestOtp(phone("+442071838750", "GB"), from("198.51.100.4"))).toMatchObject({
-          kind: "OtpSent",
-        });
+        expect(await otp.requestOtp(asked(phone("+442071838750", "GB")), from("198.51.100.4"))).toMatchObject(
+          {
+            kind: "OtpSent",
+          },
+        );
       });
     });
 
@@ -164,7 +168,7 @@ for (const backend of backends(redisUrl)) {
         for (let index = 0; index < 100; index += 1) {
           outcomes.push(
             await otp.requestOtp(
-              phone(inRange(index), "IN", `bot-device-${index}`),
+              asked(phone(inRange(index), "IN", `bot-device-${index}`)),
               from(`203.0.113.${index}`),
             ),
           );
@@ -182,7 +186,7 @@ for (const backend of backends(redisUrl)) {
           message: "Too many OTPs were requested for numbers like this one. Please try again later.",
         });
         // Another range is not held back by this one.
-        expect(await otp.requestOtp(phone("+919876512345"), from("203.0.113.200"))).toMatchObject({
+        expect(await otp.requestOtp(asked(phone("+919876512345")), from("203.0.113.200"))).toMatchObject({
           kind: "OtpSent",
         });
       });
@@ -190,7 +194,7 @@ for (const backend of backends(redisUrl)) {
       it("OTP_RANGE_SUFFIX_DIGITS sets what a range is; 0 turns the range cap off", async () => {
         const narrow = service({ maxPerRangePerHour: 2, rangeSuffixDigits: 1 });
         const send = (otp: typeof narrow, number: string, index: number) =>
-          otp.requestOtp(phone(number, "IN", `d${index}`), from(`203.0.113.${index}`));
+          otp.requestOtp(asked(phone(number, "IN", `d${index}`)), from(`203.0.113.${index}`));
         expect(
           sentCount([await send(narrow, "+919876500010", 1), await send(narrow, "+919876500011", 2)]),
         ).toBe(2);
@@ -215,7 +219,7 @@ for (const backend of backends(redisUrl)) {
         for (let index = 0; index < 6; index += 1) {
           outcomes.push(
             await otp.requestOtp(
-              phone(`+9198765${index}0000`, "IN", `d${index}`),
+              asked(phone(`+9198765${index}0000`, "IN", `d${index}`)),
               from(`203.0.113.${index}`),
             ),
           );
@@ -231,7 +235,7 @@ for (const backend of backends(redisUrl)) {
         expect(outcomes[3]).toMatchObject({ limitedBy: "LOCAL_POLICY", message: /sending too many OTPs/ });
         expect(reached).toEqual([{ budget: "provider", provider: "PHONE", country: null }]);
         clock.advance(60 * 60 * 1000);
-        expect(await otp.requestOtp(phone("+919876590000"), from("203.0.113.9"))).toMatchObject({
+        expect(await otp.requestOtp(asked(phone("+919876590000")), from("203.0.113.9"))).toMatchObject({
           kind: "OtpSent",
         });
       });
@@ -251,7 +255,7 @@ for (const backend of backends(redisUrl)) {
           ["+919876540000", "IN"],
         ].entries()) {
           const outcome = await otp.requestOtp(
-            phone(number ?? "", country, `d${index}`),
+            asked(phone(number ?? "", country, `d${index}`)),
             from(`203.0.113.${index}`),
           );
           kinds.push(outcome.kind);
@@ -264,7 +268,7 @@ for (const backend of backends(redisUrl)) {
         const otp = service({ maxPerIpPerHour: 0 });
         const outcomes = await Promise.all(
           Array.from({ length: 60 }, (_, index) =>
-            otp.requestOtp(phone(inRange(index), "IN", `c${index}`), from("198.51.100.60")),
+            otp.requestOtp(asked(phone(inRange(index), "IN", `c${index}`)), from("198.51.100.60")),
           ),
         );
         expect(sentCount(outcomes)).toBe(20);
@@ -276,7 +280,7 @@ for (const backend of backends(redisUrl)) {
       it("always: no proof is HumanVerificationRequired, with nothing sent or counted; a passing proof sends", async () => {
         const otp = service({ maxPerDevicePerHour: 1 }, { humanVerification: verification() });
         for (let attempt = 0; attempt < 3; attempt += 1) {
-          expect(await otp.requestOtp(phone("+919876543210"), from("198.51.100.7"))).toEqual({
+          expect(await otp.requestOtp(asked(phone("+919876543210")), from("198.51.100.7"))).toEqual({
             kind: "HumanVerificationRequired",
             provider: "PHONE",
             providerCode: null,
@@ -289,7 +293,9 @@ for (const backend of backends(redisUrl)) {
         }
         expect(upstream.requests).toHaveLength(0);
         const proved = { ...from("198.51.100.7"), humanProof: TURNSTILE.token };
-        expect(await otp.requestOtp(phone("+919876543210"), proved)).toMatchObject({ kind: "OtpSent" });
+        expect(await otp.requestOtp(asked(phone("+919876543210")), proved)).toMatchObject({
+          kind: "OtpSent",
+        });
         expect(upstream.requests).toHaveLength(1);
       });
 
@@ -299,7 +305,9 @@ for (const backend of backends(redisUrl)) {
           { humanVerification: verification({ url: `${verifierUpstream.url}/turnstile/v0/siteverify` }) },
         );
         const proved = { ...from("198.51.100.8"), humanProof: "token.from-the-widget" };
-        expect(await otp.requestOtp(phone("+919876543211"), proved)).toMatchObject({ kind: "OtpSent" });
+        expect(await otp.requestOtp(asked(phone("+919876543211")), proved)).toMatchObject({
+          kind: "OtpSent",
+        });
         expect(verifierUpstream.requests).toHaveLength(1);
         const [request] = verifierUpstream.requests;
         expect(request?.url).toBe("/turnstile/v0/siteverify");
@@ -315,12 +323,18 @@ for (const backend of backends(redisUrl)) {
         const otp = service({}, { humanVerification: verification({ secret: TURNSTILE.failSecret }) });
         for (const token of [TURNSTILE.token, "another-token"]) {
           expect(
-            await otp.requestOtp(phone("+919876543212"), { ...from("198.51.100.9"), humanProof: token }),
+            await otp.requestOtp(asked(phone("+919876543212")), {
+              ...from("198.51.100.9"),
+              humanProof: token,
+            }),
           ).toMatchObject({ kind: "HumanVerificationRequired", reason: "PROOF_REJECTED" });
         }
         const spent = service({}, { humanVerification: verification({ secret: TURNSTILE.spentSecret }) });
         expect(
-          await spent.requestOtp(phone("+919876543213"), { ...from("198.51.100.9"), humanProof: "used" }),
+          await spent.requestOtp(asked(phone("+919876543213")), {
+            ...from("198.51.100.9"),
+            humanProof: "used",
+          }),
         ).toMatchObject({ kind: "HumanVerificationRequired", reason: "PROOF_REJECTED" });
         expect(upstream.requests).toHaveLength(0);
       });
@@ -337,7 +351,7 @@ for (const backend of backends(redisUrl)) {
           },
         );
         const ask = () =>
-          otp.requestOtp(phone("+919876543214"), { ...from("198.51.100.9"), humanProof: "genuine" });
+          otp.requestOtp(asked(phone("+919876543214")), { ...from("198.51.100.9"), humanProof: "genuine" });
         for (const answer of [
           { success: true, hostname: "attacker.example.net", action: "otp" },
           { success: true, hostname: "app.example.com", action: "login" },
@@ -354,7 +368,7 @@ for (const backend of backends(redisUrl)) {
       it("adaptive: asks once the device, the IP or the range sent OTP_HUMAN_VERIFICATION_AFTER this hour", async () => {
         const otp = service({}, { humanVerification: verification({ mode: "adaptive", after: 2 }) });
         const ask = (number: string, device: string, ip: string, humanProof?: string) =>
-          otp.requestOtp(phone(number, "IN", device), { ...from(ip), humanProof: humanProof ?? null });
+          otp.requestOtp(asked(phone(number, "IN", device)), { ...from(ip), humanProof: humanProof ?? null });
         // Two sends from one device (other numbers, ranges and IPs) need no proof; the third does.
         expect(await ask("+919876510001", "busy-device", "198.51.100.10")).toMatchObject({ kind: "OtpSent" });
         expect(await ask("+919876520001", "busy-device", "198.51.100.11")).toMatchObject({ kind: "OtpSent" });
@@ -387,7 +401,7 @@ for (const backend of backends(redisUrl)) {
         const away = `${await refusedUrl()}/siteverify`;
         const closed = service({}, { humanVerification: verification({ url: away }) });
         const proved = { ...from("198.51.100.20"), humanProof: TURNSTILE.token };
-        expect(await closed.requestOtp(phone("+919876543220"), proved)).toEqual({
+        expect(await closed.requestOtp(asked(phone("+919876543220")), proved)).toEqual({
           kind: "ProviderUnavailable",
           provider: "PHONE",
           providerCode: null,
@@ -405,7 +419,9 @@ for (const backend of backends(redisUrl)) {
             onVerifierUnavailable: (provider) => letThrough.push(provider),
           },
         );
-        expect(await open.requestOtp(phone("+919876543221"), proved)).toMatchObject({ kind: "OtpSent" });
+        expect(await open.requestOtp(asked(phone("+919876543221")), proved)).toMatchObject({
+          kind: "OtpSent",
+        });
         expect(letThrough).toEqual(["PHONE"]);
       });
 
@@ -420,7 +436,7 @@ for (const backend of backends(redisUrl)) {
           { humanVerification: verification({ url: `${verifierUpstream.url}/siteverify` }) },
         );
         const proved = { ...from("198.51.100.21"), humanProof: TURNSTILE.token };
-        expect(await otp.requestOtp(phone("+919876543222"), proved)).toMatchObject({
+        expect(await otp.requestOtp(asked(phone("+919876543222")), proved)).toMatchObject({
           kind: "ProviderUnavailable",
           providerCode: null,
         });
@@ -432,7 +448,7 @@ for (const backend of backends(redisUrl)) {
       it("a proof that is no token is InvalidInput on humanProof, with the input's own errors", async () => {
         const otp = service({}, { humanVerification: verification() });
         const outcome = await otp.requestOtp(
-          { phone: { phone: "+91", country: "IN", deviceId: "d" } },
+          asked({ phone: { phone: "+91", country: "IN", deviceId: "d" } }),
           { ...from("198.51.100.22"), humanProof: "has spaces in it" },
         );
         expect(outcome).toMatchObject({ kind: "InvalidInput" });

@@ -5,7 +5,7 @@ import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { backends, manualClock, phoneInput, phoneService, type ManualClock } from "./fixtures.js";
+import { phoneRequest, backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 123456 } });
@@ -40,37 +40,40 @@ for (const backend of backends(redisUrl)) {
     it("keeps a destination's cap and cooldown counted under the previous secret", async () => {
       for (let i = 0; i < DEFAULT_LIMITS.maxPerDestinationPerHour - 1; i++) {
         if (i > 0) clock.advance(MINUTE);
-        expect((await before().requestOtp(phoneInput(1, `d${i}`), context)).kind).toBe("OtpSent");
+        expect((await before().requestOtp(phoneRequest(1, `d${i}`), context)).kind).toBe("OtpSent");
       }
       // The cooldown of the last send still holds after the switch.
-      const cooled = await rotating().requestOtp(phoneInput(1, "d-cool"), context);
+      const cooled = await rotating().requestOtp(phoneRequest(1, "d-cool"), context);
       expect(cooled).toMatchObject({ kind: "RateLimited", retryAfterSeconds: 30 });
       // Without the previous secret, all of it would be forgotten: the control that this test can fail.
-      expect((await after().requestOtp(phoneInput(1, "d-new"), context)).kind).toBe("OtpSent");
+      expect((await after().requestOtp(phoneRequest(1, "d-new"), context)).kind).toBe("OtpSent");
       clock.advance(MINUTE);
       // 4 sends under the old secret, 1 under the new: the cap of 5 is reached, and the oldest (4 min ago plus the
       // hour) is when it opens again.
-      const capped = await rotating().requestOtp(phoneInput(1, "d-last"), context);
+      const capped = await rotating().requestOtp(phoneRequest(1, "d-last"), context);
       expect(capped).toMatchObject({ kind: "RateLimited", retryAfterSeconds: 60 * 60 - 4 * 60 });
       expect(upstream.requests).toHaveLength(5);
     });
 
     it("writes new sends under the current secret only", async () => {
       for (let i = 0; i < DEFAULT_LIMITS.maxPerDestinationPerHour; i++) {
-        expect((await rotating().requestOtp(phoneInput(2, `d${i}`), context)).kind).toBe("OtpSent");
+        expect((await rotating().requestOtp(phoneRequest(2, `d${i}`), context)).kind).toBe("OtpSent");
         clock.advance(MINUTE);
       }
-      expect((await after().requestOtp(phoneInput(2, "d-x"), context)).kind).toBe("RateLimited");
-      expect((await before().requestOtp(phoneInput(2, "d-y"), context)).kind).toBe("OtpSent");
+      expect((await after().requestOtp(phoneRequest(2, "d-x"), context)).kind).toBe("RateLimited");
+      expect((await before().requestOtp(phoneRequest(2, "d-y"), context)).kind).toBe("OtpSent");
     });
 
     it("replays an idempotency key recorded under the previous secret, and still refuses another input", async () => {
-      const first = await before().requestOtp(phoneInput(3), { ...context, idempotencyKey: "rotate-key" });
+      const first = await before().requestOtp(phoneRequest(3), { ...context, idempotencyKey: "rotate-key" });
       if (first.kind !== "OtpSent") throw new Error(`expected OtpSent, got ${first.kind}`);
-      const again = await rotating().requestOtp(phoneInput(3), { ...context, idempotencyKey: "rotate-key" });
+      const again = await rotating().requestOtp(phoneRequest(3), {
+        ...context,
+        idempotencyKey: "rotate-key",
+      });
       expect(again).toMatchObject({ kind: "OtpSent", challenge: { id: first.challenge.id } });
       // Another input to the same destination (keys are scoped to it): a conflict.
-      const other = await rotating().requestOtp(phoneInput(3, "device-2"), {
+      const other = await rotating().requestOtp(phoneRequest(3, "device-2"), {
         ...context,
         idempotencyKey: "rotate-key",
       });
@@ -78,7 +81,7 @@ for (const backend of backends(redisUrl)) {
       expect(upstream.requests).toHaveLength(1);
       // The control: under the new secret alone, the key is new.
       clock.advance(MINUTE);
-      const fresh = await after().requestOtp(phoneInput(3, "device-2"), {
+      const fresh = await after().requestOtp(phoneRequest(3, "device-2"), {
         ...context,
         idempotencyKey: "rotate-key",
       });

@@ -7,7 +7,7 @@ import { RedisStore, SAFE_EVICTION_POLICY } from "../../src/otp/store/redis.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { manualClock, phoneInput, phoneService, type ManualClock } from "./fixtures.js";
+import { phoneRequest, manualClock, phoneInput, phoneService, type ManualClock, asked } from "./fixtures.js";
 
 const redisUrl = inject("redisUrl");
 const SENT = json(200, { success: true, message: "request processed successfully", data: { otp: 654321 } });
@@ -97,16 +97,16 @@ for (const backend of backends) {
     it("forgets no live limit, idempotency record or challenge, and refuses the flood typed", async () => {
       // Before the flood: a destination capped (2 sends, the third refused), a keyed send, its challenge.
       const capped = phoneInput(1, "device-capped");
-      sent(await otp.requestOtp(capped, context(null)));
+      sent(await otp.requestOtp(asked(capped), context(null)));
       clock.advance(31_000);
-      sent(await otp.requestOtp(capped, context(null)));
+      sent(await otp.requestOtp(asked(capped), context(null)));
       clock.advance(31_000);
-      expect(await otp.requestOtp(capped, context(null))).toMatchObject({
+      expect(await otp.requestOtp(asked(capped), context(null))).toMatchObject({
         kind: "RateLimited",
         limitedBy: "LOCAL_POLICY",
       });
       const keyed = phoneInput(2, "device-keyed");
-      const first = await otp.requestOtp(keyed, context("key-before-the-flood"));
+      const first = await otp.requestOtp(asked(keyed), context("key-before-the-flood"));
       const challenge = sent(first);
       expect(upstream.requests).toHaveLength(3);
 
@@ -115,7 +115,10 @@ for (const backend of backends) {
       for (let index = 0; index < FLOOD; index++) {
         clock.advance(100);
         outcomes.push(
-          await otp.requestOtp(phoneInput(1_000 + index, `flood-device-${index}`), context(`flood-${index}`)),
+          await otp.requestOtp(
+            phoneRequest(1_000 + index, `flood-device-${index}`),
+            context(`flood-${index}`),
+          ),
         );
       }
       const sends = outcomes.filter((outcome) => outcome.kind === "OtpSent");
@@ -150,13 +153,13 @@ for (const backend of backends) {
       // After the flood, within the hour: the capped destination is still capped, nothing is sent again.
       clock.advance(10 * MINUTE);
       const before = upstream.requests.length;
-      expect(await otp.requestOtp(capped, context(null))).toMatchObject({
+      expect(await otp.requestOtp(asked(capped), context(null))).toMatchObject({
         kind: "RateLimited",
         limitedBy: "LOCAL_POLICY",
         message: "Too many OTPs were requested for this destination. Please try again later.",
       });
       // The key replayed gets the first answer, with no second upstream call.
-      expect(await otp.requestOtp(keyed, context("key-before-the-flood"))).toEqual({
+      expect(await otp.requestOtp(asked(keyed), context("key-before-the-flood"))).toEqual({
         ...first,
         devOtp: null,
       });
@@ -165,7 +168,7 @@ for (const backend of backends) {
       const lastSent = outcomes.map((outcome) => outcome.kind).lastIndexOf("OtpSent");
       for (const index of [outcomes.findIndex((outcome) => outcome.kind === "OtpSent"), lastSent]) {
         const replay = phoneInput(1_000 + index, `flood-device-${index}`);
-        expect(await otp.requestOtp(replay, context(`flood-${index}`))).toEqual({
+        expect(await otp.requestOtp(asked(replay), context(`flood-${index}`))).toEqual({
           ...outcomes[index],
           devOtp: null,
         });
@@ -177,8 +180,8 @@ for (const backend of backends) {
       if (!(store instanceof MemoryStore)) return;
       // An hour on, what expired goes first: new destinations are sent again, and the capped one too.
       clock.advance(HOUR);
-      sent(await otp.requestOtp(phoneInput(999_999, "device-new"), context("key-after-the-hour")));
-      sent(await otp.requestOtp(capped, context(null)));
+      sent(await otp.requestOtp(phoneRequest(999_999, "device-new"), context("key-after-the-hour")));
+      sent(await otp.requestOtp(asked(capped), context(null)));
     });
   });
 }

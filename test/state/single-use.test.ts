@@ -7,13 +7,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { OtpService } from "../../src/otp/otp-service.js";
 import { StateKeys } from "../../src/otp/store/state-keys.js";
 import type { OtpStore } from "../../src/otp/store/store.js";
-import { createDmtAdapter } from "../../src/providers/dmt/adapter.js";
+import { dmt } from "../../src/providers/dmt/index.js";
 import type { DmtOtpFields } from "../../src/providers/dmt/input.js";
 import { UpstreamClient } from "../../src/providers/http-client.js";
-import { PROVIDER_MEMBERS } from "../../src/providers/registry.js";
 import { uniquePrefix } from "../helpers/redis.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
-import { backends, manualClock, STATE_SECRET, type ManualClock } from "./fixtures.js";
+import { adaptersOf, asked, backends, manualClock, STATE_SECRET, type ManualClock } from "./fixtures.js";
 import { NO_LIMITS } from "../helpers/limits.js";
 
 const redisUrl = inject("redisUrl");
@@ -49,13 +48,13 @@ for (const backend of backends(redisUrl)) {
       store = backend.make(clock.now, keyPrefix);
       upstream.requests.length = 0;
       otp = new OtpService({
-        providers: PROVIDER_MEMBERS,
-        adapters: [
-          createDmtAdapter(
+        adapters: adaptersOf([
+          dmt,
+          dmt.createAdapter(
             { baseUrl: upstream.url, clientId: "id", clientSecret: "secret" },
             new UpstreamClient({ timeoutMs: 2000, maxBodyBytes: 64 * 1024 }),
           ),
-        ],
+        ]),
         store,
         sandbox: false,
         limits: NO_LIMITS,
@@ -64,7 +63,7 @@ for (const backend of backends(redisUrl)) {
       });
     });
     afterEach(() => store.close());
-    const send = (input: DmtOtpFields) => otp.requestOtp({ dmt: input }, context);
+    const send = (input: DmtOtpFields) => otp.requestOtp(asked({ dmt: input }), context);
 
     it.each([
       ["the same reference, same customer, 9 min 59 s later", REFERENCE, MOBILE, 599_000, "InvalidInput"],

@@ -10,7 +10,8 @@ import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter, SingleUse } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, codeOf, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { ProviderBinding } from "../binding.js";
+import { asRecord, codeOf, documentedRow, providerText, rowFor, sent } from "../outcomes.js";
 import type { OtpFailure } from "../../otp/model.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { DMT_OTP_TYPE, parseDmtInput, type DmtOtpFields, type DmtOtpType } from "./input.js";
@@ -70,10 +71,10 @@ export const DMT_RESPONSES = [
     code: "-1",
     documented: '`statusCode "-1"` (FAILED, "Requested Amount Must Not be EMPTY Or Only Number Allowed")',
     outcome: "InvalidInput",
-    field: "dmt.requestedAmount",
+    field: "requestedAmount",
     message: "The requested amount must be given, in digits only.",
     notes:
-      "fieldErrors: dmt.requestedAmount when statusDesc is about the amount; any other statusDesc (cleaned) is the " +
+      "only when statusDesc is about the amount; any other statusDesc (cleaned) is the " +
       "message, with no field. Nothing was sent: a TRANSACTION's reference number is given back",
   },
   {
@@ -103,23 +104,27 @@ export interface DmtSettings {
 
 /** The iServeU DMT adapter; the client secret goes only into the request's header. */
 export function createDmtAdapter(
+  provider: ProviderBinding,
   settings: DmtSettings,
   http: UpstreamClient,
 ): ProviderAdapter<DmtOtpFields, DmtWireRequest> {
   const url = joinUrl(settings.baseUrl, DMT_PATH);
   const headers = { client_id: settings.clientId, client_secret: settings.clientSecret };
+  const phoneField = provider.field("customerMobileNumber");
+  const referenceField = provider.field("externalRefNumber");
   return {
-    id: "DMT",
-    parse: parseDmtInput,
+    parse: (input) => parseDmtInput(provider, input),
     destination: (request) => ({
       key: request.customerMobileNumber,
       hint: maskPhone(request.customerMobileNumber),
-      phone: { e164: `+91${request.customerMobileNumber}`, field: "dmt.customerMobileNumber" },
+      phone: { e164: `+91${request.customerMobileNumber}`, field: phoneField },
     }),
     device: () => null,
-    singleUse: transactionReference,
+    singleUse: (request) => transactionReference(request, referenceField),
     send: (request) =>
-      exchange(http, "DMT", { url, headers, json: request }, (reply) => mapDmtResponse(reply, request)),
+      exchange(http, provider.id, { url, headers, json: request }, (reply) =>
+        mapDmtResponse(provider, reply, request),
+      ),
   };
 }
 
@@ -128,12 +133,12 @@ export function createDmtAdapter(
  * `externalRefNumber` once per customer for as long as an OTP can be valid. The document states a validity only for
  * type 1 (10 minutes); that is the window for type 2 too.
  */
-export function transactionReference(request: DmtWireRequest): SingleUse | null {
+export function transactionReference(request: DmtWireRequest, field: string): SingleUse | null {
   if (request.otpType !== DMT_OTP_TYPE.TRANSACTION || !request.externalRefNumber) return null;
   return {
     value: `${request.customerMobileNumber}\0${request.externalRefNumber}`,
     seconds: DMT_REGISTRATION_OTP.validForSeconds,
-    field: "dmt.externalRefNumber",
+    field,
     message:
       "This reference number was already used for an OTP to this customer. Use a new reference number to get a new OTP.",
   };
@@ -143,7 +148,11 @@ export function transactionReference(request: DmtWireRequest): SingleUse | null 
  * Map one reply of iServeU to an outcome, by its documented `statusCode` (a string or a number) whatever the HTTP
  * status. "-1" and "1" say no OTP went out, so the reference number is given back (`otpNotSent`).
  */
-export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): Mapped {
+export function mapDmtResponse(
+  provider: ProviderBinding,
+  reply: UpstreamReply,
+  request: DmtWireRequest,
+): Mapped {
   const body = asRecord(reply.body);
   const code = codeOf(body?.statusCode);
   const row = code === undefined ? undefined : rowFor(DMT_RESPONSES, code);
@@ -151,8 +160,8 @@ export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): M
   if (!body || !row || (status !== undefined && status !== STATUS_OF_CODE[row.code])) {
     return UNDOCUMENTED;
   }
-  if (row.code === "-1") return { ...invalidRequest(reply, body.statusDesc), otpNotSent: true };
-  if (row.outcome !== "OtpSent") return { ...failureFromRow("DMT", row), otpNotSent: true };
+  if (row.code === "-1") return { ...invalidRequest(provider, reply, body.statusDesc), otpNotSent: true };
+  if (row.outcome !== "OtpSent") return { ...provider.failure(row), otpNotSent: true };
 
   const registration = request.otpType === DMT_OTP_TYPE.CUSTOMER_REGISTRATION;
   return sent({
@@ -162,15 +171,15 @@ export function mapDmtResponse(reply: UpstreamReply, request: DmtWireRequest): M
   });
 }
 
-const INVALID_REQUEST = DMT_RESPONSES[1];
+const INVALID_REQUEST = documentedRow(DMT_RESPONSES, "-1");
 
 /**
  * "-1": the document's only example is about the requested amount, so `dmt.requestedAmount` is named when the
  * `statusDesc` is about the amount (or there is none); any other "-1" is the provider's `statusDesc`, cleaned, as
  * the message, with no field named (this service cannot tell which one it means).
  */
-function invalidRequest(reply: UpstreamReply, statusDesc: unknown): OtpFailure {
+function invalidRequest(provider: ProviderBinding, reply: UpstreamReply, statusDesc: unknown): OtpFailure {
   const description = providerText(reply, statusDesc);
-  if (description === null || /\bamount\b/i.test(description)) return failureFromRow("DMT", INVALID_REQUEST);
-  return failureFromRow("DMT", INVALID_REQUEST, { fieldErrors: [], message: description });
+  if (description === null || /\bamount\b/i.test(description)) return provider.failure(INVALID_REQUEST);
+  return provider.failure(INVALID_REQUEST, { fieldErrors: [], message: description });
 }

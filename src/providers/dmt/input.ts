@@ -1,7 +1,7 @@
 /** The `dmt` member of `RequestOtpInput`: its GraphQL input type, and its validation into the wire request. */
 import { Field, InputType, registerEnumType } from "type-graphql";
-import { FieldErrors } from "../../otp/field-errors.js";
 import type { Parsed } from "../../otp/ports.js";
+import type { ProviderBinding } from "../binding.js";
 import type { Fields } from "../descriptor.js";
 import { normaliseAadhaar } from "../../otp/validators/aadhaar.js";
 import { isIpAddress, isLatLong } from "../../otp/validators/geo-ip.js";
@@ -102,8 +102,8 @@ const LIMITS = {
  * characters) and requestedAmount (digits) for TRANSACTION; a valid Aadhaar when ovdType names Aadhaar; latLong
  * (two numbers within ±180) and publicIp when given; every string capped. Reports every failing field at once and never echoes a value.
  */
-export function parseDmtInput(input: DmtOtpFields): Parsed<DmtWireRequest> {
-  const errors = new FieldErrors("dmt");
+export function parseDmtInput(provider: ProviderBinding, input: DmtOtpFields): Parsed<DmtWireRequest> {
+  const errors = provider.fieldErrors();
   const transaction = input.otpType === "TRANSACTION";
   const required = (when: boolean) => ({ required: when });
 

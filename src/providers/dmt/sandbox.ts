@@ -6,6 +6,7 @@
  * `{ message }`, 400 with a `statusCode` that is not one of the document's).
  */
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderBinding } from "../binding.js";
 import type { ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import { DMT_PATH, type DmtSettings } from "./adapter.js";
@@ -102,7 +103,7 @@ const TRANSACTION = {
 } as const;
 
 /** The DMT sandbox: the fake, settings pointing at it, and an input for each documented `statusCode`. */
-export const dmtSandbox: ProviderSandbox<DmtSettings, DmtOtpFields> = {
+export const dmtSandbox = (provider: ProviderBinding): ProviderSandbox<DmtSettings, DmtOtpFields> => ({
   fake: dmtFake,
   settings: (baseUrl) => ({ baseUrl, ...DMT_SANDBOX_CREDENTIALS }),
   magic: {
@@ -123,7 +124,7 @@ export const dmtSandbox: ProviderSandbox<DmtSettings, DmtOtpFields> = {
   notes: [
     {
       input: "a TRANSACTION's `externalRefNumber` again, same mobile, within 10 min",
-      answer: "refused locally: `InvalidInput` on `dmt.externalRefNumber`, nothing sent",
+      answer: `refused locally: \`InvalidInput\` on \`${provider.field("externalRefNumber")}\`, nothing sent`,
     },
     {
       input: `the same TRANSACTION \`externalRefNumber\` again after a \`"1"\` or \`"-1"\` answer (e.g. the mobile ending in \`${DMT_MAGIC.failedToSend}\` twice)`,
@@ -131,4 +132,4 @@ export const dmtSandbox: ProviderSandbox<DmtSettings, DmtOtpFields> = {
         'sent to the provider again (its answer, here `"1"` again): nothing was sent, so the reference was given back',
     },
   ],
-};
+});

@@ -13,7 +13,8 @@ import type { ProviderAdapter } from "../../otp/ports.js";
 import { joinUrl, noted, settle, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import { fixedToken, GST_LOGIN_RESPONSES, GstLogin, type GstCredentials } from "./login.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, failureFromRow, providerText, rowFor, sent } from "../outcomes.js";
+import type { ProviderBinding } from "../binding.js";
+import { asRecord, documentedRow, providerText, rowFor, sent } from "../outcomes.js";
 import { withRenewal } from "../renewal.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseGstInput, type GstOtpFields } from "./input.js";
@@ -85,7 +86,7 @@ export const GST_RESPONSES = [
   ...GST_LOGIN_RESPONSES,
 ] as const satisfies readonly DocumentedResponse[];
 
-const WRONG_PATH = GST_RESPONSES[4];
+const WRONG_PATH = documentedRow(GST_RESPONSES, "404 other");
 
 /**
  * Settings of the GST provider: `GST_BASE_URL`, `GST_OTP_PATH` (may hold `{patronId}`), and either
@@ -122,6 +123,7 @@ export function gstSettingsProblems(settings: GstSettings): string[] {
 
 /** The GST adapter: validates `gst`, sends the documented request, maps the documented statuses. */
 export function createGstAdapter(
+  provider: ProviderBinding,
   settings: GstSettings,
   http: UpstreamClient,
   now?: () => number,
@@ -134,11 +136,11 @@ export function createGstAdapter(
           username: settings.apiUsername ?? "",
           password: settings.apiPassword ?? "",
           http,
+          provider,
           ...(now && { now }),
         });
   return {
-    id: "GST",
-    parse: parseGstInput,
+    parse: (input) => parseGstInput(provider, input),
     destination: ({ essentials: { gstin } }) => ({ key: gstin, hint: maskGstin(gstin) }),
     device: () => null,
     async send(request) {
@@ -155,7 +157,7 @@ export function createGstAdapter(
         });
       });
       if ("failure" in reply) return reply.failure;
-      return settle(http, "GST", reply, (answer) => mapGstResponse(answer, path));
+      return settle(http, provider.id, reply, (answer) => mapGstResponse(provider, answer, path));
     },
   };
 }
@@ -199,9 +201,9 @@ const NO_ROUTE =
  * Map one reply of the GST provider to an outcome, by its documented HTTP status (and a 404 by its body); a 404
  * that says the path is wrong is noted, to be logged with a hint for operators.
  */
-export function mapGstResponse(reply: UpstreamReply, path?: string): Mapped {
+export function mapGstResponse(provider: ProviderBinding, reply: UpstreamReply, path?: string): Mapped {
   if (isWrongPath(reply, path)) {
-    return noted(failureFromRow("GST", WRONG_PATH), {
+    return noted(provider.failure(WRONG_PATH), {
       kind: "undocumented",
       hint: "a 404 that is not the aggregator's JSON error: check GST_OTP_PATH",
     });
@@ -209,7 +211,7 @@ export function mapGstResponse(reply: UpstreamReply, path?: string): Mapped {
   if (reply.status === 404 && !isJsonError(reply)) return UNDOCUMENTED;
   const row = rowFor(GST_RESPONSES, String(reply.status));
   if (!row) return UNDOCUMENTED;
-  if (row.outcome !== "OtpSent") return failureFromRow("GST", row);
+  if (row.outcome !== "OtpSent") return provider.failure(row);
 
   const result = asRecord(asRecord(reply.body)?.result);
   const appKey = result?.appKey;

@@ -48,10 +48,10 @@ export const gst = defineProvider({
     },
   },
   checkSettings: gstSettingsProblems,
-  createAdapter: (settings, http) => createGstAdapter(settings, http),
+  createAdapter: (provider, settings, http) => createGstAdapter(provider, settings, http),
   responses: GST_RESPONSES,
   sensitiveFields: ["gstin", "username", "password", "access_token"],
   // A 200 reply echoes the access token as `id`; the login answers it as `id` too, with the patron's `userId`.
   sensitiveReplyFields: ["id", "patronId", "userId"],
-  sandbox: gstSandbox,
+  sandbox: () => gstSandbox,
 });

@@ -1,7 +1,7 @@
 /** The `gst` member of `RequestOtpInput`: its GraphQL input type, and its validation into the wire request. */
 import { Field, InputType } from "type-graphql";
-import { FieldErrors } from "../../otp/field-errors.js";
 import type { Parsed } from "../../otp/ports.js";
+import type { ProviderBinding } from "../binding.js";
 import type { Fields } from "../descriptor.js";
 import { gstinProblems, normaliseGstin } from "../../otp/validators/gstin.js";
 import type { GstWireRequest } from "./adapter.js";
@@ -22,8 +22,8 @@ export type GstOtpFields = Fields<GstOtpInput>;
 const LIMITS = { gstin: 32, username: 64 };
 
 /** A GSTIN of any structure (state code, shape, check character) and a username; every failure at once. */
-export function parseGstInput(input: GstOtpFields): Parsed<GstWireRequest> {
-  const errors = new FieldErrors("gst");
+export function parseGstInput(provider: ProviderBinding, input: GstOtpFields): Parsed<GstWireRequest> {
+  const errors = provider.fieldErrors();
   const rawGstin = errors.text("gstin", input.gstin, { max: LIMITS.gstin, required: true });
   const username = errors.text("username", input.username, { max: LIMITS.username, required: true });
 

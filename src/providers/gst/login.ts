@@ -9,16 +9,10 @@
  * back-off ends, requests are answered with the same failure without calling. Neither the password nor a token
  * reaches a log, an error or the store.
  */
+import type { ProviderBinding } from "../binding.js";
 import { UNDOCUMENTED } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  authFailure,
-  failureFromRow,
-  faultOutcome,
-  undocumentedOutcome,
-  type DocumentedResponse,
-} from "../outcomes.js";
+import { asRecord, documentedRow, type DocumentedResponse } from "../outcomes.js";
 import type { Credentials, NoAccess } from "../renewal.js";
 
 /** The login's documented answers (the aggregator's `patrons/login`). `code` is the HTTP status. */
@@ -35,7 +29,7 @@ export const GST_LOGIN_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const [LOGIN_REFUSED] = GST_LOGIN_RESPONSES;
+const LOGIN_REFUSED = documentedRow(GST_LOGIN_RESPONSES, "login 401");
 
 /** A token in hand, and the patron id its login named (for `{patronId}` in `GST_OTP_PATH`). */
 export interface GstAccess {
@@ -63,6 +57,8 @@ export interface GstLoginOptions {
   username: string;
   password: string;
   http: UpstreamClient;
+  /** The provider the login's failures are answered for. */
+  provider: ProviderBinding;
   now?: () => number;
 }
 
@@ -110,7 +106,7 @@ export class GstLogin implements GstCredentials {
     const reply = await http.postJson({ url, headers: {}, json: { username, password } });
     const result: GstAccessResult = reply.ok
       ? this.#read(reply)
-      : { ok: false, failure: { ...faultOutcome("GST", reply), notSent: true } };
+      : { ok: false, failure: { ...this.#options.provider.fault(reply), notSent: true } };
     if (result.ok) {
       this.#failure = null;
       return result;
@@ -140,13 +136,14 @@ export class GstLogin implements GstCredentials {
       return { ok: true, access };
     }
     if (reply.status === 401) {
-      return { ok: false, failure: { ...failureFromRow("GST", LOGIN_REFUSED), notSent: true } };
+      return { ok: false, failure: { ...this.#options.provider.failure(LOGIN_REFUSED), notSent: true } };
     }
+    const { http, provider } = this.#options;
     // The driver of this call acts on what its reading found (as `settle` does for the OTP call).
-    this.#options.http.replies.note(reply, UNDOCUMENTED);
+    http.replies.note(reply, UNDOCUMENTED);
     // A 403 with no documented body, as for the OTP call: the aggregator refused this service.
     const failure =
-      reply.status === 403 ? authFailure("GST", reply.status) : undocumentedOutcome("GST", reply.status);
+      reply.status === 403 ? provider.authFailure(reply.status) : provider.undocumented(reply.status);
     return { ok: false, failure: { ...failure, notSent: true } };
   }
 }

@@ -10,16 +10,9 @@ import type { FieldError } from "../../otp/model.js";
 import { maskId } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, noted, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { ProviderBinding } from "../binding.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import {
-  asRecord,
-  failureFromRow,
-  providerText,
-  readStatus,
-  rowFor,
-  sent,
-  unexpectedReply,
-} from "../outcomes.js";
+import { asRecord, documentedRow, providerText, readStatus, rowFor, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { parseItrInput, type ItrOtpFields } from "./input.js";
 
@@ -69,7 +62,7 @@ export const ITR_RESPONSES = [
     message: "The income-tax portal did not accept this PAN or password.",
     notes:
       'a word invalid, incorrect, wrong or mismatch ("Invalid credentials"): nothing was sent and the same input ' +
-      "would fail again; fieldErrors name itr.pan and/or itr.password where the status does (credentials: password)",
+      "would fail again; fieldErrors name the PAN and/or the password where the status does (credentials: password)",
   },
   {
     code: "200 locked",
@@ -97,7 +90,7 @@ export const ITR_RESPONSES = [
     outcome: "InvalidInput",
     retryable: false,
     message: "The income-tax portal did not accept this PAN or password.",
-    notes: "detail → fieldErrors where it names fields (itr.pan, itr.password)",
+    notes: "detail → fieldErrors where it names fields (the PAN, the password)",
   },
   {
     code: "401",
@@ -119,17 +112,17 @@ export const ITR_RESPONSES = [
  * The input fields a 400's `detail` can name, with what the user is told. The provider's own text is not
  * passed on: it may quote the input, and the input may be the password.
  */
-const NAMED_FIELDS: Record<keyof ItrWireRequest, FieldError> = {
-  pan: { field: "itr.pan", message: "The income-tax portal did not accept this PAN." },
-  password: { field: "itr.password", message: "The income-tax portal did not accept this password." },
+const NAMED_FIELDS: Record<keyof ItrWireRequest, string> = {
+  pan: "The income-tax portal did not accept this PAN.",
+  password: "The income-tax portal did not accept this password.",
 };
 
 /** The rows of a 200 by what its `otp_status` says. */
 const BY_STATUS = {
-  notSent: rowFor(ITR_RESPONSES, "200 not triggered"),
-  invalid: rowFor(ITR_RESPONSES, "200 invalid"),
-  locked: rowFor(ITR_RESPONSES, "200 locked"),
-  unrecognised: rowFor(ITR_RESPONSES, "200 unrecognised"),
+  notSent: documentedRow(ITR_RESPONSES, "200 not triggered"),
+  invalid: documentedRow(ITR_RESPONSES, "200 invalid"),
+  locked: documentedRow(ITR_RESPONSES, "200 locked"),
+  unrecognised: documentedRow(ITR_RESPONSES, "200 unrecognised"),
 };
 
 /** Settings of the ITR provider, from `ITR_BASE_URL` and `ITR_API_TOKEN`. */
@@ -140,17 +133,20 @@ export interface ItrSettings {
 
 /** The ITR adapter: validates `itr`, sends the documented request, maps the documented statuses. */
 export function createItrAdapter(
+  provider: ProviderBinding,
   settings: ItrSettings,
   http: UpstreamClient,
 ): ProviderAdapter<ItrOtpFields, ItrWireRequest> {
   const url = joinUrl(settings.baseUrl, ITR_PATH);
   const headers = { authorization: `Bearer ${settings.apiToken}` };
   return {
-    id: "ITR",
-    parse: parseItrInput,
+    parse: (input) => parseItrInput(provider, input),
     destination: ({ pan }) => ({ key: pan, hint: maskPan(pan) }),
     device: () => null,
-    send: (request) => exchange(http, "ITR", { url, headers, json: request }, mapItrResponse),
+    send: (request) =>
+      exchange(http, provider.id, { url, headers, json: request }, (reply) =>
+        mapItrResponse(provider, reply),
+      ),
   };
 }
 
@@ -164,18 +160,18 @@ export function maskPan(pan: string): string {
  * when its `otp_status` says an OTP was triggered (see {@link ITR_RESPONSES}); an unrecognised one is noted, to be
  * logged once as undocumented.
  */
-export function mapItrResponse(reply: UpstreamReply): Mapped {
+export function mapItrResponse(provider: ProviderBinding, reply: UpstreamReply): Mapped {
   const row = rowFor(ITR_RESPONSES, String(reply.status));
   const body = asRecord(reply.body);
   switch (row?.outcome) {
     case "OtpSent":
-      return body && "otp_status" in body ? mapOtpStatus(reply, body.otp_status) : UNDOCUMENTED;
+      return body && "otp_status" in body ? mapOtpStatus(provider, reply, body.otp_status) : UNDOCUMENTED;
     case "InvalidInput":
       if (!body || !("detail" in body || "message" in body)) break;
-      return failureFromRow("ITR", row, { fieldErrors: namedFieldErrors(body.detail) });
+      return provider.failure(row, { fieldErrors: namedFieldErrors(provider, body.detail) });
     case "ProviderAuthFailed":
     case "ProviderUnavailable":
-      return failureFromRow("ITR", row);
+      return provider.failure(row);
     default:
       break;
   }
@@ -183,45 +179,45 @@ export function mapItrResponse(reply: UpstreamReply): Mapped {
 }
 
 /** A 200 by its `otp_status`: `true`/`false`, or a text read by its words ({@link readStatus}). */
-function mapOtpStatus(reply: UpstreamReply, status: unknown): Mapped {
+function mapOtpStatus(provider: ProviderBinding, reply: UpstreamReply, status: unknown): Mapped {
   if (status === true) return sent({});
   if (typeof status !== "string" && status !== false) return UNDOCUMENTED;
   const reading = status === false ? "notSent" : readStatus(status);
   if (reading === "sent") return sent({ providerMessage: providerText(reply, status) });
   const row = BY_STATUS[reading];
-  if (!row) return UNDOCUMENTED;
   switch (reading) {
     case "unrecognised":
       return noted(
-        { ...unexpectedReply(reply, "ITR", status), message: row.message ?? row.documented },
+        { ...provider.unexpectedReply(reply, status), message: BY_STATUS.unrecognised.message },
         { kind: "undocumented", hint: "an otp_status that does not say whether an OTP was triggered" },
       );
     case "invalid":
       return {
-        ...failureFromRow("ITR", row, { fieldErrors: fieldsNamedIn(String(status)) }),
+        ...provider.failure(row, { fieldErrors: fieldsNamedIn(provider, String(status)) }),
         otpNotSent: true,
       };
     default:
-      return { ...failureFromRow("ITR", row), otpNotSent: true };
+      return { ...provider.failure(row), otpNotSent: true };
   }
 }
 
 /** The input fields an `otp_status` names: the PAN, the password (or "credentials"). */
-function fieldsNamedIn(status: string): FieldError[] {
+function fieldsNamedIn(provider: ProviderBinding, status: string): FieldError[] {
   const words = new Set(status.toLowerCase().split(/[^a-z]+/));
-  return [
-    ...(words.has("pan") ? [NAMED_FIELDS.pan] : []),
+  const named: (keyof ItrWireRequest)[] = [
+    ...(words.has("pan") ? (["pan"] as const) : []),
     ...(["password", "credential", "credentials"].some((word) => words.has(word))
-      ? [NAMED_FIELDS.password]
+      ? (["password"] as const)
       : []),
-  ].map((error) => ({ ...error }));
+  ];
+  return named.map((name) => ({ field: provider.field(name), message: NAMED_FIELDS[name] }));
 }
 
 /**
  * The input fields a validation `detail` names: an object keyed by field (`{ pan: "…" }`), or FastAPI's list
  * of `{ loc: ["body", "pan"], msg }`. Anything else names none.
  */
-function namedFieldErrors(detail: unknown): FieldError[] {
+function namedFieldErrors(provider: ProviderBinding, detail: unknown): FieldError[] {
   const names = new Set<string>();
   if (Array.isArray(detail)) {
     for (const item of detail) {
@@ -234,5 +230,5 @@ function namedFieldErrors(detail: unknown): FieldError[] {
   const lowered = new Set([...names].map((name) => name.toLowerCase()));
   return Object.entries(NAMED_FIELDS)
     .filter(([name]) => lowered.has(name))
-    .map(([, error]) => ({ ...error }));
+    .map(([name, message]) => ({ field: provider.field(name), message }));
 }

@@ -1,7 +1,8 @@
 /** The `itr` member of `RequestOtpInput`: its GraphQL input type, and its validation into the wire request. */
 import { Field, InputType } from "type-graphql";
-import { FieldErrors, textProblem } from "../../otp/field-errors.js";
+import { textProblem } from "../../otp/field-errors.js";
 import type { Parsed } from "../../otp/ports.js";
+import type { ProviderBinding } from "../binding.js";
 import type { Fields } from "../descriptor.js";
 import { normalisePan, panProblems } from "../../otp/validators/pan.js";
 import type { ItrWireRequest } from "./adapter.js";
@@ -23,8 +24,8 @@ export type ItrOtpFields = Fields<ItrOtpInput>;
 const LIMITS = { pan: 32, password: 128 };
 
 /** A PAN with a valid holder type, and a password sent exactly as typed; every failure at once. */
-export function parseItrInput(input: ItrOtpFields): Parsed<ItrWireRequest> {
-  const errors = new FieldErrors("itr");
+export function parseItrInput(provider: ProviderBinding, input: ItrOtpFields): Parsed<ItrWireRequest> {
+  const errors = provider.fieldErrors();
   const rawPan = errors.text("pan", input.pan, { max: LIMITS.pan, required: true });
   const pan = rawPan ? normalisePan(rawPan) : "";
   if (rawPan) for (const problem of panProblems(pan)) errors.add("pan", problem);

@@ -8,6 +8,7 @@
  */
 import { isValidPan } from "../../otp/validators/pan.js";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderBinding } from "../binding.js";
 import type { MagicInput, ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import { ITR_PATH, type ItrSettings } from "./adapter.js";
@@ -89,7 +90,7 @@ function panWith(digits: string): MagicInput<ItrOtpFields> {
 }
 
 /** The ITR sandbox: the fake, settings pointing at it, and a PAN for each documented status. */
-export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
+export const itrSandbox = (provider: ProviderBinding): ProviderSandbox<ItrSettings, ItrOtpFields> => ({
   fake: itrFake,
   settings: (baseUrl) => ({ baseUrl, apiToken: ITR_SANDBOX_API_TOKEN }),
   magic: {
@@ -101,7 +102,7 @@ export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
     "200 not triggered": { ...panWith(ITR_MAGIC.notTriggeredDigits), note: "`FAILED`; retryable" },
     "200 invalid": {
       ...panWith(ITR_MAGIC.invalidStatusDigits),
-      field: "itr.password",
+      field: provider.field("password"),
       note: "`Invalid credentials`",
     },
     "200 locked": { ...panWith(ITR_MAGIC.lockedStatusDigits), note: "`Locked`" },
@@ -109,14 +110,14 @@ export const itrSandbox: ProviderSandbox<ItrSettings, ItrOtpFields> = {
       ...panWith(ITR_MAGIC.unrecognisedStatusDigits),
       note: "`NO_OTP`, as `providerMessage`; not retryable",
     },
-    "400": { ...panWith(ITR_MAGIC.invalidPanDigits), field: "itr.pan" },
+    "400": { ...panWith(ITR_MAGIC.invalidPanDigits), field: provider.field("pan") },
     "401": panWith(ITR_MAGIC.unauthorisedDigits),
     "500": panWith(ITR_MAGIC.serverErrorDigits),
   },
   notes: [
     {
       input: `the password \`${ITR_MAGIC.wrongPassword}\``,
-      answer: "HTTP 400, `detail` naming `password` → `InvalidInput` on `itr.password`",
+      answer: `HTTP 400, \`detail\` naming \`password\` → \`InvalidInput\` on \`${provider.field("password")}\``,
     },
   ],
-};
+});

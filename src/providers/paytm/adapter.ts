@@ -8,8 +8,9 @@
 import { maskPhone } from "../../otp/mask.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, noted, UNDOCUMENTED, type Mapped } from "../exchange.js";
+import type { ProviderBinding } from "../binding.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
-import { asRecord, codeOf, failureFromRow, providerText, rowFor, saysDocumented, sent } from "../outcomes.js";
+import { asRecord, codeOf, documentedRow, providerText, rowFor, saysDocumented, sent } from "../outcomes.js";
 import type { DocumentedResponse } from "../outcomes.js";
 import { PAYTM_LOCALE, parsePaytmInput, type PaytmOtpFields } from "./input.js";
 
@@ -70,9 +71,8 @@ export const PAYTM_RESPONSES = [
     code: "BE1423012",
     documented: '`BE1423012` (FAILURE, "Device identifier is missing")',
     outcome: "InvalidInput",
-    field: "paytm.deviceIdentifier",
+    field: "deviceIdentifier",
     message: "Paytm needs the identifier of this device.",
-    notes: "fieldErrors: paytm.deviceIdentifier",
   },
   {
     code: "BE1424001",
@@ -135,7 +135,7 @@ export const PAYTM_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const UNDOCUMENTED_BLOCK = PAYTM_RESPONSES[11];
+const UNDOCUMENTED_BLOCK = documentedRow(PAYTM_RESPONSES, "BE14xxxxx blocked");
 
 /** `PAYTM_BASE_URL`, `PAYTM_CLIENT_ID`, `PAYTM_CLIENT_SECRET`, `PAYTM_SCOPES`. */
 export interface PaytmSettings {
@@ -148,24 +148,25 @@ export interface PaytmSettings {
 
 /** The Paytm adapter; the client secret goes only into the `Authorization` header. */
 export function createPaytmAdapter(
+  provider: ProviderBinding,
   settings: PaytmSettings,
   http: UpstreamClient,
 ): ProviderAdapter<PaytmOtpFields, PaytmRequest> {
   const base = joinUrl(settings.baseUrl, PAYTM_PATH);
   const authorization = `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString("base64")}`;
+  const phoneField = provider.field("phone");
   return {
-    id: "PAYTM",
-    parse: (input) => parsePaytmInput(input, settings.scopes),
+    parse: (input) => parsePaytmInput(provider, input, settings.scopes),
     destination: (request) => ({
       key: request.body.phone,
       hint: maskPhone(request.body.phone),
-      phone: { e164: `+91${request.body.phone}`, field: "paytm.phone" },
+      phone: { e164: `+91${request.body.phone}`, field: phoneField },
     }),
     device: (request) => request.deviceIdentifier,
     send: (request) =>
       exchange(
         http,
-        "PAYTM",
+        provider.id,
         {
           url: `${base}?${new URLSearchParams({ locale: request.locale }).toString()}`,
           headers: {
@@ -175,7 +176,7 @@ export function createPaytmAdapter(
           },
           json: request.body,
         },
-        mapPaytmResponse,
+        (reply) => mapPaytmResponse(provider, reply),
       ),
   };
 }
@@ -194,14 +195,14 @@ function saysBlocked(code: string, body: Record<string, unknown>): boolean {
  * Map one reply of Paytm to an outcome, by its documented `responseCode` (a string or a number, in any case)
  * whatever the HTTP status, with a `status` that agrees with it when there is one (any case).
  */
-export function mapPaytmResponse(reply: UpstreamReply): Mapped {
+export function mapPaytmResponse(provider: ProviderBinding, reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const code = codeOf(body?.responseCode);
   const row = code === undefined ? undefined : rowFor(PAYTM_RESPONSES, code.toUpperCase());
   const expected = row?.outcome === "OtpSent" ? "SUCCESS" : "FAILURE";
   const status = typeof body?.status === "string" ? body.status.trim().toUpperCase() : body?.status;
   if (body && !row && code !== undefined && saysBlocked(code, body)) {
-    return noted(failureFromRow("PAYTM", UNDOCUMENTED_BLOCK, { providerCode: code }), {
+    return noted(provider.failure(UNDOCUMENTED_BLOCK, { providerCode: code }), {
       kind: "unrecognised",
       field: "responseCode",
       value: code,
@@ -211,7 +212,7 @@ export function mapPaytmResponse(reply: UpstreamReply): Mapped {
   if (!body || !row || (status !== undefined && status !== expected)) {
     return UNDOCUMENTED;
   }
-  if (row.outcome !== "OtpSent") return failureFromRow("PAYTM", row);
+  if (row.outcome !== "OtpSent") return provider.failure(row);
 
   const stateToken = body.state_token;
   // A success with no state_token cannot be verified later: it is not the documented success.

@@ -1,7 +1,8 @@
 /** The `paytm` member of `RequestOtpInput`: its GraphQL input type, and its validation into the request. */
 import { Field, InputType } from "type-graphql";
-import { FieldErrors } from "../../otp/field-errors.js";
 import type { Parsed } from "../../otp/ports.js";
+import type { FieldErrors } from "../../otp/field-errors.js";
+import type { ProviderBinding } from "../binding.js";
 import type { Fields } from "../descriptor.js";
 import { normaliseIndianMobile } from "../../otp/validators/indian-mobile.js";
 import type { PaytmRequest } from "./adapter.js";
@@ -59,10 +60,11 @@ const HEADER_SAFE = /^[\x20-\x7e]+$/;
  * refused here rather than sent for Paytm to answer BE1425005 (which would read as our credentials failing).
  */
 export function parsePaytmInput(
+  provider: ProviderBinding,
   input: PaytmOtpFields,
   allowedScopes: readonly string[],
 ): Parsed<PaytmRequest> {
-  const errors = new FieldErrors("paytm");
+  const errors = provider.fieldErrors();
 
   const rawPhone = errors.text("phone", input.phone, { max: LIMITS.phone, required: true });
   const phone = rawPhone ? normaliseIndianMobile(rawPhone) : null;

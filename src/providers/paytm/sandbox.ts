@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FakeProvider, FakeResponse } from "../../sandbox/fake-server.js";
+import type { ProviderBinding } from "../binding.js";
 import type { MagicInput, ProviderSandbox } from "../descriptor.js";
 import { asRecord } from "../outcomes.js";
 import { PAYTM_PATH, type PaytmSettings } from "./adapter.js";
@@ -129,7 +130,7 @@ const phoneEndingIn = (digits: string): MagicInput<PaytmOtpFields> => ({
 const SCOPES = PAYTM_SANDBOX_ALLOWED_SCOPES.map((scope) => `\`${scope}\``).join(", ");
 
 /** The PAYTM sandbox: the fake, settings pointing at it, and a mobile number for each documented `responseCode`. */
-export const paytmSandbox: ProviderSandbox<PaytmSettings, PaytmOtpFields> = {
+export const paytmSandbox = (provider: ProviderBinding): ProviderSandbox<PaytmSettings, PaytmOtpFields> => ({
   fake: paytmFake,
   settings: (baseUrl) => ({
     baseUrl,
@@ -147,7 +148,7 @@ export const paytmSandbox: ProviderSandbox<PaytmSettings, PaytmOtpFields> = {
   notes: [
     {
       input: `a scope other than ${SCOPES}`,
-      answer: "refused locally: `InvalidInput` on `paytm.scopes`, nothing sent",
+      answer: `refused locally: \`InvalidInput\` on \`${provider.field("scopes")}\`, nothing sent`,
     },
   ],
-};
+});

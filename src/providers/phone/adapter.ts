@@ -7,12 +7,13 @@
  * statuses for the failures, so the status is reported as `providerCode` and a 429 counts as "too many".
  */
 import { maskPhone } from "../../otp/mask.js";
+import type { ProviderBinding } from "../binding.js";
 import type { ProviderAdapter } from "../../otp/ports.js";
 import { exchange, joinUrl, UNDOCUMENTED, type Mapped } from "../exchange.js";
 import type { UpstreamClient, UpstreamReply } from "../http-client.js";
 import {
   asRecord,
-  failureFromRow,
+  documentedRow,
   looseText,
   providerText,
   retryAfterSeconds,
@@ -51,7 +52,7 @@ export const PHONE_RESPONSES = [
     code: "Invalid phone number",
     documented: '"Invalid phone number"',
     outcome: "InvalidInput",
-    field: "phone.phone",
+    field: "phone",
     message: "The provider did not accept this phone number.",
     notes: 'in any case, with surrounding space or trailing punctuation ("invalid phone number.")',
   },
@@ -69,27 +70,30 @@ export const PHONE_RESPONSES = [
   },
 ] as const satisfies readonly DocumentedResponse[];
 
-const [, INVALID_PHONE, TOO_MANY] = PHONE_RESPONSES;
+const INVALID_PHONE = documentedRow(PHONE_RESPONSES, "Invalid phone number");
+const TOO_MANY = documentedRow(PHONE_RESPONSES, "Two many request");
 
 export interface PhoneSettings {
   baseUrl: string;
 }
 
 export function createPhoneAdapter(
+  provider: ProviderBinding,
   settings: PhoneSettings,
   http: UpstreamClient,
 ): ProviderAdapter<PhoneOtpFields, PhoneWireRequest> {
   const url = joinUrl(settings.baseUrl, PHONE_PATH);
+  const phoneField = provider.field("phone");
+  const map = (reply: UpstreamReply) => mapPhoneResponse(provider, reply);
   return {
-    id: "PHONE",
-    parse: parsePhoneInput,
+    parse: (input) => parsePhoneInput(provider, input),
     destination: (request) => ({
       key: request.phone,
       hint: maskPhone(request.phone),
-      phone: { e164: request.phone, field: "phone.phone" },
+      phone: { e164: request.phone, field: phoneField },
     }),
     device: (request) => request.deviceId,
-    send: (request) => exchange(http, "PHONE", { url, json: request }, mapPhoneResponse),
+    send: (request) => exchange(http, provider.id, { url, json: request }, map),
   };
 }
 
@@ -102,11 +106,11 @@ function saysTooMany(message: unknown): boolean {
  * Map one reply of the PHONE provider to an outcome, by its documented `success` (`true` or `"true"`) and
  * `message` (as people write it: any case, surrounding space, trailing punctuation).
  */
-export function mapPhoneResponse(reply: UpstreamReply): Mapped {
+export function mapPhoneResponse(provider: ProviderBinding, reply: UpstreamReply): Mapped {
   const body = asRecord(reply.body);
   const status = String(reply.status);
   if (reply.status === 429 || saysTooMany(body?.message)) {
-    return failureFromRow("PHONE", TOO_MANY, {
+    return provider.failure(TOO_MANY, {
       providerCode: status,
       retryAfterSeconds: retryAfterSeconds(reply.headers) ?? TOO_MANY.retryAfterSeconds,
     });
@@ -122,7 +126,7 @@ export function mapPhoneResponse(reply: UpstreamReply): Mapped {
     });
   }
   if (failure && saysDocumented(body.message, INVALID_PHONE.code)) {
-    return failureFromRow("PHONE", INVALID_PHONE, { providerCode: status });
+    return provider.failure(INVALID_PHONE, { providerCode: status });
   }
   return UNDOCUMENTED;
 }

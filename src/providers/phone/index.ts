@@ -14,5 +14,5 @@ export const phone = defineProvider({
   responses: PHONE_RESPONSES,
   providerCodeFrom: "provider's HTTP status",
   sensitiveFields: ["phone"],
-  sandbox: phoneSandbox,
+  sandbox: () => phoneSandbox,
 });

@@ -1,9 +1,9 @@
 /** The `phone` member of `RequestOtpInput`: its GraphQL input type, and its validation into the wire request. */
 import { isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { Field, InputType } from "type-graphql";
-import { FieldErrors } from "../../otp/field-errors.js";
 import { phoneFacts } from "../../otp/phone-policy.js";
 import type { Parsed } from "../../otp/ports.js";
+import type { ProviderBinding } from "../binding.js";
 import type { Fields } from "../descriptor.js";
 import type { PhoneWireRequest } from "./adapter.js";
 
@@ -27,8 +27,8 @@ export type PhoneOtpFields = Fields<PhoneOtpInput>;
 const LIMITS = { phone: 32, country: 2, deviceId: 128 };
 
 /** E.164 that parses as a valid number of `country` (ISO 3166-1 alpha-2). */
-export function parsePhoneInput(input: PhoneOtpFields): Parsed<PhoneWireRequest> {
-  const errors = new FieldErrors("phone");
+export function parsePhoneInput(provider: ProviderBinding, input: PhoneOtpFields): Parsed<PhoneWireRequest> {
+  const errors = provider.fieldErrors();
   const phone = errors.text("phone", input.phone, { max: LIMITS.phone, required: true });
   const rawCountry = errors.text("country", input.country, { max: LIMITS.country, required: true });
   const deviceId = errors.text("deviceId", input.deviceId, { max: LIMITS.deviceId, required: true });
