@@ -18,7 +18,7 @@ import { execute, parse, type DocumentNode } from "graphql";
 import { Agent } from "undici";
 import { compileQuery, isCompiledQuery } from "graphql-jit";
 import { loadConfig } from "../src/config.js";
-import { createLogger, scrubBody } from "../src/log.js";
+import { createLogger } from "../src/log.js";
 import { Metrics } from "../src/metrics.js";
 import { createContext, type GraphQLContext } from "../src/graphql/context.js";
 import { errorLog } from "../src/graphql/error-log.plugin.js";
@@ -34,6 +34,7 @@ import { StateKeys } from "../src/otp/store/state-keys.js";
 import { UpstreamClient } from "../src/providers/http-client.js";
 import { phone } from "../src/providers/phone/index.js";
 import { parsePhoneInput } from "../src/providers/phone/input.js";
+import { upstreamClients } from "../src/compose.js";
 import { createAdapters } from "../src/providers/registry.js";
 import { QUERY, start, stop } from "./harness.js";
 import { askWithUndici, plainSubgraphSchema } from "./plain-subgraph.js";
@@ -161,20 +162,9 @@ await measure("store: save the challenge", (i) => store.saveChallenge(challenge(
 // scrubbing) against the same call with a bare undici.request.
 const logger = createLogger("info", pino.destination({ dest: "/dev/null", sync: false }));
 const metrics = new Metrics();
-const clients: UpstreamClient[] = [];
-const adapter = createAdapters(config.providers, (provider) => {
-  const client = new UpstreamClient({
-    provider,
-    timeoutMs: config.providerTimeoutMs,
-    maxBodyBytes: config.providerMaxResponseBytes,
-    resilience: config.resilience,
-    observer: metrics.upstream(provider),
-    logger,
-    scrubBody,
-  });
-  clients.push(client);
-  return client;
-}).get(phone.id);
+// The clients as the composition root makes them.
+const { clientFor, clients } = upstreamClients(config, { logger, metrics, tracing: null });
+const adapter = createAdapters(config.providers, clientFor).get(phone.id);
 if (!adapter) throw new Error("the PHONE adapter is not configured");
 // Taken in turns (a run of each, five times), as the load of a shared machine moves between runs.
 const wire = { phone: "+919812345678", country: "IN", deviceId: "d" };

@@ -83,8 +83,14 @@ export async function composeService(config: Config, options: ComposeOptions): P
   };
 }
 
-/** One upstream client per caller (a provider, or the human verifier), each timed, logged and traced. */
-function upstreamClients(config: Config, { logger, metrics, tracing }: ComposeOptions) {
+/**
+ * One upstream client per caller (a provider, or the human verifier), each timed, logged and traced; `clients` to
+ * close them.
+ */
+export function upstreamClients(
+  config: Config,
+  { logger, metrics, tracing }: Pick<ComposeOptions, "logger" | "metrics" | "tracing">,
+) {
   const clients: UpstreamClient[] = [];
   const clientFor = (provider: ProviderId | "HUMAN_VERIFIER") => {
     const client = new UpstreamClient({
