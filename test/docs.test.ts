@@ -195,6 +195,10 @@ describe("the README and docs/", () => {
   it("keeps the README short: the reference lives in docs/", async () => {
     const readme = await readFile(join(root, "README.md"), "utf8");
     expect(readme).not.toContain("<!-- mapping:start");
-    expect(Buffer.byteLength(readme)).toBeLessThan(16 * 1024);
+    // Its own words; the generated blocks (start-up lines, a valid input, the sandbox rows and the essential
+    // settings of each provider) grow with the registry, each provider's by its documented responses.
+    const words = readme.replace(/<!-- ([a-z-]+):start[\s\S]*?<!-- \1:end -->/g, "");
+    expect(Buffer.byteLength(words)).toBeLessThan(8 * 1024);
+    expect(Buffer.byteLength(readme)).toBeLessThan(8 * 1024 + PROVIDERS.length * 2 * 1024);
   });
 });
