@@ -3,7 +3,6 @@
  * provider answering as its document shows) and through the sandbox (its magic inputs), the generic fault and
  * undocumented rows, and the documented request. The data of each provider is its `<id>.cases.ts`.
  */
-import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RequestOtpDocument, type RequestOtpInput } from "../__generated__/graphql.js";
 import { GENERIC_RESPONSES } from "../../src/providers/mapping-tables.js";
@@ -12,13 +11,9 @@ import { NO_LOCAL_LIMITS, useTestApp } from "../helpers/app.js";
 import { execute } from "../helpers/client.js";
 import { useLoopbackProvider } from "../helpers/loopback-provider.js";
 import { json, type UpstreamHandler } from "../helpers/upstream.js";
-import type { ProviderCases, Reply } from "./contract.js";
+import { loadCases, type ProviderCases, type Reply } from "./contract.js";
 
-const CASES = new Map<string, ProviderCases>();
-for (const file of readdirSync(new URL(".", import.meta.url)).filter((name) => name.endsWith(".cases.ts"))) {
-  const module = (await import(`./${file}`)) as { cases: ProviderCases };
-  CASES.set(file.replace(".cases.ts", "").toUpperCase(), module.cases);
-}
+const CASES = await loadCases();
 const [FAULT, UNDOCUMENTED, AUTH] = GENERIC_RESPONSES;
 
 const answer = (reply: Reply): UpstreamHandler => json(reply.status, reply.body, reply.headers);

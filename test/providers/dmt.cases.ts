@@ -37,6 +37,18 @@ const seedReply = (status: string, statusCode: string, statusDesc: string) => ({
 export const cases: ProviderCases = {
   env: (baseUrl) => ({ DMT_BASE_URL: baseUrl, DMT_CLIENT_ID: CLIENT_ID, DMT_CLIENT_SECRET: CLIENT_SECRET }),
   input: REGISTRATION,
+  everyField: {
+    customerMobileNumber: "9123456780",
+    otpType: "CUSTOMER_REGISTRATION",
+    username: "agent-one",
+    ovdType: "Aadhaar Card",
+    ovdData: "234123412346",
+    latLong: "19.07,72.87",
+    publicIp: "203.0.113.7",
+    paramA: "a",
+    paramB: "b",
+    paramC: "c",
+  },
   request: {
     url: "/common/dmt-lite/unified/otp/send",
     headers: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET },

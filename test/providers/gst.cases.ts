@@ -20,6 +20,7 @@ export const cases: ProviderCases = {
     GST_ACCESS_TOKEN: TOKEN,
   }),
   input: { gstin: " 27aapfu0939f1zv ", username: "taxpayer.one" },
+  everyField: { gstin: "27AAPFU0939F1ZV", username: "gst-user" },
   request: {
     url: "/aggregator/gstr/otp",
     headers: { authorization: TOKEN },

@@ -7,6 +7,7 @@ const PASSWORD = "S3cret pass#word";
 export const cases: ProviderCases = {
   env: (baseUrl) => ({ ITR_BASE_URL: baseUrl, ITR_API_TOKEN: TOKEN }),
   input: { pan: " abcpe1234f", password: PASSWORD },
+  everyField: { pan: "ABCPE1234F", password: "Portal-Passw0rd" },
   request: {
     url: "/verification/v2/itr/get_otp",
     headers: { authorization: `Bearer ${TOKEN}` },

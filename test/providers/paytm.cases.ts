@@ -20,6 +20,12 @@ export const cases: ProviderCases = {
     PAYTM_CLIENT_SECRET: CLIENT_SECRET,
   }),
   input: { phone: "+91 77777-77777", deviceIdentifier: "8c4afbfab1ae0bd4" },
+  everyField: {
+    phone: "9988776655",
+    deviceIdentifier: "device-paytm",
+    autoReadHash: "hash123",
+    locale: "en-IN",
+  },
   request: {
     url: "/v4/signin/otp/sv1/?locale=en-IN",
     headers: {

@@ -9,6 +9,7 @@ const INVALID = "The provider did not accept this phone number.";
 export const cases: ProviderCases = {
   env: (baseUrl) => ({ PHONE_BASE_URL: baseUrl }),
   input: { phone: "+92 301 2345678", country: "pk", deviceId: "android.unique.device.id" },
+  everyField: { phone: "+919812345670", country: "IN", deviceId: "device-phone" },
   request: {
     url: "/auth/otp/request",
     headers: {},
