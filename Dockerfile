@@ -23,5 +23,6 @@ COPY --from=build /app/dist/src ./dist/src
 # The image's `node` user (uid 1000); Kubernetes can enforce it with runAsNonRoot (docs/deploy.md).
 USER node
 EXPOSE 4001
-# node itself is PID 1's process (no npm, no shell), so SIGTERM reaches it and it drains before it exits.
-CMD ["node", "dist/src/main.js"]
+# node itself is PID 1's process (no npm, no shell), so SIGTERM reaches it and it drains before it exits. Its flags are
+# NODE_FLAGS in src/node-version.ts (a capped young generation, so an idle replica gives memory back).
+CMD ["node", "--max-semi-space-size=16", "dist/src/main.js"]

@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { NODE_FLAGS } from "../src/node-version.js";
 import { freePort } from "../test/helpers/ports.js";
 
 /** Connections of every load (`--connections N` to change it). */
@@ -64,6 +65,9 @@ process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
 
+/** The service's entry, which starts with the flags it ships with (NODE_FLAGS: the image's CMD, `npm start`). */
+const SERVICE = `${root}dist/src/main.js`;
+
 /** Start `script` with node on a free loopback port (given as PORT); resolves once it accepts connections. */
 export async function start(
   script: string,
@@ -71,7 +75,8 @@ export async function start(
   nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, script], {
+  const flags = script === SERVICE ? NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, script], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "inherit"],

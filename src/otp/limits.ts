@@ -262,6 +262,10 @@ export function limitRequest(
     };
   };
   const destination = destinationId(subject);
+  /** The cooldown and the destination cap share one key, derived once (one HMAC, not two). */
+  let destinationKey: ReturnType<typeof counterKey> | undefined;
+  const keyOf = (name: CapName, value: string) =>
+    name === "destination" ? (destinationKey ??= counterKey(name, value)) : counterKey(name, value);
   const caps: CapRule[] = [];
   /** A cap on a value (none when it is missing), only when the cap is on or activity is kept. */
   const cap = (name: CapName, value: () => string | null, max: number, keep = max) => {
@@ -270,7 +274,7 @@ export function limitRequest(
     if (counted === null || counted === "") return;
     caps.push({
       name,
-      ...counterKey(name, counted),
+      ...keyOf(name, counted),
       max,
       keep: Math.max(max, keep),
       windowMs: HOUR_MS,
@@ -307,7 +311,7 @@ export function limitRequest(
     // Under the destination cap's key: the memory store keeps both in one entry.
     cooldown:
       policy.cooldownSeconds > 0
-        ? { ...counterKey("destination", destination), ms: policy.cooldownSeconds * 1000 }
+        ? { ...keyOf("destination", destination), ms: policy.cooldownSeconds * 1000 }
         : null,
     caps,
   };

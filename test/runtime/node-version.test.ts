@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { SUPPORTED_NODE, unsupportedNode } from "../../src/node-version.js";
+import { NODE_FLAGS, SUPPORTED_NODE, unsupportedNode } from "../../src/node-version.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -21,6 +21,19 @@ describe("supported Node.js lines", () => {
         new RegExp(`^Node.js ${version} is not supported: .+\\.$`),
       );
     }
+  });
+
+  it("npm start passes the service's flags, as the image's CMD does (production-install.test.ts)", () => {
+    const manifest = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
+      scripts: { start: string };
+    };
+    expect(manifest.scripts.start).toMatch(new RegExp(` node ${NODE_FLAGS.join(" ")} dist/src/main\\.js$`));
+  });
+
+  it("the service's flags are ones this Node.js takes", () => {
+    const result = spawnSync(process.execPath, [...NODE_FLAGS, "-e", ""], { encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
   });
 
   it("the running one is supported", () => {

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestOtpDocument } from "../__generated__/graphql.js";
+import { NODE_FLAGS } from "../../src/node-version.js";
 import { json, startUpstream, type Upstream } from "../helpers/upstream.js";
 
 const run = promisify(execFile);
@@ -64,9 +65,9 @@ interface Started {
   exit: Promise<number | null>;
 }
 
-/** `node dist/src/main.js` in the installed directory, as the image's CMD runs it. */
+/** `node <flags> dist/src/main.js` in the installed directory, as the image's CMD runs it. */
 async function startImageProcess(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ["dist/src/main.js"], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, "dist/src/main.js"], {
     cwd: directory,
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -100,7 +101,8 @@ describe("the production install (what the image runs)", () => {
     expect(runtime).toContain("RUN npm ci --omit=dev --ignore-scripts");
     expect(runtime).toContain("COPY --from=build /app/dist/src ./dist/src\n");
     expect(runtime).toContain("USER node\n");
-    expect(runtime.trimEnd().endsWith('CMD ["node", "dist/src/main.js"]')).toBe(true);
+    const command = JSON.stringify(["node", ...NODE_FLAGS, "dist/src/main.js"]).replaceAll(",", ", ");
+    expect(runtime.trimEnd().endsWith(`CMD ${command}`)).toBe(true);
     expect(dockerfile).not.toMatch(/SECRET|PASSWORD|TOKEN/);
   });
 

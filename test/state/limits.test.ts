@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { OtpOutcome } from "../../src/otp/model.js";
-import { clientNetwork } from "../../src/otp/limits.js";
+import { clientNetwork, limitRequest } from "../../src/otp/limits.js";
 import type { OtpService } from "../../src/otp/otp-service.js";
 import { RedisStore } from "../../src/otp/store/redis.js";
+import { StateKeys } from "../../src/otp/store/state-keys.js";
 import { StoreUnavailableError, type OtpStore } from "../../src/otp/store/store.js";
+import { DEFAULT_LIMITS } from "../helpers/limits.js";
 import { json, refusedUrl, startUpstream, type Upstream } from "../helpers/upstream.js";
 import { phoneRequest, asked, backends, manualClock, phoneService, type ManualClock } from "./fixtures.js";
 
@@ -204,5 +206,31 @@ describe("what the per-IP cap counts on", () => {
     ["::1", "0:0:0:0::/64"],
   ])("%s counts as %s", (ip, network) => {
     expect(clientNetwork(ip)).toBe(network);
+  });
+});
+
+describe("a send's store keys", () => {
+  it("are each one HMAC: the cooldown and the destination cap share theirs", () => {
+    const purposes: string[] = [];
+    const keys = new (class extends StateKeys {
+      override key(purpose: string, value: string): string {
+        purposes.push(purpose);
+        return super.key(purpose, value);
+      }
+    })("a-secret-of-the-tests-".repeat(2));
+    const request = limitRequest(
+      DEFAULT_LIMITS,
+      {
+        provider: "PHONE",
+        destination: "+919810000000",
+        phone: "+919810000000",
+        country: "IN",
+        device: "device-1",
+        clientIp: "203.0.113.9",
+      },
+      keys,
+    );
+    expect(purposes.sort()).toEqual(["destination", "device", "ip", "range"]);
+    expect(request.cooldown?.key).toBe(request.caps.find((cap) => cap.name === "destination")?.key);
   });
 });
