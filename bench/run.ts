@@ -17,8 +17,8 @@
  * Every target runs in its own process (fresh for every measurement), measured with autocannon using the same
  * connections and duration, in alternating order. Prints req/s, p50/p99 latency, peak RSS and the ratios, and
  * writes bench/results/latest.json. Targets are checked by reading the ratios, never in a timed test.
- * Memory growth is read from /proc once the subgraph has settled after the run (idle for a while, so V8's memory
- * reducer gives back the heap it grew for the load, then a full garbage collection through bench/gc-on-signal.ts,
+ * Memory growth is read from /proc once the subgraph has settled after the run (idle for a while, so the service's
+ * idle collection gives back the heap V8 grew for the load, then a full garbage collection through bench/gc-on-signal.ts,
  * preloaded for that phase only), and also right after the run. The memory phase also reads the bytes the memory
  * store counts per send (from /metrics), the capacity of the default bound, and floods a subgraph whose store has
  * a 1 MB bound with three times what it keeps: nothing is sent past the capacity, and nothing is sent twice.
@@ -51,7 +51,7 @@ const DURATION_S = Number(argValue("--duration") ?? (short ? 2 : 15));
 const WARMUP_S = short ? 1 : 3;
 const ROUNDS = memoryOnly ? 0 : Number(argValue("--rounds") ?? 3);
 const MEMORY_REQUESTS = short ? 20_000 : 100_000;
-/** Idle time after the memory run before the settled reading (V8 shrinks an idle heap after some seconds). */
+/** Idle time after the memory run before the settled reading (src/idle-memory.ts acts after 5 to 10 s idle). */
 const SETTLE_MS = 15_000;
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -223,8 +223,8 @@ async function main(): Promise<void> {
     child.kill("SIGUSR2");
     await new Promise((resolve) => setTimeout(resolve, 1000));
   };
-  // A full collection, then idle: V8's memory reducer shrinks the heap some seconds after a collection when
-  // nothing allocates; a last collection, and the reading.
+  // A full collection, then idle, so the service gives back the heap V8 grew for the load (src/idle-memory.ts); a
+  // last collection, and the reading.
   const settled = async (idleMs = SETTLE_MS) => {
     await collect();
     await new Promise((resolve) => setTimeout(resolve, idleMs));

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { startService, type Service } from "./bootstrap.js";
 import { ConfigError } from "./config.js";
+import { needsIdleRelease, releaseMemoryWhenIdle } from "./idle-memory.js";
 import { createLogger, scrubBody } from "./log.js";
 import { listenProblem, startupMessage } from "./startup-message.js";
 
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
     await service.close().catch(() => undefined);
     process.exit(1);
   }
+  // The process's own upkeep, not the server's: after a burst, the heap V8 grew for it goes back to the system.
+  if (needsIdleRelease()) releaseMemoryWhenIdle();
   process.stdout.write(startupMessage(config, address));
   const capacity = await app.capacityLine();
   if (capacity !== null) process.stdout.write(capacity);
