@@ -31,6 +31,8 @@ export class DocumentCache implements DocumentStore {
   readonly #entries = new Map<string, { document: DocumentNode; bytes: number }>();
   readonly #maxBytes: number;
   #bytes = 0;
+  /** The key of the most recently used entry (the Map's last), or undefined. */
+  #last: string | undefined;
 
   constructor(maxBytes = DOCUMENT_CACHE_BYTES) {
     this.#maxBytes = maxBytes;
@@ -43,10 +45,12 @@ export class DocumentCache implements DocumentStore {
 
   get(key: string): Promise<DocumentNode | undefined> {
     const entry = this.#entries.get(key);
-    if (entry) {
-      // Most recently used last: Map keeps insertion order.
+    // Most recently used last: Map keeps insertion order. A client sends the same few documents over and over, so
+    // the one asked for is usually the last already.
+    if (entry && key !== this.#last) {
       this.#entries.delete(key);
       this.#entries.set(key, entry);
+      this.#last = key;
     }
     return Promise.resolve(entry?.document);
   }
@@ -57,6 +61,7 @@ export class DocumentCache implements DocumentStore {
     const bytes = documentBytes(document);
     if (bytes > this.#maxBytes) return Promise.resolve();
     this.#entries.set(key, { document, bytes });
+    this.#last = key;
     this.#bytes += bytes;
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
@@ -71,6 +76,7 @@ export class DocumentCache implements DocumentStore {
     if (entry) {
       this.#entries.delete(key);
       this.#bytes -= entry.bytes;
+      if (key === this.#last) this.#last = undefined;
     }
     return Promise.resolve(entry !== undefined);
   }

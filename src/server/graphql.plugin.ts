@@ -43,6 +43,8 @@ const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
     persistedQueries: false,
     // Parsed documents counted by what they hold, source text included (Apollo's default counts neither).
     documentStore: new DocumentCache(),
+    // Compact JSON: Apollo's default indents every response (`JSON.stringify(value, null, 2)`), for no reader.
+    stringifyResult: (value) => JSON.stringify(value),
     // The process's signals are `main.ts`'s: it closes fastify, which stops Apollo Server in its turn. (Apollo's
     // own handler, on by default outside tests, raced it and held a shutdown until its drain deadline.)
     stopOnTerminationSignals: false,

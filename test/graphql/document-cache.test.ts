@@ -17,6 +17,22 @@ describe("the parsed-document cache", () => {
     expect(cache.bytes).toBeLessThanOrEqual(4 * one + 3);
   });
 
+  it("keeps the order of use when the most recent entry is read again, or removed", async () => {
+    const one = documentBytes(documentOf(0));
+    const cache = new DocumentCache(3 * one + 2);
+    for (const index of [0, 1, 2]) await cache.set(`k${index}`, documentOf(index));
+    await cache.get("k2");
+    await cache.get("k0");
+    await cache.get("k0");
+    // Used order: 1, 2, 0. Removing 0 and reading 1 makes it 2, 1; two more entries drop 2.
+    await cache.delete("k0");
+    await cache.get("k1");
+    await cache.set("k3", documentOf(3));
+    await cache.set("k4", documentOf(4));
+    expect(await cache.get("k2")).toBeUndefined();
+    for (const key of ["k1", "k3", "k4"]) expect(await cache.get(key)).toBeDefined();
+  });
+
   it("counts what a comment-padded document keeps: its source", () => {
     const padded = parse(`# ${"x".repeat(3000)}\n{ __typename }`);
     expect(documentBytes(padded)).toBeGreaterThan(3000);

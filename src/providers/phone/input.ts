@@ -41,7 +41,7 @@ export function parsePhoneInput(provider: ProviderBinding, input: PhoneOtpFields
   if (phone) {
     const parsed = /^\+[\d\s().-]+$/.test(phone) ? parsePhoneNumberFromString(phone) : undefined;
     // Valid means "has a type" with full metadata; asked through `phoneFacts`, which the phone policy asks next.
-    if (!parsed || phoneFacts(parsed.number).type === undefined) {
+    if (!parsed || phoneFacts(parsed.number, parsed).type === undefined) {
       errors.add("phone", "Not a valid phone number in international format (E.164, e.g. +919876543210).");
     } else if (knownCountry && parsed.country !== knownCountry) {
       // The number says where it belongs; `country` only confirms it.
