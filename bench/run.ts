@@ -35,6 +35,7 @@ import {
   CONNECTIONS,
   load,
   loadAverage,
+  processCpuUs,
   procStatusMb,
   start,
   stop,
@@ -82,6 +83,11 @@ interface Measurement {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * The target process's CPU (all its threads) per request answered: what a request costs it, whatever the load
+   * generator and the upstream beside it took from the machine's cores.
+   */
+  cpuUsPerRequest: number;
   /** RSS once started, before any request. */
   idleRssMb: number;
   peakRssMb: number;
@@ -104,7 +110,9 @@ async function measure(target: Target, round: number, offset: number): Promise<M
   const idleRssMb = procStatusMb(child.pid ?? 0, "VmRSS");
   const { scenario } = target;
   await load(port, { duration: WARMUP_S, offset: offset + 50_000_000, scenario });
+  const cpuBefore = processCpuUs(child.pid ?? 0);
   const { result, unexpected } = await load(port, { duration: DURATION_S, offset, scenario });
+  const cpuUsPerRequest = (processCpuUs(child.pid ?? 0) - cpuBefore) / result.requests.total;
   const peakRssMb = procStatusMb(child.pid ?? 0, "VmHWM");
   await stop(child);
   return {
@@ -113,6 +121,7 @@ async function measure(target: Target, round: number, offset: number): Promise<M
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    cpuUsPerRequest,
     idleRssMb,
     peakRssMb,
     requests: result.requests.total,
@@ -261,6 +270,7 @@ async function main(): Promise<void> {
           requestsPerSecond: median(runs.map((m) => m.requestsPerSecond)),
           p50Ms: median(runs.map((m) => m.p50Ms)),
           p99Ms: median(runs.map((m) => m.p99Ms)),
+          cpuUsPerRequest: median(runs.map((m) => m.cpuUsPerRequest)),
           idleRssMb: median(runs.map((m) => m.idleRssMb)),
           peakRssMb: Math.max(...runs.map((m) => m.peakRssMb)),
         },
@@ -343,7 +353,7 @@ async function runRound(targets: Target[], round: number, measurements: Measurem
     const m = await measure(target, round + 1, round * 10_000_000);
     measurements.push(m);
     process.stdout.write(
-      `round ${m.round} ${m.target.padEnd(9)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  RSS ${m.idleRssMb.toFixed(0)} idle, ${m.peakRssMb.toFixed(0)} peak MB  non-2xx ${m.non2xx}  errors ${m.errors}  not ${target.scenario === "send" ? "OtpSent" : "refused"} ${m.unexpected}  load ${m.load}\n`,
+      `round ${m.round} ${m.target.padEnd(9)} ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  CPU ${m.cpuUsPerRequest.toFixed(0)} µs/req  RSS ${m.idleRssMb.toFixed(0)} idle, ${m.peakRssMb.toFixed(0)} peak MB  non-2xx ${m.non2xx}  errors ${m.errors}  not ${target.scenario === "send" ? "OtpSent" : "refused"} ${m.unexpected}  load ${m.load}\n`,
     );
   }
 }
@@ -352,6 +362,7 @@ interface Summary {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  cpuUsPerRequest: number;
   idleRssMb: number;
   peakRssMb: number;
 }
@@ -360,6 +371,7 @@ function computeRatios(summary: Record<Target["name"], Summary>) {
   const vs = (a: Summary, b: Summary) => ({
     throughput: a.requestsPerSecond / b.requestsPerSecond,
     p99: a.p99Ms / b.p99Ms,
+    cpuPerRequest: a.cpuUsPerRequest / b.cpuUsPerRequest,
   });
   const { subgraph } = summary;
   return {
@@ -380,11 +392,11 @@ function computeRatios(summary: Record<Target["name"], Summary>) {
 
 function summaryTable(summary: Record<Target["name"], Summary>): string[] {
   return [
-    "| target    |   req/s | p50 ms | p99 ms | idle RSS MB | peak RSS MB |",
-    "| --------- | ------: | -----: | -----: | ----------: | ----------: |",
+    "| target    |   req/s | p50 ms | p99 ms | CPU µs/req | idle RSS MB | peak RSS MB |",
+    "| --------- | ------: | -----: | -----: | ---------: | ----------: | ----------: |",
     ...TARGETS.map((name) => {
       const s = summary[name];
-      return `| ${name.padEnd(9)} | ${s.requestsPerSecond.toFixed(0).padStart(7)} | ${String(s.p50Ms).padStart(6)} | ${String(s.p99Ms).padStart(6)} | ${s.idleRssMb.toFixed(0).padStart(11)} | ${s.peakRssMb.toFixed(0).padStart(11)} |`;
+      return `| ${name.padEnd(9)} | ${s.requestsPerSecond.toFixed(0).padStart(7)} | ${String(s.p50Ms).padStart(6)} | ${String(s.p99Ms).padStart(6)} | ${s.cpuUsPerRequest.toFixed(0).padStart(10)} | ${s.idleRssMb.toFixed(0).padStart(11)} | ${s.peakRssMb.toFixed(0).padStart(11)} |`;
     }),
   ];
 }
@@ -402,6 +414,9 @@ function ratioLines(r: ReturnType<typeof computeRatios>): string[] {
     `refused/sent:       capped ${x(r.cappedVsSend.throughput)}, policy ${x(r.policyVsSend.throughput)}, invalid ${x(r.invalidVsSend.throughput)} the send path's throughput (target >= 2.00x)`,
     `tracing on/off:     ${pair(r.traced)} (every request traced, exported over OTLP/HTTP to a local sink)`,
     `RSS vs ceiling:     idle ${x(r.rssIdleVsCeiling)}, peak under load ${x(r.rssPeakVsCeiling)}`,
+    // The same targets as costs: CPU of the target process per request (throughput >= t is cost <= 1/t).
+    `CPU per request:    subgraph/peer ${x(r.subgraphVsPeer.cpuPerRequest)} (<= ${x(1 / 1.6)}), subgraph/ceiling ${x(r.subgraphVsCeiling.cpuPerRequest)} (<= ${x(1 / 0.85)}), redis/peer ${x(r.redisVsPeer.cpuPerRequest)}`,
+    `                    refused/sent: capped ${x(r.cappedVsSend.cpuPerRequest)}, policy ${x(r.policyVsSend.cpuPerRequest)}, invalid ${x(r.invalidVsSend.cpuPerRequest)} (<= 0.50x); subgraph/mercurius ${x(r.subgraphVsMercurius.cpuPerRequest)}`,
   ];
 }
 
