@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, hash, randomBytes } from "node:crypto";
 
 /**
  * Turns what the store is keyed on (a destination, a device id, an IP, an idempotency key, an input) into
@@ -11,12 +11,12 @@ import { createHmac, randomBytes } from "node:crypto";
  * forgotten.
  */
 export class StateKeys {
-  readonly #secret: Buffer;
-  readonly #previous: Buffer | null;
+  readonly #secret: HmacKey;
+  readonly #previous: HmacKey | null;
 
   constructor(secret: string | Buffer, previous: string | Buffer | null = null) {
-    this.#secret = asBuffer(secret);
-    this.#previous = previous === null ? null : asBuffer(previous);
+    this.#secret = hmacKey(asBuffer(secret));
+    this.#previous = previous === null ? null : hmacKey(asBuffer(previous));
   }
 
   /** A process-local secret: fine for the memory store, which no other process reads. */
@@ -39,12 +39,35 @@ function asBuffer(secret: string | Buffer): Buffer {
   return typeof secret === "string" ? Buffer.from(secret, "utf8") : secret;
 }
 
-function hmac(secret: Buffer, purpose: string, value: string): string {
-  return createHmac("sha256", secret)
-    .update(purpose)
-    .update("\0")
-    .update(value)
-    .digest()
+/** HMAC-SHA-256's two padded keys (RFC 2104), worked out once per secret. */
+interface HmacKey {
+  inner: Buffer;
+  outer: Buffer;
+}
+
+const BLOCK_BYTES = 64;
+
+function hmacKey(secret: Buffer): HmacKey {
+  const key = secret.length > BLOCK_BYTES ? createHash("sha256").update(secret).digest() : secret;
+  const inner = Buffer.alloc(BLOCK_BYTES, 0x36);
+  const outer = Buffer.alloc(BLOCK_BYTES, 0x5c);
+  key.forEach((byte, index) => {
+    inner[index] = (inner[index] ?? 0) ^ byte;
+    outer[index] = (outer[index] ?? 0) ^ byte;
+  });
+  return { inner, outer };
+}
+
+/**
+ * HMAC-SHA-256 of `purpose`, a zero byte and `value`, as RFC 2104 defines it: the hash of the outer padded key and
+ * the hash of the inner padded key and the message. The same bytes as `createHmac("sha256", secret)` (a test
+ * holds them equal), from two one-shot `crypto.hash` calls: `createHmac` sets up a keyed OpenSSL context each time,
+ * which was a tenth of a refused request (12 µs a key in the server's profile).
+ */
+function hmac(key: HmacKey, purpose: string, value: string): string {
+  const message = Buffer.from(`${purpose}\0${value}`, "utf8");
+  const inner = hash("sha256", Buffer.concat([key.inner, message]), "buffer");
+  return hash("sha256", Buffer.concat([key.outer, inner]), "buffer")
     .subarray(0, 16)
     .toString("base64url");
 }
