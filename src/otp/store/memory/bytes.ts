@@ -130,3 +130,10 @@ export class ByteReader {
     return this.bytes.toString("utf8", start, this.at);
   }
 }
+
+/** The sum of `measure` over `parts` (a store's tables or logs: their entries, bytes, held bytes). */
+export function sumOf<T>(parts: Iterable<T>, measure: (part: T) => number): number {
+  let sum = 0;
+  for (const part of parts) sum += measure(part);
+  return sum;
+}

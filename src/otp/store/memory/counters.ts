@@ -12,6 +12,7 @@ import {
   type Refusal,
 } from "../limit-rules.js";
 import type { CounterRef, LimitDecision, LimitRequest } from "../store.js";
+import { sumOf } from "./bytes.js";
 import { arrayBytes, CounterTable, GROWTH, hashed, hashKey, LAST_GROWTH } from "./counter-table.js";
 
 /** A table's pool keeps each array of times in a slot of its own. */
@@ -156,21 +157,15 @@ export class Counters {
   }
 
   get size(): number {
-    let size = 0;
-    for (const table of this.#tables.values()) size += table.size;
-    return size;
+    return sumOf(this.#tables.values(), (table) => table.size);
   }
 
   get bytes(): number {
-    let bytes = 0;
-    for (const table of this.#tables.values()) bytes += table.bytes;
-    return bytes;
+    return sumOf(this.#tables.values(), (table) => table.bytes);
   }
 
   get heldBytes(): number {
-    let bytes = 0;
-    for (const table of this.#tables.values()) bytes += table.heldBytes;
-    return bytes;
+    return sumOf(this.#tables.values(), (table) => table.heldBytes);
   }
 
   #tableOf(ttlMs: number): CounterTable {

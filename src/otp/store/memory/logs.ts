@@ -2,7 +2,7 @@
  * Records of one kind (challenges, or done idempotency answers) in one {@link RecordLog} per lifetime: a log
  * drops its records oldest first, which only works when they all live as long.
  */
-import type { ByteReader } from "./bytes.js";
+import { sumOf, type ByteReader } from "./bytes.js";
 import { RecordLog } from "./record-log.js";
 
 export class Logs {
@@ -42,20 +42,14 @@ export class Logs {
   }
 
   get size(): number {
-    let size = 0;
-    for (const log of this.#logs.values()) size += log.size;
-    return size;
+    return sumOf(this.#logs.values(), (log) => log.size);
   }
 
   get bytes(): number {
-    let bytes = 0;
-    for (const log of this.#logs.values()) bytes += log.bytes;
-    return bytes;
+    return sumOf(this.#logs.values(), (log) => log.bytes);
   }
 
   get heldBytes(): number {
-    let bytes = 0;
-    for (const log of this.#logs.values()) bytes += log.heldBytes;
-    return bytes;
+    return sumOf(this.#logs.values(), (log) => log.heldBytes);
   }
 }
