@@ -37,39 +37,32 @@ export type Refusal = Extract<LimitDecision, { allowed: false }>;
 /** A send's limits grouped by key, in the order their keys first appear (the caps', then the cooldown's). */
 export function rulesByKey(request: LimitRequest): KeyRules[] {
   const rules: KeyRules[] = [];
+  /** The rules of a cap's or the cooldown's key, made (empty) on its first appearance. */
+  const ruleOf = (ref: { key: string; previousKey?: string }): KeyRules => {
+    const found = rules.find((rule) => rule.key === ref.key);
+    if (found) return found;
+    const rule: KeyRules = {
+      key: ref.key,
+      ...(ref.previousKey !== undefined && { previousKey: ref.previousKey }),
+      ttlMs: 0,
+      keep: 1,
+      cooldownMs: 0,
+      caps: [],
+    };
+    rules.push(rule);
+    return rule;
+  };
   for (const cap of request.caps) {
-    const found = rules.find((rule) => rule.key === cap.key);
-    if (found) {
-      found.caps.push(cap);
-      found.ttlMs = Math.max(found.ttlMs, cap.windowMs);
-      found.keep = Math.max(found.keep, cap.keep);
-    } else {
-      rules.push({
-        key: cap.key,
-        ...(cap.previousKey !== undefined && { previousKey: cap.previousKey }),
-        ttlMs: cap.windowMs,
-        keep: Math.max(1, cap.keep),
-        cooldownMs: 0,
-        caps: [cap],
-      });
-    }
+    const rule = ruleOf(cap);
+    rule.caps.push(cap);
+    rule.ttlMs = Math.max(rule.ttlMs, cap.windowMs);
+    rule.keep = Math.max(rule.keep, cap.keep);
   }
   const { cooldown } = request;
   if (cooldown) {
-    const found = rules.find((rule) => rule.key === cooldown.key);
-    if (found) {
-      found.cooldownMs = cooldown.ms;
-      found.ttlMs = Math.max(found.ttlMs, cooldown.ms);
-    } else {
-      rules.push({
-        key: cooldown.key,
-        ...(cooldown.previousKey !== undefined && { previousKey: cooldown.previousKey }),
-        ttlMs: cooldown.ms,
-        keep: 1,
-        cooldownMs: cooldown.ms,
-        caps: [],
-      });
-    }
+    const rule = ruleOf(cooldown);
+    rule.cooldownMs = cooldown.ms;
+    rule.ttlMs = Math.max(rule.ttlMs, cooldown.ms);
   }
   return rules;
 }
