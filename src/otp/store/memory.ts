@@ -1,6 +1,6 @@
 import type { Challenge, OtpOutcome } from "../model.js";
 import { rulesByKey, type KeyRules } from "./limit-rules.js";
-import { ByteWriter } from "./memory/bytes.js";
+import { ByteWriter, sumOf } from "./memory/bytes.js";
 import {
   Interned,
   readChallenge,
@@ -189,7 +189,7 @@ export class MemoryStore implements OtpStore {
    */
   heldBytes(): number {
     const state = [this.#counters, this.#challenges, this.#records];
-    return this.#claims.bytes + this.#interned.bytes + state.reduce((sum, part) => sum + part.heldBytes, 0);
+    return this.#claims.bytes + this.#interned.bytes + sumOf(state, (part) => part.heldBytes);
   }
 
   /** How full the store is. */
