@@ -1,21 +1,8 @@
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/otp/store/memory.js";
+import { freePort } from "../helpers/ports.js";
 import { ok, startFaultServer } from "../resilience/fault-server.js";
 import { phoneRequest, manualClock, phoneService } from "./fixtures.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
 
 describe("an idempotency key whose request never reached the provider", () => {
   it("is not answered with that failure again: once the provider is back, the same key sends", async () => {
