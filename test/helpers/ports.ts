@@ -15,14 +15,13 @@ const BLOCKS = Math.floor((32_768 - FIRST) / BLOCK);
 /** `VITEST_POOL_ID` is 1…maxWorkers in a worker; the main process (global setup, the bench) has block 0. */
 const block = Number(process.env.VITEST_POOL_ID ?? 0) % BLOCKS;
 /** Where in the block this process starts: a later file in the same worker slot starts elsewhere. */
-let next = Math.floor(Math.random() * BLOCK);
-let handedOut = 0;
+const start = Math.floor(Math.random() * BLOCK);
+let next = start;
 
 /** A loopback port nothing listens on, never handed out before in this process. */
 export async function freePort(): Promise<number> {
-  while (handedOut < BLOCK) {
+  while (next - start < BLOCK) {
     const port = FIRST + block * BLOCK + (next++ % BLOCK);
-    handedOut++;
     if (await canListen(port)) return port;
   }
   throw new Error(`no free port left in ${String(FIRST + block * BLOCK)}+${String(BLOCK)}`);
